@@ -1,0 +1,180 @@
+"""The ``hey-number`` command line: data-report, train, eval, run.
+
+Every command reads ``.env`` first. Expected failures (a missing or corrupt data file, a missing
+model) print one line on stderr and exit with status 2; there is no traceback for those.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from recognizer.classifier import SHIPPED_MODEL, ModelError
+from recognizer.data import MNIST_DIR_ENV, DataError
+
+log = logging.getLogger("hey-number")
+DATA_HELP = (
+    f"MNIST IDX .gz directory, or Kaggle CSV file/directory (default: ${MNIST_DIR_ENV}, "
+    "else Keras' own download)"
+)
+
+
+def cmd_data_report(args: argparse.Namespace) -> int:
+    from recognizer.data import class_counts, load_digits
+    from recognizer.metrics import plot_class_balance
+
+    data = load_digits(args.data)
+    splits = {"train": class_counts(data.train_labels)}
+    if data.test_labels is not None:
+        splits["test"] = class_counts(data.test_labels)
+    print(f"source: {data.source}")
+    print("digit  " + "  ".join(f"{name:>7}" for name in splits))
+    for digit in range(10):
+        row = "  ".join(f"{counts[digit]:>7}" for counts in splits.values())
+        print(f"{digit:>5}  {row}")
+    print("total  " + "  ".join(f"{sum(counts):>7}" for counts in splits.values()))
+    for name, counts in splits.items():
+        ratio = max(counts) / min(counts)
+        print(f"{name}: smallest class {min(counts)}, largest {max(counts)}, ratio {ratio:.2f}")
+    plot_class_balance(splits, Path(args.chart))
+    print(f"bar chart: {args.chart}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from recognizer.data import load_digits
+    from recognizer.train import TrainConfig, install, train
+
+    config = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+        architecture=args.architecture,
+        augmentation=args.augmentation,
+        limit=args.limit,
+        resume=args.resume,
+    )
+    out = Path(args.out)
+    card = train(load_digits(args.data), out, config)
+    print(f"validation accuracy: {card['validation_accuracy'] * 100:.2f}%")
+    if "test_accuracy" in card:
+        print(f"test accuracy (LiteRT): {card['test_accuracy'] * 100:.2f}%")
+    print(f"wrote {out}/digits.keras, digits.tflite, model-card.json and the pictures")
+    if args.install:
+        install(out, SHIPPED_MODEL.parent)
+        print(f"installed into {SHIPPED_MODEL.parent}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from recognizer.data import load_digits
+    from recognizer.evaluate import evaluate
+    from recognizer.metrics import format_summary
+
+    model = Path(args.model)
+    data = load_digits(args.data)
+    if data.test_images is None:
+        raise DataError(f"{data.source}: holds no labelled test set to measure on")
+    keras_path = None if args.skip_keras else model.with_suffix(".keras")
+    if keras_path is not None and not keras_path.is_file():
+        print(f"note: {keras_path} not found, skipping the .keras comparison")
+        keras_path = None
+    result = evaluate(model, data.test_images, data.test_labels, keras_path)
+    if args.json:
+        summary = dict(result.summary, model=str(model))
+        summary["keras_agreement"] = result.keras_agreement
+        if result.degraded:
+            summary["degraded_accuracy"] = result.degraded["accuracy"]
+        print(json.dumps(summary))
+        return 0
+    print(format_summary(result.summary, f"{model} on {data.source} test set (LiteRT)"))
+    if result.degraded:
+        print(
+            format_summary(result.degraded, "same test set, photo-like degraded copy (slant, stroke, blur)")
+        )
+    if result.keras_agreement is not None:
+        print(
+            f".keras vs .tflite: {result.keras_agreement * 100:.2f}% identical predictions, "
+            f"largest probability gap {result.keras_max_probability_gap:.2e}"
+        )
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The main job. Until the recognizer and bot exist: measure the shipped model."""
+    print("hey-number: the photo reader and the bot are not built yet; measuring the shipped digit model.")
+    return cmd_eval(argparse.Namespace(data=args.data, model=str(SHIPPED_MODEL), skip_keras=True, json=False))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hey-number", description="Read handwritten phone numbers.")
+    parser.add_argument(
+        "--log-level", default=None, help="DEBUG, INFO, WARNING (default: $LOG_LEVEL or WARNING)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    report = commands.add_parser("data-report", help="class balance of the digit data, printed and as a PNG")
+    report.add_argument("--data", help=DATA_HELP)
+    report.add_argument("--chart", default="class-balance.png", help="where to write the bar chart")
+    report.set_defaults(handler=cmd_data_report)
+
+    train = commands.add_parser("train", help="train the digit CNN; writes .keras, .tflite, model card, PNGs")
+    train.add_argument("--data", help=DATA_HELP)
+    train.add_argument("--epochs", type=int, default=20)
+    train.add_argument("--out", default="runs/latest", help="output directory (checkpoints go inside)")
+    train.add_argument("--seed", type=int, default=1)
+    train.add_argument("--batch-size", type=int, default=128)
+    train.add_argument("--learning-rate", type=float, default=1e-3)
+    train.add_argument("--architecture", choices=("bn", "baseline"), default="bn")
+    train.add_argument("--augmentation", choices=("photo", "baseline"), default="photo")
+    train.add_argument("--limit", type=int, help="train on the first N samples only (quick trials)")
+    train.add_argument("--resume", action="store_true", help="continue from the last saved epoch in --out")
+    train.add_argument("--install", action="store_true", help="copy the result into models/ when done")
+    train.set_defaults(handler=cmd_train)
+
+    evaluate = commands.add_parser("eval", help="test accuracy, per digit, most confused pairs")
+    evaluate.add_argument("--data", help=DATA_HELP)
+    evaluate.add_argument("--model", default=str(SHIPPED_MODEL), help="a .tflite model (default: shipped)")
+    evaluate.add_argument("--skip-keras", action="store_true", help="do not compare with the .keras twin")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.set_defaults(handler=cmd_eval)
+
+    run = commands.add_parser("run", help="the main job (what `make run` does)")
+    run.add_argument("--data", help=DATA_HELP)
+    run.set_defaults(handler=cmd_run)
+    return parser
+
+
+def configure_logging(level: str | None) -> None:
+    """Log to stderr; keep httpx at WARNING (its INFO lines carry URLs with the bot token)."""
+    import os
+
+    logging.basicConfig(
+        level=(level or os.environ.get("LOG_LEVEL") or "WARNING").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from dotenv import load_dotenv
+
+    load_dotenv()
+    args = build_parser().parse_args(argv)
+    configure_logging(args.log_level)
+    try:
+        return args.handler(args)
+    except (DataError, ModelError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

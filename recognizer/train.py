@@ -1,0 +1,282 @@
+"""Training: MNIST (plus any extra labelled digits) → ``digits.keras`` + ``digits.tflite`` + model card.
+
+The steps, in order:
+
+1. load the data and carve a seeded, stratified 10% validation split out of the *training* set;
+2. build the CNN (:mod:`recognizer.model`) and train it on augmented batches
+   (:mod:`recognizer.augment`), with an exponentially decaying learning rate;
+3. keep the checkpoint with the best *validation* accuracy (the test set never chooses anything),
+   and save the full state after every epoch so ``--resume`` continues an interrupted run;
+4. export the chosen model to LiteRT, measure it on the test set through the LiteRT path,
+   and write the model card and the training-curve / confusion-matrix pictures.
+
+TensorFlow is imported inside :func:`train` only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from recognizer import augment, metrics
+from recognizer.classifier import DigitClassifier
+from recognizer.data import DigitData, class_counts, sha256_of, validation_split
+
+log = logging.getLogger(__name__)
+
+KERAS_NAME = "digits.keras"
+TFLITE_NAME = "digits.tflite"
+CARD_NAME = "model-card.json"
+CURVES_NAME = "training-curves.png"
+CONFUSION_NAME = "confusion-matrix.png"
+CHECKPOINT_DIR = "checkpoints"
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides a training run; it is copied into the model card."""
+
+    epochs: int = 20
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    lr_decay_per_epoch: float = 0.85
+    validation_fraction: float = 0.10
+    seed: int = 1
+    architecture: str = "bn"
+    augmentation: str = "photo"  # "photo" (with stroke/blur/shear) or "baseline"
+    limit: int | None = None  # train on the first N samples only (smoke tests)
+    resume: bool = False
+    extra_note: str = ""
+    version: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y.%m.%d-%H%M"))
+
+    def augment_config(self) -> augment.AugmentConfig:
+        if self.augmentation == "baseline":
+            return augment.BASELINE_AUGMENT
+        if self.augmentation == "photo":
+            return augment.PHOTO_AUGMENT
+        raise ValueError(f"unknown augmentation {self.augmentation!r}: use 'photo' or 'baseline'")
+
+
+def _digit_batches(images, labels, config: TrainConfig, epoch_holder: dict):
+    """A Keras PyDataset of augmented batches whose order and jitter depend on (seed, epoch, batch)."""
+    import keras
+
+    augment_config = config.augment_config()
+
+    class DigitBatches(keras.utils.PyDataset):
+        def __len__(self) -> int:
+            return int(np.ceil(len(images) / config.batch_size))
+
+        def __getitem__(self, index: int):
+            epoch = epoch_holder["epoch"]
+            order = np.random.default_rng([config.seed, epoch]).permutation(len(images))
+            chosen = order[index * config.batch_size : (index + 1) * config.batch_size]
+            rng = np.random.default_rng([config.seed, epoch, index])
+            batch = augment.augment_batch(images[chosen], rng, augment_config)
+            return batch[..., None].astype(np.float32) / 255.0, labels[chosen]
+
+    return DigitBatches(workers=1, use_multiprocessing=False)
+
+
+def _callbacks(config: TrainConfig, checkpoints: Path, epoch_holder: dict, history: dict):
+    import keras
+
+    class EpochState(keras.callbacks.Callback):
+        """Seeds each epoch's batches and saves the full state for --resume after each epoch."""
+
+        def on_epoch_begin(self, epoch, logs=None):
+            epoch_holder["epoch"] = epoch
+
+        def on_epoch_end(self, epoch, logs=None):
+            for key, value in (logs or {}).items():
+                history.setdefault(key, []).append(float(value))
+            self.model.save(checkpoints / "last.keras")
+            state = {"completed_epochs": epoch + 1, "history": history, "config": asdict(config)}
+            tmp = checkpoints / "state.json.tmp"
+            tmp.write_text(json.dumps(state))
+            os.replace(tmp, checkpoints / "state.json")
+
+    def schedule(epoch: int, _lr: float) -> float:
+        return config.learning_rate * config.lr_decay_per_epoch**epoch
+
+    return [
+        keras.callbacks.LearningRateScheduler(schedule),
+        keras.callbacks.ModelCheckpoint(
+            checkpoints / "best.keras", monitor="val_accuracy", mode="max", save_best_only=True
+        ),
+        EpochState(),
+    ]
+
+
+def export_tflite(model, path: Path) -> None:
+    """Convert a Keras model to a LiteRT flatbuffer with a dynamic batch dimension."""
+    import tempfile
+
+    import tensorflow as tf
+
+    with tempfile.TemporaryDirectory() as saved_model:
+        model.export(saved_model, format="tf_saved_model", verbose=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
+        flatbuffer = converter.convert()
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(flatbuffer)
+    os.replace(tmp, path)
+
+
+def _prepare(data: DigitData, config: TrainConfig):
+    train_idx, val_idx = validation_split(data.train_labels, config.validation_fraction, config.seed)
+    if config.limit:
+        train_idx = train_idx[: config.limit]
+        val_idx = val_idx[: max(config.limit // 5, 50)]
+    return (
+        data.train_images[train_idx],
+        data.train_labels[train_idx],
+        data.train_images[val_idx],
+        data.train_labels[val_idx],
+    )
+
+
+def train(
+    data: DigitData,
+    out_dir: Path,
+    config: TrainConfig,
+    extra: tuple[np.ndarray, np.ndarray] | None = None,
+    initial_model: Path | None = None,
+    verbose: int = 1,
+) -> dict:
+    """Train, export and document a digit model in ``out_dir``; returns the model card."""
+    import keras
+    import tensorflow as tf
+
+    from recognizer.model import build_model
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    checkpoints = out_dir / CHECKPOINT_DIR
+    checkpoints.mkdir(exist_ok=True)
+    keras.utils.set_random_seed(config.seed)
+    tf.config.experimental.enable_op_determinism()
+
+    train_x, train_y, val_x, val_y = _prepare(data, config)
+    if extra is not None and len(extra[0]):
+        train_x = np.concatenate([train_x, extra[0]])
+        train_y = np.concatenate([train_y, extra[1]])
+
+    history: dict[str, list[float]] = {}
+    initial_epoch = 0
+    state_path = checkpoints / "state.json"
+    if config.resume and state_path.is_file() and (checkpoints / "last.keras").is_file():
+        state = json.loads(state_path.read_text())
+        initial_epoch = int(state["completed_epochs"])
+        history = state["history"]
+        model = keras.models.load_model(checkpoints / "last.keras")
+        log.info("resuming after epoch %d", initial_epoch)
+    else:
+        model = keras.models.load_model(initial_model) if initial_model else build_model(config.architecture)
+        model.compile(
+            optimizer=keras.optimizers.Adam(config.learning_rate),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+
+    epoch_holder = {"epoch": initial_epoch}
+    started = time.monotonic()
+    if initial_epoch < config.epochs:
+        model.fit(
+            _digit_batches(train_x, train_y, config, epoch_holder),
+            validation_data=(val_x[..., None].astype(np.float32) / 255.0, val_y),
+            epochs=config.epochs,
+            initial_epoch=initial_epoch,
+            callbacks=_callbacks(config, checkpoints, epoch_holder, history),
+            verbose=verbose,
+        )
+    train_seconds = time.monotonic() - started
+
+    best = checkpoints / "best.keras"
+    chosen = best if best.is_file() else checkpoints / "last.keras"
+    model = keras.models.load_model(chosen, compile=False)  # no optimizer state: 1/3 of the size
+    keras_path, tflite_path = out_dir / KERAS_NAME, out_dir / TFLITE_NAME
+    tmp = out_dir / "digits.tmp.keras"
+    model.save(tmp)
+    os.replace(tmp, keras_path)
+    export_tflite(model, tflite_path)
+
+    card = _model_card(data, config, model, history, train_seconds, len(train_x), len(val_x), out_dir)
+    card["validation_accuracy"] = _tflite_accuracy(tflite_path, val_x, val_y)
+    if data.test_images is not None:
+        probabilities = DigitClassifier(tflite_path).classify_all(data.test_images)
+        summary = metrics.summarise(data.test_labels, probabilities.argmax(axis=1))
+        card["test"] = {k: v for k, v in summary.items() if k != "confusion_matrix"}
+        card["test_accuracy"] = summary["accuracy"]
+        degraded = DigitClassifier(tflite_path).classify_all(augment.degraded_copy(data.test_images))
+        card["test_degraded_accuracy"] = float((degraded.argmax(axis=1) == data.test_labels).mean())
+        metrics.plot_confusion(
+            np.asarray(summary["confusion_matrix"]),
+            out_dir / CONFUSION_NAME,
+            f"MNIST test, {summary['accuracy'] * 100:.2f}% ({summary['errors']} errors)",
+        )
+    if history:
+        metrics.plot_curves(history, out_dir / CURVES_NAME)
+    card["files"] = {name: sha256_of(out_dir / name) for name in (KERAS_NAME, TFLITE_NAME)}
+    card["size_bytes"] = {name: (out_dir / name).stat().st_size for name in (KERAS_NAME, TFLITE_NAME)}
+    (out_dir / CARD_NAME).write_text(json.dumps(card, indent=2) + "\n")
+    return card
+
+
+def _tflite_accuracy(tflite_path: Path, images: np.ndarray, labels: np.ndarray) -> float:
+    predicted = DigitClassifier(tflite_path).classify_all(images).argmax(axis=1)
+    return float((predicted == labels).mean())
+
+
+def _model_card(data, config, model, history, seconds, n_train, n_val, out_dir) -> dict:
+    import keras
+    import tensorflow as tf
+
+    best_epoch = int(np.argmax(history["val_accuracy"])) + 1 if history.get("val_accuracy") else None
+    return {
+        "name": "hey-number digit classifier",
+        "version": config.version,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "architecture": config.architecture,
+        "parameters": int(model.count_params()),
+        "input": "float32 (N, 28, 28, 1), 0..1, white ink on black, MNIST-normalised",
+        "output": "float32 (N, 10) softmax probabilities for digits 0..9",
+        "data": {
+            "source": data.source,
+            "checksums_sha256": data.checksums,
+            "train_samples": n_train,
+            "validation_samples": n_val,
+            "validation": f"seeded stratified {config.validation_fraction:.0%} of the training set",
+            "train_class_counts": class_counts(data.train_labels),
+            "test_samples": 0 if data.test_labels is None else len(data.test_labels),
+        },
+        "training": {
+            "config": {**asdict(config), "augmentation_ranges": config.augment_config().as_dict()},
+            "epochs_run": len(history.get("loss", [])),
+            "best_epoch_by_validation": best_epoch,
+            "seconds": round(seconds, 1),
+            "history": history,
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+        },
+        "checkpoint_choice": "best validation accuracy; the test set is measured only",
+        "note": config.extra_note,
+        "out_dir": str(out_dir),
+    }
+
+
+def install(out_dir: Path, target: Path) -> None:
+    """Copy a trained model's files (model, card, pictures) into ``target`` (e.g. ``models/``)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in (KERAS_NAME, TFLITE_NAME, CARD_NAME, CURVES_NAME, CONFUSION_NAME):
+        if (out_dir / name).is_file():
+            shutil.copy2(out_dir / name, target / name)

@@ -1,0 +1,91 @@
+"""A tiny real training run: the model builds, trains, exports, and its two formats agree."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import render_digits
+
+from recognizer.classifier import DigitClassifier
+from recognizer.data import DigitData, sha256_of
+from recognizer.evaluate import keras_probabilities
+from recognizer.train import TrainConfig, train
+
+
+@pytest.fixture(scope="module")
+def tiny_data() -> DigitData:
+    train_x, train_y = render_digits(400, seed=11)
+    test_x, test_y = render_digits(100, seed=12)
+    return DigitData(train_x, train_y, test_x, test_y, "rendered", {"rendered": "0" * 64})
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tiny_data, tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("tiny")
+    card = train(tiny_data, out, TrainConfig(epochs=1, batch_size=32, seed=5, version="test"), verbose=0)
+    return out, card
+
+
+@pytest.mark.parametrize(("architecture", "parameters"), [("baseline", 887_530), ("bn", 888_874)])
+def test_model_shapes(architecture: str, parameters: int) -> None:
+    from recognizer.model import build_model
+
+    model = build_model(architecture)
+    assert model.input_shape == (None, 28, 28, 1)
+    assert model.output_shape == (None, 10)
+    assert model.count_params() == parameters
+
+
+def test_unknown_architecture_is_refused() -> None:
+    from recognizer.model import build_model
+
+    with pytest.raises(ValueError, match="unknown architecture"):
+        build_model("resnet")
+
+
+def test_tiny_run_writes_model_card_and_pictures(tiny_run) -> None:
+    out, _ = tiny_run
+    for name in (
+        "digits.keras",
+        "digits.tflite",
+        "model-card.json",
+        "training-curves.png",
+        "confusion-matrix.png",
+    ):
+        assert (out / name).stat().st_size > 0, name
+    saved = json.loads((out / "model-card.json").read_text())
+    assert saved["files"]["digits.tflite"] == sha256_of(out / "digits.tflite")
+    assert saved["files"]["digits.keras"] == sha256_of(out / "digits.keras")
+    assert saved["training"]["epochs_run"] == 1
+    assert saved["training"]["config"]["seed"] == 5
+    assert saved["data"]["checksums_sha256"] == {"rendered": "0" * 64}
+    assert saved["data"]["train_samples"] + saved["data"]["validation_samples"] == 400
+    assert 0.0 <= saved["test_accuracy"] <= 1.0 and saved["parameters"] == 888_874
+    # The shipped .keras has no optimizer state: roughly the size of the weights alone.
+    assert (out / "digits.keras").stat().st_size < 4_000_000
+
+
+def test_keras_and_tflite_agree(tiny_run, tiny_data) -> None:
+    out, _ = tiny_run
+    lite = DigitClassifier(out / "digits.tflite").classify_all(tiny_data.test_images)
+    reference = keras_probabilities(out / "digits.keras", tiny_data.test_images)
+    np.testing.assert_allclose(lite, reference, atol=1e-4)
+    assert (lite.argmax(1) == reference.argmax(1)).all()
+
+
+def test_same_seed_same_model_and_resume_continues(tiny_run, tiny_data, tmp_path: Path) -> None:
+    first_out, _ = tiny_run
+    again = tmp_path / "again"
+    config = TrainConfig(epochs=1, batch_size=32, seed=5, version="test")
+    train(tiny_data, again, config, verbose=0)
+    a = DigitClassifier(first_out / "digits.tflite").classify_all(tiny_data.test_images)
+    b = DigitClassifier(again / "digits.tflite").classify_all(tiny_data.test_images)
+    np.testing.assert_allclose(a, b, atol=1e-6)
+
+    config.epochs, config.resume = 2, True
+    card = train(tiny_data, again, config, verbose=0)
+    assert card["training"]["epochs_run"] == 2
+    assert len(card["training"]["history"]["val_accuracy"]) == 2

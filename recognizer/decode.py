@@ -1,0 +1,121 @@
+"""Step 1 of reading a photo: decode — bytes, a path or an array → upright RGB pixels.
+
+Refuses what is not a photo (a PDF, random bytes, an empty file), what would cost too much to
+decode (a PNG header claiming 40000x40000, an oversized file), and applies the EXIF orientation
+that phone cameras record instead of rotating the pixels. The photo is also shrunk to a working
+copy; ``scale`` maps working coordinates back to the original. Every refusal is an
+:class:`ImageError` whose message is one plain sentence for the user.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_FILE_BYTES = int(os.environ.get("HEY_NUMBER_MAX_IMAGE_BYTES", 30 * 1024 * 1024))
+MAX_PIXELS = int(os.environ.get("HEY_NUMBER_MAX_IMAGE_PIXELS", 50_000_000))
+WORKING_SIDE = int(os.environ.get("HEY_NUMBER_WORKING_SIDE", 1280))
+MIN_SIDE = 8
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
+
+
+class ImageError(ValueError):
+    """The input cannot be read as a photo; the message is one sentence for the user."""
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """An upright RGB photo and its working copy (at most ``WORKING_SIDE`` pixels on the long side)."""
+
+    original: np.ndarray
+    working: np.ndarray
+    scale: float  # original pixels per working pixel
+
+
+def _open(source: bytes | str | Path) -> Image.Image:
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise ImageError(f"There is no file at {path}.")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ImageError(f"The file is larger than {MAX_FILE_BYTES // 2**20} MB.")
+        source = path.read_bytes()
+    if not source:
+        raise ImageError("The file is empty.")
+    if len(source) > MAX_FILE_BYTES:
+        raise ImageError(f"The file is larger than {MAX_FILE_BYTES // 2**20} MB.")
+    if source[:5] == b"%PDF-":
+        raise ImageError("This is a PDF, not a photo; please send a photo or a screenshot of the page.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(source))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError("The image is too large; please send a normal photo.") from None
+    except UnidentifiedImageError:
+        raise ImageError("This file is not an image I can read; please send a JPEG or PNG photo.") from None
+    except (OSError, ValueError, SyntaxError):
+        raise ImageError("This image file is damaged and cannot be read.") from None
+    return image
+
+
+def _to_rgb(image: Image.Image) -> np.ndarray:
+    if image.format not in ACCEPTED_FORMATS:
+        raise ImageError(
+            f"{image.format or 'This'} files are not supported; please send a JPEG or PNG photo."
+        )
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"The image is too large ({width}x{height} pixels); please send a normal photo.")
+    if min(width, height) < MIN_SIDE:
+        raise ImageError(f"The image is too small ({width}x{height} pixels) to hold a number.")
+    try:
+        image.seek(0)  # animated GIF / WebP: the first frame
+        image.load()
+        image = ImageOps.exif_transpose(image)
+        if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+            image = image.convert("RGBA")
+            white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+            image = Image.alpha_composite(white, image)
+        return np.asarray(image.convert("RGB"))
+    except (OSError, ValueError, SyntaxError, EOFError):
+        raise ImageError("This image file is damaged or incomplete and cannot be read.") from None
+
+
+def _from_array(array: np.ndarray) -> np.ndarray:
+    if array.ndim == 2:
+        array = np.repeat(array[..., None], 3, axis=2)
+    if array.ndim != 3 or array.shape[2] not in (3, 4):
+        raise ImageError(f"An image array must be HxW, HxWx3 or HxWx4, not {array.shape}.")
+    if array.dtype != np.uint8:
+        raise ImageError(f"An image array must be uint8, not {array.dtype}.")
+    if array.shape[0] * array.shape[1] > MAX_PIXELS:
+        raise ImageError("The image is too large.")
+    if min(array.shape[:2]) < MIN_SIDE:
+        raise ImageError("The image is too small to hold a number.")
+    return np.ascontiguousarray(array[..., :3])
+
+
+def working_copy(rgb: np.ndarray, side: int = WORKING_SIDE) -> tuple[np.ndarray, float]:
+    """Shrink so the long side is at most ``side``; returns the copy and original/working scale."""
+    import cv2
+
+    longest = max(rgb.shape[:2])
+    if longest <= side:
+        return rgb, 1.0
+    scale = longest / side
+    size = (round(rgb.shape[1] / scale), round(rgb.shape[0] / scale))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), scale
+
+
+def decode(source: bytes | str | Path | np.ndarray) -> DecodedImage:
+    """Decode a photo given as file bytes, a path, or an RGB(A)/grey uint8 array."""
+    rgb = _from_array(source) if isinstance(source, np.ndarray) else _to_rgb(_open(source))
+    working, scale = working_copy(rgb)
+    return DecodedImage(original=rgb, working=working, scale=scale)

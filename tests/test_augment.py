@@ -1,0 +1,60 @@
+"""Training augmentation: seeded, shape-preserving, and scheduled by epoch."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest import render_digits
+
+from recognizer import augment
+from recognizer.train import TrainConfig
+
+IDENTITY = augment.AugmentConfig(
+    rotation_degrees=0,
+    zoom=0,
+    shift=0,
+    shear=0,
+    thicken_probability=0,
+    thin_probability=0,
+    blur_probability=0,
+)
+
+
+def test_same_seed_same_batch_and_shape_kept() -> None:
+    images, _ = render_digits(16)
+    a = augment.augment_batch(images, np.random.default_rng(3), augment.PHOTO_AUGMENT)
+    b = augment.augment_batch(images, np.random.default_rng(3), augment.PHOTO_AUGMENT)
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == images.shape and a.dtype == np.uint8
+    assert not np.array_equal(a, images)
+
+
+def test_all_ranges_off_is_the_identity() -> None:
+    images, _ = render_digits(8)
+    out = augment.augment_batch(images, np.random.default_rng(0), IDENTITY)
+    assert np.abs(out.astype(int) - images).max() <= 1
+
+
+def test_thickening_adds_ink_and_thinning_never_erases_a_digit() -> None:
+    images, _ = render_digits(8)
+    thick = augment.AugmentConfig(rotation_degrees=0, zoom=0, shift=0, shear=0, thicken_probability=1.0)
+    thin = augment.AugmentConfig(
+        rotation_degrees=0, zoom=0, shift=0, shear=0, thicken_probability=0, thin_probability=1.0
+    )
+    rng = np.random.default_rng(1)
+    for image in images:
+        assert (augment.augment_digit(image, rng, thick) > 127).sum() > (image > 127).sum()
+        assert augment.augment_digit(image, rng, thin).max() > 64
+
+
+def test_photo_extras_only_in_the_first_epochs() -> None:
+    config = TrainConfig(epochs=20, augmentation="photo", photo_fraction=0.3)
+    assert config.photo_epochs == 6
+    assert config.augment_config(0) == augment.PHOTO_AUGMENT
+    assert config.augment_config(5) == augment.PHOTO_AUGMENT
+    assert config.augment_config(6) == augment.BASELINE_AUGMENT
+    assert TrainConfig(augmentation="baseline").augment_config(0) == augment.BASELINE_AUGMENT
+
+
+def test_degraded_test_copy_is_reproducible() -> None:
+    images, _ = render_digits(8)
+    np.testing.assert_array_equal(augment.degraded_copy(images), augment.degraded_copy(images))

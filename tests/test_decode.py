@@ -1,0 +1,115 @@
+"""Decoding photos: formats, EXIF orientation, transparency, and refusals of bad input."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from recognizer.decode import ImageError, decode, working_copy
+
+
+def _encode(image: Image.Image, fmt: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def _marked_photo() -> Image.Image:
+    """A 120x80 white photo with a black square near the top-left corner."""
+    pixels = np.full((80, 120, 3), 255, np.uint8)
+    pixels[5:25, 5:25] = 0
+    return Image.fromarray(pixels)
+
+
+def test_jpeg_bytes_and_path_decode_to_rgb(tmp_path) -> None:
+    data = _encode(_marked_photo(), "JPEG", quality=95)
+    decoded = decode(data)
+    assert decoded.original.shape == (80, 120, 3) and decoded.original.dtype == np.uint8
+    assert decoded.original[15, 15].max() < 60 and decoded.original[60, 100].min() > 200
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(data)
+    np.testing.assert_array_equal(decode(path).original, decoded.original)
+
+
+def test_exif_orientation_is_applied() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored rotated: display needs a 90° clockwise turn, as iPhones write it
+    decoded = decode(_encode(_marked_photo(), "JPEG", quality=95, exif=exif.tobytes()))
+    assert decoded.original.shape == (120, 80, 3)
+    # the mark at the top-left of the stored pixels is now at the top-right
+    assert decoded.original[15, 80 - 15].max() < 60 and decoded.original[15, 15].min() > 200
+
+
+def test_transparent_png_is_put_on_white() -> None:
+    rgba = np.zeros((40, 40, 4), np.uint8)
+    rgba[10:20, 10:20] = (0, 0, 0, 255)
+    decoded = decode(_encode(Image.fromarray(rgba, "RGBA"), "PNG"))
+    assert decoded.original[0, 0].tolist() == [255, 255, 255]
+    assert decoded.original[15, 15].tolist() == [0, 0, 0]
+
+
+def test_animated_gif_gives_its_first_frame() -> None:
+    frames = [Image.new("L", (30, 30), 255), Image.new("L", (30, 30), 0)]
+    data = _encode(frames[0], "GIF", save_all=True, append_images=frames[1:])
+    assert decode(data).original.min() > 200
+
+
+def test_large_photo_gets_a_working_copy_and_scale() -> None:
+    rgb = np.full((3000, 4000, 3), 255, np.uint8)
+    decoded = decode(rgb)
+    assert max(decoded.working.shape[:2]) == 1280 and decoded.scale == pytest.approx(4000 / 1280)
+    small, scale = working_copy(np.zeros((100, 50, 3), np.uint8))
+    assert small.shape == (100, 50, 3) and scale == 1.0
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 10))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n", "PDF"),
+        (bytes(range(256)) * 8, "not an image"),
+        (_png_header_only(40000, 40000), "too large"),
+        (_png_header_only(1, 1), "too small"),
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 30, "not an image"),
+    ],
+)
+def test_bad_inputs_are_refused_in_a_sentence(data: bytes, message: str) -> None:
+    with pytest.raises(ImageError, match=message) as caught:
+        decode(data)
+    assert str(caught.value).endswith(".")
+
+
+def test_truncated_jpeg_is_refused() -> None:
+    data = _encode(
+        Image.fromarray(np.random.default_rng(0).integers(0, 255, (200, 200, 3), np.uint8)), "JPEG"
+    )
+    with pytest.raises(ImageError, match="damaged"):
+        decode(data[: len(data) // 2])
+
+
+@pytest.mark.parametrize(
+    ("array", "message"),
+    [
+        (np.zeros((10, 10, 2), np.uint8), "HxW"),
+        (np.zeros((10, 10, 3), np.float32), "uint8"),
+        (np.zeros((4, 4), np.uint8), "too small"),
+    ],
+)
+def test_bad_arrays_are_refused(array: np.ndarray, message: str) -> None:
+    with pytest.raises(ImageError, match=message):
+        decode(array)

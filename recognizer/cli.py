@@ -104,6 +104,96 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reading_json(name: str, reading, seconds: float) -> dict:
+    return {
+        "file": name,
+        "lines": reading.lines,
+        "text": reading.text,
+        "digits": [
+            {"digit": d.digit, "confidence": d.confidence, "box": list(d.box), "line": d.line}
+            for d in reading.digits
+        ],
+        "seconds": round(seconds, 4),
+    }
+
+
+def _read_all(recognizer, photos: list[str]):
+    """Yield (photo, reading or None, error sentence or None, seconds) for each photo."""
+    import time
+
+    from recognizer.decode import ImageError
+
+    for photo in photos:
+        started = time.perf_counter()
+        try:
+            reading = recognizer.read(Path(photo))
+        except ImageError as error:
+            yield photo, None, str(error), time.perf_counter() - started
+            continue
+        yield photo, reading, None, time.perf_counter() - started
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    from recognizer.reader import Recognizer
+
+    recognizer = Recognizer.load(args.model)
+    failures = 0
+    chosen: list[str] = []
+    annotate = Path(args.annotate) if args.annotate else None
+    if annotate:
+        annotate.mkdir(parents=True, exist_ok=True)
+    for photo, reading, error, seconds in _read_all(recognizer, args.photos):
+        if error is not None:
+            failures += 1
+            if args.json:
+                print(json.dumps({"file": photo, "error": error}))
+            else:
+                print(f"{photo}: {error}")
+            continue
+        if annotate:
+            (annotate / (Path(photo).stem + ".annotated.png")).write_bytes(reading.annotated())
+        if args.one_digit_per_image:
+            best = max(reading.digits, key=lambda d: d.box[2] * d.box[3], default=None)
+            chosen.append(str(best.digit) if best else "?")
+        if args.json:
+            print(json.dumps(_reading_json(photo, reading, seconds)))
+        elif not args.one_digit_per_image:
+            text = " / ".join(reading.lines) if reading.lines else "(no digits found)"
+            print(f"{photo}: {text}   [{seconds * 1000:.0f} ms]")
+    if args.one_digit_per_image:
+        number = "".join(chosen)
+        print(json.dumps({"text": number}) if args.json else number)
+    return 1 if failures else 0
+
+
+def cmd_to_csv(args: argparse.Namespace) -> int:
+    from recognizer.reader import Recognizer
+
+    recognizer = Recognizer.load(args.model)
+    print(",".join(f"pixel{i}" for i in range(784)))
+    failures = 0
+    for photo, reading, error, _ in _read_all(recognizer, args.photos):
+        if error is not None:
+            failures += 1
+            print(f"{photo}: {error}", file=sys.stderr)
+            continue
+        for digit in reading.digits:
+            print(",".join(str(int(v)) for v in digit.pixels.ravel()))
+    return 1 if failures else 0
+
+
+def cmd_predict_csv(args: argparse.Namespace) -> int:
+    from recognizer.classifier import DigitClassifier
+    from recognizer.data import read_kaggle_csv
+
+    images, _ = read_kaggle_csv(Path(args.csv), require_labels=False)
+    predicted = DigitClassifier(args.model).classify_all(images).argmax(axis=1)
+    print("ImageId,Label")
+    for index, label in enumerate(predicted, start=1):
+        print(f"{index},{label}")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """The main job. Until the recognizer and bot exist: measure the shipped model."""
     print("hey-number: the photo reader and the bot are not built yet; measuring the shipped digit model.")
@@ -142,6 +232,30 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--skip-keras", action="store_true", help="do not compare with the .keras twin")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.set_defaults(handler=cmd_eval)
+
+    read = commands.add_parser("read", help="read the handwritten digits on photos")
+    read.add_argument("photos", nargs="+", help="photo files (JPEG, PNG, ...)")
+    read.add_argument("--json", action="store_true", help="one JSON object per photo")
+    read.add_argument("--annotate", metavar="DIR", help="write each photo with its boxes and digits here")
+    read.add_argument(
+        "--one-digit-per-image",
+        action="store_true",
+        help="each photo holds one digit: print them as one number",
+    )
+    read.add_argument("--model", help="a .tflite model (default: shipped)")
+    read.set_defaults(handler=cmd_read)
+
+    to_csv = commands.add_parser("to-csv", help="normalised digits of photos as Kaggle pixel0..pixel783 rows")
+    to_csv.add_argument("photos", nargs="+")
+    to_csv.add_argument("--model", help="a .tflite model (default: shipped)")
+    to_csv.set_defaults(handler=cmd_to_csv)
+
+    predict_csv = commands.add_parser(
+        "predict-csv", help="classify a Kaggle-format CSV: prints ImageId,Label"
+    )
+    predict_csv.add_argument("csv")
+    predict_csv.add_argument("--model", help="a .tflite model (default: shipped)")
+    predict_csv.set_defaults(handler=cmd_predict_csv)
 
     run = commands.add_parser("run", help="the main job (what `make run` does)")
     run.add_argument("--data", help=DATA_HELP)

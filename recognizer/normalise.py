@@ -1,0 +1,72 @@
+"""Step 4 of reading a photo: normalise one digit the way MNIST was made.
+
+The digit's ink is cropped, its stroke width brought to what MNIST digits have once fitted in
+20x20 (about 2.5 px: thin pencil is thickened, marker thinned), fitted into 20x20 keeping the
+aspect ratio with anti-aliasing, and centred in 28x28 by its centre of mass. White ink on black.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+SIDE = 28
+BOX = 20
+MNIST_STROKE = 2.2  # median stroke width of MNIST test digits (ink > 127), in 28x28 pixels
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width of a 0/255 ink mask: ink area divided by half its outline length."""
+    area = float(np.count_nonzero(mask))
+    if area == 0:
+        return 0.0
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    perimeter = sum(cv2.arcLength(contour, True) for contour in contours)
+    return 2.0 * area / max(perimeter, 1.0)
+
+
+def _adjust_stroke(mask: np.ndarray, scale: float) -> np.ndarray:
+    """Thicken or thin a crop's strokes so that, scaled by ``scale``, they match MNIST's width."""
+    width = stroke_width(mask)
+    if width == 0:
+        return mask
+    wanted = MNIST_STROKE / scale  # in crop pixels
+    change = round((wanted - width) / 2)  # pixels to add (or remove) on each side
+    if change > 0:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * change + 1, 2 * change + 1))
+        return cv2.dilate(mask, kernel)
+    if change < 0:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (-2 * change + 1, -2 * change + 1))
+        thinner = cv2.erode(mask, kernel)
+        if np.count_nonzero(thinner) > 0.35 * np.count_nonzero(mask):
+            return thinner
+    return mask
+
+
+def to_mnist(mask: np.ndarray) -> np.ndarray:
+    """A 0/255 ink mask of one digit (any size) → uint8 28x28, MNIST style."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) == 0:
+        return np.zeros((SIDE, SIDE), np.uint8)
+    crop = mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    height, width = crop.shape
+    scale = BOX / max(height, width)
+    pad = max(2, int(np.ceil(MNIST_STROKE / scale)))
+    crop = _adjust_stroke(cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0), scale)
+    ys, xs = np.nonzero(crop)
+    crop = crop[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    height, width = crop.shape
+    scale = BOX / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small = cv2.resize(crop.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    canvas = np.zeros((SIDE, SIDE), np.float32)
+    top, left = (SIDE - size[1]) // 2, (SIDE - size[0]) // 2
+    canvas[top : top + size[1], left : left + size[0]] = small
+    total = canvas.sum()
+    if total > 0:
+        rows, cols = np.indices(canvas.shape)
+        shift_y = (SIDE - 1) / 2 - (rows * canvas).sum() / total
+        shift_x = (SIDE - 1) / 2 - (cols * canvas).sum() / total
+        matrix = np.float32([[1, 0, shift_x], [0, 1, shift_y]])
+        canvas = cv2.warpAffine(canvas, matrix, (SIDE, SIDE), flags=cv2.INTER_LINEAR, borderValue=0)
+    return np.clip(canvas, 0, 255).astype(np.uint8)

@@ -1,0 +1,235 @@
+"""The whole path of a photo, top to bottom: decode → find ink → segment → normalise → classify.
+
+:class:`Recognizer` ties the steps together and adds what needs the classifier's opinion:
+which way up the page is (the orientation that reads best wins), where to cut touching digits
+(the cut the classifier is most confident about), and whether the ink is a number at all
+(confidently read lines only). Boxes are reported in the original photo's coordinates.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from recognizer.classifier import DigitClassifier
+from recognizer.decode import DecodedImage, decode
+from recognizer.ink import find_ink
+from recognizer.normalise import to_mnist
+from recognizer.segment import Piece, segment
+
+MIN_LINE_CONFIDENCE = 0.75  # median digit confidence below which a line is not read as a number
+ROTATIONS = (0, 180, 90, 270)
+GOOD_ENOUGH = 0.97
+SURE_SINGLE = 0.9  # a wide piece read this confidently as one digit is not cut
+
+
+def _blank_digit() -> np.ndarray:
+    return np.zeros((28, 28), np.uint8)
+
+
+@dataclass(frozen=True)
+class DigitReading:
+    digit: int
+    confidence: float
+    alternatives: tuple[tuple[int, float], ...]  # top-3 (digit, probability)
+    box: tuple[int, int, int, int]  # x, y, w, h in the original photo
+    line: int
+    pixels: np.ndarray = field(
+        repr=False, compare=False, default_factory=lambda: np.zeros((28, 28), np.uint8)
+    )
+
+
+@dataclass
+class Reading:
+    """What was read on one photo."""
+
+    lines: list[str]
+    digits: list[DigitReading]
+    timings: dict[str, float]
+    rotation: int = 0
+    image: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    @property
+    def confidence(self) -> float:
+        return float(np.mean([d.confidence for d in self.digits])) if self.digits else 0.0
+
+    def annotated(self) -> bytes:
+        """PNG bytes of the photo with each digit's box and value drawn on it."""
+        if self.image is None:
+            raise ValueError("this reading holds no image")
+        canvas = cv2.cvtColor(self.image, cv2.COLOR_RGB2BGR)
+        thickness = max(2, max(canvas.shape[:2]) // 400)
+        for digit in self.digits:
+            x, y, w, h = digit.box
+            colour = (0, 170, 0) if digit.confidence >= 0.9 else (0, 140, 255)
+            cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, thickness)
+            scale = max(0.6, h / 40)
+            cv2.putText(
+                canvas,
+                str(digit.digit),
+                (x, max(0, y - 6)),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                scale,
+                colour,
+                thickness,
+            )
+        _, png = cv2.imencode(".png", canvas)
+        return png.tobytes()
+
+
+def _rotate(image: np.ndarray, degrees: int) -> np.ndarray:
+    codes = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    return image if degrees == 0 else cv2.rotate(image, codes[degrees])
+
+
+def _unrotate_box(box, degrees: int, shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    """Map a box found in the image rotated clockwise by ``degrees`` back to the unrotated image."""
+    x, y, w, h = box
+    height, width = shape  # of the unrotated image
+    if degrees == 90:
+        return y, height - x - w, h, w
+    if degrees == 180:
+        return width - x - w, height - y - h, w, h
+    if degrees == 270:
+        return width - y - h, x, h, w
+    return x, y, w, h
+
+
+class Recognizer:
+    """Reads handwritten digits on photos; thread-safe (the classifier locks itself)."""
+
+    def __init__(self, classifier: DigitClassifier) -> None:
+        self.classifier = classifier
+
+    @classmethod
+    def load(cls, model_path: str | Path | None = None) -> Recognizer:
+        """The shipped model, or the LiteRT model at ``model_path``."""
+        return cls(DigitClassifier(model_path))
+
+    def read(self, image: bytes | str | Path | np.ndarray) -> Reading:
+        """Read the digits on a photo (file bytes, a path, or an RGB array)."""
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        decoded = decode(image)
+        timings["decode"] = time.perf_counter() - started
+        best: Reading | None = None
+        for degrees in ROTATIONS:
+            reading = self._read_oriented(decoded, degrees, timings)
+            if best is None or _score(reading) > _score(best):
+                best = reading
+            if best.digits and best.confidence >= GOOD_ENOUGH:
+                break
+        assert best is not None
+        best.timings = {k: round(v, 5) for k, v in timings.items()}
+        best.timings["total"] = round(time.perf_counter() - started, 5)
+        best.image = decoded.original
+        return best
+
+    def _read_oriented(self, decoded: DecodedImage, degrees: int, timings: dict[str, float]) -> Reading:
+        def timed(stage: str, function, *args):
+            start = time.perf_counter()
+            value = function(*args)
+            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+            return value
+
+        working = _rotate(decoded.working, degrees)
+        ink = timed("ink", find_ink, working)
+        segmentation = timed("segment", segment, ink.mask)
+        digits: list[DigitReading] = []
+        lines: list[str] = []
+        for pieces in segmentation.lines:
+            read = timed("classify", self._read_line, pieces)
+            confidences = [p.confidence for _, p, _ in read]
+            if not read or float(np.median(confidences)) < MIN_LINE_CONFIDENCE:
+                continue
+            line_index = len(lines)
+            lines.append("".join(str(p.digit) for _, p, _ in read))
+            for box, prediction, pixels in read:
+                unrotated = _unrotate_box(box, degrees, decoded.working.shape[:2])
+                original = tuple(round(v * decoded.scale) for v in unrotated)
+                digits.append(
+                    DigitReading(
+                        digit=prediction.digit,
+                        confidence=round(prediction.confidence, 4),
+                        alternatives=tuple((d, round(p, 4)) for d, p in prediction.top3),
+                        box=original,
+                        line=line_index,
+                        pixels=pixels,
+                    )
+                )
+        return Reading(lines=lines, digits=digits, timings=timings, rotation=degrees)
+
+    def _read_line(self, pieces: list[Piece]):
+        """Classify a line's pieces, trying cuts through the wide ones."""
+        results = []
+        normalised = [to_mnist(p.mask) for p in pieces]
+        singles = self.classifier.predict(np.stack(normalised))
+        for piece, single, pixels in zip(pieces, singles, normalised, strict=True):
+            if piece.wide:
+                split = self._best_split(piece)
+                if (
+                    single.confidence < SURE_SINGLE
+                    and split
+                    and min(p.confidence for _, p, _ in split) > single.confidence
+                ):
+                    results.extend(split)
+                    continue
+            results.append((piece.box, single, pixels))
+        return results
+
+    def _best_split(self, piece: Piece):
+        """Try cutting a wide piece into 2 or 3 digits at low-ink columns; keep the surest cut."""
+        mask = piece.mask
+        height, width = mask.shape
+        column_ink = (mask > 0).sum(axis=0).astype(np.float32)
+        best, best_score = None, -1.0
+        for parts in (2, 3):
+            if width < parts * 0.35 * height:
+                continue
+            cuts_per_position = []
+            for k in range(1, parts):
+                centre = width * k / parts
+                lo, hi = int(centre - 0.2 * width / parts), int(centre + 0.2 * width / parts) + 1
+                window = column_ink[max(lo, 1) : min(hi, width - 1)]
+                if len(window) == 0:
+                    break
+                cuts_per_position.append(max(lo, 1) + int(np.argmin(window)))
+            if len(cuts_per_position) != parts - 1:
+                continue
+            edges = [0, *cuts_per_position, width]
+            crops, boxes = [], []
+            for left, right in itertools.pairwise(edges):
+                part = mask[:, left:right]
+                ys, _ = np.nonzero(part)
+                if len(ys) == 0:
+                    break
+                crops.append(to_mnist(part))
+                x, y = piece.box[0] + left, piece.box[1] + int(ys.min())
+                boxes.append((x, y, right - left, int(ys.max() - ys.min() + 1)))
+            if len(crops) != parts:
+                continue
+            predictions = self.classifier.predict(np.stack(crops))
+            score = float(np.exp(np.mean(np.log([p.confidence for p in predictions]))))
+            if score > best_score:
+                best, best_score = list(zip(boxes, predictions, crops, strict=True)), score
+        return best
+
+
+def _score(reading: Reading) -> float:
+    """How well a reading reads: confident digits in lines of several digits (a page turned
+    sideways reads as many one-digit lines), more digits breaking ties."""
+    if not reading.digits:
+        return 0.0
+    in_long_lines = sum(len(line) for line in reading.lines if len(line) >= 3)
+    return reading.confidence * (0.5 + 0.5 * in_long_lines / len(reading.digits)) + 0.001 * len(
+        reading.digits
+    )

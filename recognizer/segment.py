@@ -1,0 +1,169 @@
+"""Step 3 of reading a photo: segment the ink into lines of digit candidates.
+
+Connected pieces of ink are measured against the typical digit height; specks and smudges are
+dropped, broken strokes of one digit (a 5 whose top bar is apart, a 4 in two strokes) merged,
+separators (dashes, dots, plus signs, slashes, parentheses) set aside, and the rest grouped into
+lines of writing in reading order. Pieces too wide to be one digit are marked so the reader can
+try cuts and keep the one the classifier is most confident about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from recognizer.normalise import stroke_width
+
+MIN_AREA = 12  # pixels: smaller ink is a speck
+SEPARATOR_HEIGHT = 0.55  # a piece lower than this many digit heights is a dash, dot or plus
+PAREN_BOW = 0.04  # how far, in heights, both ends of a parenthesis lie beside its middle
+MAX_PIECES = 300  # more separate pieces of ink than this is not a phone number
+WIDE_DIGIT = 1.25  # a piece wider than this many typical digit widths may be touching digits
+BLOB_STROKE = 0.4  # a "stroke" wider than this fraction of the digit height is a blob
+
+
+@dataclass
+class Piece:
+    """One candidate digit: its box (x, y, w, h) in the segmented image and its ink mask."""
+
+    box: tuple[int, int, int, int]
+    mask: np.ndarray
+    line: int = 0
+    wide: bool = False
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        x, y, w, h = self.box
+        return x + w / 2, y + h / 2
+
+
+@dataclass
+class Segmentation:
+    lines: list[list[Piece]] = field(default_factory=list)
+    separators: list[tuple[int, int, int, int]] = field(default_factory=list)
+    digit_height: float = 0.0
+
+
+def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def _components(mask: np.ndarray) -> list[tuple[int, int, int, int, int]]:
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return [tuple(int(v) for v in stats[i]) for i in range(1, count) if stats[i, 4] >= MIN_AREA]
+
+
+def typical_height(boxes: list[tuple[int, int, int, int]]) -> float:
+    """The height of a digit here: the upper median of the pieces' heights (robust to specks)."""
+    heights = sorted(h for _, _, _, h in boxes)
+    return float(np.percentile(heights, 75)) if heights else 0.0
+
+
+def _merge_broken(boxes: list[tuple[int, int, int, int]], height: float) -> list[tuple[int, int, int, int]]:
+    """Merge pieces that sit above one another and together are no taller than a digit."""
+    boxes = sorted(boxes)
+    merged_any = True
+    while merged_any:
+        merged_any = False
+        result: list[tuple[int, int, int, int]] = []
+        for box in boxes:
+            for index in range(len(result) - 1, max(-1, len(result) - 4), -1):
+                other = result[index]
+                overlap = min(other[0] + other[2], box[0] + box[2]) - max(other[0], box[0])
+                union = _union(other, box)
+                if (
+                    overlap > 0.5 * min(other[2], box[2])
+                    and union[3] <= 1.3 * height
+                    and union[2] <= 1.2 * height
+                ):
+                    result[index] = union
+                    merged_any = True
+                    break
+            else:
+                result.append(box)
+        boxes = sorted(result)
+    return boxes
+
+
+def _is_cross(mask: np.ndarray) -> bool:
+    """A plus sign: ink through the middle, none in the four corners."""
+    h, w = mask.shape
+    ch, cw = max(1, int(0.3 * h)), max(1, int(0.3 * w))
+    corners = [mask[:ch, :cw], mask[:ch, -cw:], mask[-ch:, :cw], mask[-ch:, -cw:]]
+    total = max(1, np.count_nonzero(mask))
+    return sum(np.count_nonzero(corner) for corner in corners) < 0.04 * total
+
+
+def _is_separator(mask: np.ndarray, box: tuple[int, int, int, int], height: float) -> bool:
+    """Dashes, dots, plus signs (low pieces) and parentheses (curved, thin, tall) are separators."""
+    _, _, w, h = box
+    if h < SEPARATOR_HEIGHT * height:
+        return True
+    if h < 0.8 * height and 0.6 < w / h < 1.6 and _is_cross(mask):
+        return True
+    if w < 0.45 * h:  # thin and tall: a 1, a slash or a parenthesis
+        rows = np.array_split(np.arange(h), 3)
+        centres = []
+        for part in rows:
+            _, xs = np.nonzero(mask[part[0] : part[-1] + 1])
+            centres.append(xs.mean() if len(xs) else w / 2)
+        top, bottom = centres[0] - centres[1], centres[2] - centres[1]
+        # both ends lean the same way from the middle: ( or ); a slanted 1 or / has them opposite
+        if top * bottom > 0 and min(abs(top), abs(bottom)) > PAREN_BOW * h:
+            return True
+    return False
+
+
+def _group_lines(pieces: list[Piece], height: float) -> list[list[Piece]]:
+    lines: list[list[Piece]] = []
+    for piece in sorted(pieces, key=lambda p: p.centre[1]):
+        for line in lines:
+            line_centre = np.median([p.centre[1] for p in line])
+            if abs(piece.centre[1] - line_centre) < 0.55 * height:
+                line.append(piece)
+                break
+        else:
+            lines.append([piece])
+    ordered = [sorted(line, key=lambda p: p.centre[0]) for line in lines]
+    ordered.sort(key=lambda line: np.median([p.centre[1] for p in line]))
+    for index, line in enumerate(ordered):
+        for piece in line:
+            piece.line = index
+    return ordered
+
+
+def segment(mask: np.ndarray) -> Segmentation:
+    """Split a 0/255 ink mask into lines of digit pieces, setting separators and specks aside."""
+    stats = _components(mask)
+    boxes = [(x, y, w, h) for x, y, w, h, _ in stats]
+    height = typical_height(boxes)
+    if not boxes or height < 8:
+        return Segmentation(digit_height=height)
+    # specks: tiny next to the writing
+    boxes = [b for b in boxes if max(b[2], b[3]) >= 0.2 * height]
+    if len(boxes) > MAX_PIECES:  # texture, noise or a picture: not a handwritten number
+        return Segmentation(digit_height=height)
+    boxes = _merge_broken(boxes, height)
+    result = Segmentation(digit_height=height)
+    pieces = []
+    for box in boxes:
+        x, y, w, h = box
+        crop = mask[y : y + h, x : x + w]
+        if _is_separator(crop, box, height):
+            result.separators.append(box)
+            continue
+        if stroke_width(crop) > BLOB_STROKE * max(h, 0.5 * height):  # a smudge or a filled shape
+            continue
+        pieces.append(Piece(box=box, mask=crop.copy()))
+    if pieces:
+        widths = sorted(p.box[2] for p in pieces if p.box[3] > 0.7 * height)
+        typical_width = float(np.percentile(widths, 75)) if widths else height * 0.7
+        typical_width = min(max(typical_width, 0.45 * height), 0.9 * height)
+        for piece in pieces:
+            piece.wide = piece.box[2] > WIDE_DIGIT * typical_width
+    result.lines = _group_lines(pieces, height)
+    return result

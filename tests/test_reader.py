@@ -1,0 +1,103 @@
+"""Reading rendered photos end to end: the conditions people take photos in."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from recognizer.reader import Recognizer
+from recognizer.synthetic import DigitBank, PhotoOptions, render_photo
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Recognizer:
+    return Recognizer.load()
+
+
+@pytest.fixture(scope="module")
+def bank(mnist_test) -> DigitBank:
+    images, labels = mnist_test
+    return DigitBank(images, labels)
+
+
+def _read(recognizer, bank, lines, seed=1, **options):
+    photo = render_photo(bank, lines, np.random.default_rng(seed), PhotoOptions(**options))
+    return photo, recognizer.read(photo.jpeg if photo.jpeg else photo.image)
+
+
+def _iou(a, b) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    w = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    h = max(0, min(ay + ah, by + bh) - max(ay, by))
+    return w * h / float(aw * ah + bw * bh - w * h)
+
+
+def test_blue_ballpoint_on_white_with_separators(recognizer, bank) -> None:
+    photo, reading = _read(recognizer, bank, ["416-555-0199"])
+    assert reading.text == photo.text == "4165550199"
+    assert reading.lines == ["4165550199"]
+    for digit, box in zip(reading.digits, photo.digit_boxes, strict=True):
+        assert _iou(digit.box, box) > 0.4
+        assert len(digit.alternatives) == 3 and 0.0 < digit.confidence <= 1.0
+    assert set(reading.timings) >= {"decode", "ink", "segment", "classify", "total"}
+
+
+@pytest.mark.parametrize(
+    ("paper", "ink"),
+    [("ruled", "pencil"), ("squared", "black"), ("yellow", "marker"), ("grey", "blue"), ("white", "black")],
+)
+def test_papers_and_inks(recognizer, bank, paper: str, ink: str) -> None:
+    photo, reading = _read(recognizer, bank, ["(416) 555 0199"], seed=3, paper=paper, ink=ink)
+    assert reading.text == photo.text
+
+
+def test_uneven_light_and_colour_cast(recognizer, bank) -> None:
+    photo, reading = _read(recognizer, bank, ["020 7946 0018"], seed=4, shading=0.8, colour_cast=0.6)
+    assert reading.text == photo.text
+
+
+def test_several_lines_in_reading_order(recognizer, bank) -> None:
+    photo, reading = _read(recognizer, bank, ["416 555 0199", "+1 212.555.0147"], seed=5)
+    assert reading.lines == photo.lines
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_page_turned_sideways_or_upside_down(recognizer, bank, degrees: int) -> None:
+    photo, reading = _read(recognizer, bank, ["416-555-0199"], seed=6, rotation_degrees=degrees)
+    assert reading.text == photo.text
+
+
+def test_exif_orientation_is_honoured(recognizer, bank) -> None:
+    photo = render_photo(bank, ["416-555-0199"], np.random.default_rng(7), PhotoOptions(jpeg_quality=None))
+    stored = np.rot90(photo.image, k=1)  # pixels stored turned left; EXIF says "rotate 90° clockwise"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(stored)).save(buffer, format="JPEG", quality=92, exif=exif.tobytes())
+    reading = recognizer.read(buffer.getvalue())
+    assert reading.text == photo.text and reading.rotation == 0
+
+
+def test_small_number_in_the_corner_of_a_12_megapixel_photo(recognizer, bank) -> None:
+    photo, reading = _read(recognizer, bank, ["555-0147"], seed=8, size=(4000, 3000), placement="corner")
+    assert reading.text == photo.text
+    for digit, box in zip(reading.digits, photo.digit_boxes, strict=True):
+        assert _iou(digit.box, box) > 0.3  # boxes come back in original-photo coordinates
+
+
+def test_blank_page_and_noise_read_as_no_digits(recognizer) -> None:
+    blank = np.full((960, 1280, 3), 247, np.uint8)
+    assert recognizer.read(blank).digits == []
+    noise = np.random.default_rng(0).integers(0, 256, (960, 1280, 3), dtype=np.uint8)
+    assert recognizer.read(noise).digits == []
+
+
+def test_annotated_photo_is_a_png_of_the_original_size(recognizer, bank) -> None:
+    photo, reading = _read(recognizer, bank, ["416-555-0199"])
+    annotated = Image.open(io.BytesIO(reading.annotated()))
+    assert annotated.format == "PNG"
+    assert annotated.size == (photo.image.shape[1], photo.image.shape[0])

@@ -194,10 +194,21 @@ def cmd_predict_csv(args: argparse.Namespace) -> int:
     return 0
 
 
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """The main job. Until the recognizer and bot exist: measure the shipped model."""
-    print("hey-number: the photo reader and the bot are not built yet; measuring the shipped digit model.")
-    return cmd_eval(argparse.Namespace(data=args.data, model=str(SHIPPED_MODEL), skip_keras=True, json=False))
+    """The main job. Until the bot exists: read the bundled example photos."""
+    photos = sorted(str(path) for path in EXAMPLES.glob("*.jpg"))
+    print(f"hey-number: the bot is not built yet; reading the {len(photos)} example photos in {EXAMPLES}/")
+    annotate = args.annotate or "runs/examples"
+    status = cmd_read(
+        argparse.Namespace(
+            photos=photos, json=False, annotate=annotate, one_digit_per_image=False, model=None
+        )
+    )
+    print(f"annotated copies (boxes and digits drawn): {annotate}/")
+    return status
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -258,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict_csv.set_defaults(handler=cmd_predict_csv)
 
     run = commands.add_parser("run", help="the main job (what `make run` does)")
-    run.add_argument("--data", help=DATA_HELP)
+    run.add_argument("--annotate", metavar="DIR", help="where to write the annotated photos (runs/examples)")
     run.set_defaults(handler=cmd_run)
     return parser
 

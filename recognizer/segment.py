@@ -19,6 +19,10 @@ from recognizer.normalise import stroke_width
 MIN_AREA = 12  # pixels: smaller ink is a speck
 SEPARATOR_HEIGHT = 0.55  # a piece lower than this many digit heights is a dash, dot or plus
 PAREN_BOW = 0.04  # how far, in heights, both ends of a parenthesis lie beside its middle
+MAX_HEIGHT = 2.5  # in typical digit heights: taller ink is a line, an edge or a drawing
+MAX_WIDTH = 6.0  # wider ink is a line or an edge (touching digits are split at most 3 ways)
+LINE_DRIFT = 0.6  # vertical step, in digit heights, from one digit to the next of the same line
+LINE_GAP = 4.0  # widest horizontal gap, in digit heights, inside one line
 MAX_PIECES = 300  # more separate pieces of ink than this is not a phone number
 WIDE_DIGIT = 1.25  # a piece wider than this many typical digit widths may be touching digits
 BLOB_STROKE = 0.4  # a "stroke" wider than this fraction of the digit height is a blob
@@ -119,27 +123,38 @@ def _is_separator(mask: np.ndarray, box: tuple[int, int, int, int], height: floa
 
 
 def _group_lines(pieces: list[Piece], height: float) -> list[list[Piece]]:
+    """Chain pieces left to right into lines: each joins the line whose last piece is nearest
+    and level with it, so writing that drifts up or down still forms one line."""
     lines: list[list[Piece]] = []
-    for piece in sorted(pieces, key=lambda p: p.centre[1]):
+    for piece in sorted(pieces, key=lambda p: p.box[0]):
+        x, y = piece.centre
+        best, best_distance = None, float("inf")
         for line in lines:
-            line_centre = np.median([p.centre[1] for p in line])
-            if abs(piece.centre[1] - line_centre) < 0.55 * height:
-                line.append(piece)
-                break
-        else:
+            last_x, last_y = line[-1].centre
+            gap = piece.box[0] - (line[-1].box[0] + line[-1].box[2])
+            if abs(y - last_y) < LINE_DRIFT * height and gap < LINE_GAP * height:
+                distance = abs(y - last_y) + 0.1 * abs(x - last_x)
+                if distance < best_distance:
+                    best, best_distance = line, distance
+        if best is None:
             lines.append([piece])
-    ordered = [sorted(line, key=lambda p: p.centre[0]) for line in lines]
-    ordered.sort(key=lambda line: np.median([p.centre[1] for p in line]))
-    for index, line in enumerate(ordered):
+        else:
+            best.append(piece)
+    lines.sort(key=lambda line: np.median([p.centre[1] for p in line]))
+    for index, line in enumerate(lines):
         for piece in line:
             piece.line = index
-    return ordered
+    return lines
 
 
 def segment(mask: np.ndarray) -> Segmentation:
     """Split a 0/255 ink mask into lines of digit pieces, setting separators and specks aside."""
     stats = _components(mask)
-    boxes = [(x, y, w, h) for x, y, w, h, _ in stats]
+    rows, cols = mask.shape
+    # ink touching the photo's edge is the table, the page's edge or a finger, not writing
+    boxes = [(x, y, w, h) for x, y, w, h, _ in stats if x > 0 and y > 0 and x + w < cols and y + h < rows]
+    height = typical_height(boxes)
+    boxes = [b for b in boxes if b[3] <= MAX_HEIGHT * height and b[2] <= MAX_WIDTH * height]
     height = typical_height(boxes)
     if not boxes or height < 8:
         return Segmentation(digit_height=height)

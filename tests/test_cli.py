@@ -53,3 +53,50 @@ def test_keras_download_failure_is_a_data_error(monkeypatch) -> None:
     monkeypatch.setattr(mnist, "load_data", offline)
     with pytest.raises(DataError, match="Keras download failed: network unreachable"):
         load_digits(None)
+
+
+def _rendered_photo(tmp_path: Path, mnist_test, lines: list[str], name: str, seed: int = 2) -> Path:
+    import numpy as np
+
+    from recognizer.synthetic import DigitBank, render_photo
+
+    photo = render_photo(DigitBank(*mnist_test), lines, np.random.default_rng(seed))
+    path = tmp_path / name
+    path.write_bytes(photo.jpeg)
+    return path
+
+
+def test_read_json_and_an_unreadable_file(tmp_path: Path, mnist_test, capsys) -> None:
+    good = _rendered_photo(tmp_path, mnist_test, ["416-555-0199"], "note.jpg")
+    bad = tmp_path / "scan.pdf"
+    bad.write_bytes(b"%PDF-1.4 not a photo")
+    annotated = tmp_path / "annotated"
+    status = main(["read", str(good), str(bad), "--json", "--annotate", str(annotated)])
+    assert status == 1  # one file failed
+    first, second = (json.loads(line) for line in capsys.readouterr().out.strip().splitlines())
+    assert first["file"] == str(good) and first["text"] == "4165550199" and first["lines"] == ["4165550199"]
+    assert {"digit", "confidence", "box", "line"} <= set(first["digits"][0]) and first["seconds"] > 0
+    assert second == {"file": str(bad), "error": second["error"]} and "PDF" in second["error"]
+    assert (annotated / "note.annotated.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_one_digit_per_image_reads_photos_in_the_given_order(tmp_path: Path, mnist_test, capsys) -> None:
+    photos = [
+        str(_rendered_photo(tmp_path, mnist_test, [d], f"{i}.jpg", seed=i)) for i, d in enumerate("5307")
+    ]
+    assert main(["read", "--one-digit-per-image", *photos]) == 0
+    assert capsys.readouterr().out.strip() == "5307"
+
+
+def test_to_csv_then_predict_csv(tmp_path: Path, mnist_test, capsys, monkeypatch) -> None:
+    photo = _rendered_photo(tmp_path, mnist_test, ["555 0147"], "note.jpg")
+    assert main(["to-csv", str(photo)]) == 0
+    rows = capsys.readouterr().out.strip().splitlines()
+    assert rows[0].startswith("pixel0,pixel1,") and len(rows) == 1 + 7
+    assert all(len(row.split(",")) == 784 for row in rows[1:])
+    csv_path = tmp_path / "new_data.csv"
+    csv_path.write_text("\n".join(rows) + "\n")
+    assert main(["predict-csv", str(csv_path)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "ImageId,Label"
+    assert "".join(line.split(",")[1] for line in lines[1:]) == "5550147"

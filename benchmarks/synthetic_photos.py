@@ -1,0 +1,114 @@
+"""The photo reader on N seeded, photo-like renderings of phone numbers (MNIST *test* digits only).
+
+Conditions vary per photo (recognizer.synthetic.random_options): paper kinds and inks, rotation
+up to ±30°, perspective, shading, colour casts, blur, JPEG 60–95, stroke thickness, touching
+digits, slant. Prints exact-string accuracy (overall and for 10-digit numbers), digit accuracy,
+the worst conditions, and per-stage latency p50/p95.
+
+    .venv/bin/python benchmarks/synthetic_photos.py [--count 500] [--seed 7] [--model M]
+    .venv/bin/python benchmarks/synthetic_photos.py --write-examples examples   # the sample photos
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from recognizer.data import load_digits  # noqa: E402
+from recognizer.reader import Recognizer  # noqa: E402
+from recognizer.synthetic import DigitBank, PhotoOptions, random_options, random_phone_number, render_photo  # noqa: E402
+
+EXAMPLES = [
+    ("napkin-blue-ballpoint.jpg", ["(416) 555-0199"], PhotoOptions(rotation_degrees=-6, shading=0.5)),
+    (
+        "sticky-note-two-numbers.jpg",
+        ["+1 212.555.0147", "020 7946 0018"],
+        PhotoOptions(paper="yellow", ink="black", rotation_degrees=4, perspective=0.05),
+    ),
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) * 1000 if values else 0.0
+
+
+def write_examples(bank: DigitBank, folder: Path) -> None:
+    """Render the example photos shipped for the README and `make run`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for index, (name, lines, options) in enumerate(EXAMPLES):
+        photo = render_photo(bank, lines, np.random.default_rng(100 + index), options)
+        (folder / name).write_bytes(photo.jpeg)
+        print(f"wrote {folder / name}: {photo.written}")
+
+
+def benchmark(bank: DigitBank, recognizer: Recognizer, count: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    exact = exact10 = count10 = digits_ok = digits_total = 0
+    stages: dict[str, list[float]] = defaultdict(list)
+    misses_by: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for _ in range(count):
+        digits = 10 if rng.random() < 0.5 else None
+        lines = [random_phone_number(rng, digits)]
+        options = random_options(rng)
+        photo = render_photo(bank, lines, rng, options)
+        reading = recognizer.read(photo.jpeg)
+        right = reading.text == photo.text
+        exact += right
+        if len(photo.text) == 10:
+            count10 += 1
+            exact10 += right
+        matcher = difflib.SequenceMatcher(a=photo.text, b=reading.text, autojunk=False)
+        digits_ok += sum(block.size for block in matcher.get_matching_blocks())
+        digits_total += len(photo.text)
+        for stage, seconds in reading.timings.items():
+            stages[stage].append(seconds)
+        turn = "turned >8°" if abs(options.rotation_degrees) > 8 else "turned ≤8°"
+        for condition in (
+            f"paper={options.paper}",
+            f"ink={options.ink}",
+            turn,
+            f"placement={options.placement}",
+        ):
+            misses_by[condition][0] += not right
+            misses_by[condition][1] += 1
+    digit_share = digits_ok / digits_total
+    print(f"{count} photos (seed {seed}): exact strings {exact / count:.1%}, digits {digit_share:.1%}")
+    print(f"10-digit numbers: {exact10}/{count10} exact ({exact10 / max(count10, 1):.1%})")
+    print("misread share by condition:")
+    for condition, (missed, total) in sorted(misses_by.items(), key=lambda kv: -kv[1][0] / kv[1][1]):
+        print(f"  {condition:22} {missed:4}/{total:<4} ({missed / total:.0%})")
+    print("latency per stage, ms (p50 / p95):")
+    for stage, values in stages.items():
+        print(f"  {stage:10} {percentile(values, 50):7.1f} / {percentile(values, 95):7.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--count", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--data", help="MNIST directory (default: $HEY_NUMBER_MNIST_DIR or Keras)")
+    parser.add_argument("--model", help="a .tflite model (default: shipped)")
+    parser.add_argument(
+        "--write-examples", type=Path, metavar="DIR", help="render the example photos and stop"
+    )
+    args = parser.parse_args()
+    data = load_digits(args.data)
+    bank = DigitBank(data.test_images, data.test_labels)  # test digits only: the model never saw them
+    if args.write_examples:
+        write_examples(bank, args.write_examples)
+        return
+    benchmark(bank, Recognizer.load(args.model), args.count, args.seed)
+
+
+if __name__ == "__main__":
+    main()

@@ -24,8 +24,9 @@ from recognizer.segment import Piece, segment
 
 MIN_LINE_CONFIDENCE = 0.75  # median digit confidence below which a line is not read as a number
 ROTATIONS = (0, 180, 90, 270)
-GOOD_ENOUGH = 0.97
-SURE_SINGLE = 0.9  # a wide piece read this confidently as one digit is not cut
+GOOD_ENOUGH = 0.9  # stop trying orientations once a reading scores this well
+SURE_SINGLE = 0.9  # a wide piece read this confidently as one digit is not cut ...
+CLEARLY_WIDE = 1.6  # ... unless it is this many typical digit widths wide
 
 
 def _blank_digit() -> np.ndarray:
@@ -126,7 +127,7 @@ class Recognizer:
             reading = self._read_oriented(decoded, degrees, timings)
             if best is None or _score(reading) > _score(best):
                 best = reading
-            if best.digits and best.confidence >= GOOD_ENOUGH:
+            if _score(best) >= GOOD_ENOUGH:
                 break
         assert best is not None
         best.timings = {k: round(v, 5) for k, v in timings.items()}
@@ -176,11 +177,7 @@ class Recognizer:
         for piece, single, pixels in zip(pieces, singles, normalised, strict=True):
             if piece.wide:
                 split = self._best_split(piece)
-                if (
-                    single.confidence < SURE_SINGLE
-                    and split
-                    and min(p.confidence for _, p, _ in split) > single.confidence
-                ):
+                if split and _prefer_split(piece, single.confidence, split):
                     results.extend(split)
                     continue
             results.append((piece.box, single, pixels))
@@ -222,6 +219,15 @@ class Recognizer:
             if score > best_score:
                 best, best_score = list(zip(boxes, predictions, crops, strict=True)), score
         return best
+
+
+def _prefer_split(piece: Piece, single_confidence: float, split) -> bool:
+    """Keep a cut when it reads better than the whole piece; a piece much wider than one digit
+    is cut whenever the cut reads fairly well (a classifier is often sure of a wide "0")."""
+    split_confidence = float(np.exp(np.mean(np.log([p.confidence for _, p, _ in split]))))
+    if piece.width_ratio > CLEARLY_WIDE:
+        return split_confidence > 0.5
+    return single_confidence < SURE_SINGLE and split_confidence > single_confidence
 
 
 def _score(reading: Reading) -> float:

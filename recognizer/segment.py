@@ -35,7 +35,11 @@ class Piece:
     box: tuple[int, int, int, int]
     mask: np.ndarray
     line: int = 0
-    wide: bool = False
+    width_ratio: float = 1.0  # width / typical digit width of the writing
+
+    @property
+    def wide(self) -> bool:
+        return self.width_ratio > WIDE_DIGIT
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -179,6 +183,6 @@ def segment(mask: np.ndarray) -> Segmentation:
         typical_width = float(np.percentile(widths, 75)) if widths else height * 0.7
         typical_width = min(max(typical_width, 0.45 * height), 0.9 * height)
         for piece in pieces:
-            piece.wide = piece.box[2] > WIDE_DIGIT * typical_width
+            piece.width_ratio = piece.box[2] / typical_width
     result.lines = _group_lines(pieces, height)
     return result

@@ -1,0 +1,30 @@
+"""Hostile inputs never raise out of the reader: a plain-sentence ImageError or a reading."""
+
+from __future__ import annotations
+
+import pytest
+
+from recognizer.decode import ImageError
+from recognizer.fuzz import fuzz_cases
+from recognizer.reader import Recognizer
+
+NOT_WRITING = {"blank page", "all-black page", "animated gif", "noise photo", "thin strip"}
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Recognizer:
+    return Recognizer.load()
+
+
+def test_every_hostile_input_gets_an_error_sentence_or_a_reading(recognizer) -> None:
+    kinds = set()
+    for name, data in fuzz_cases(48, seed=3):
+        kinds.add(name)
+        try:
+            reading = recognizer.read(data)
+        except ImageError as error:
+            assert str(error).endswith(".") and "\n" not in str(error)
+            continue
+        if name in NOT_WRITING:
+            assert reading.digits == [], name
+    assert len(kinds) == 12

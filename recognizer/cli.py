@@ -57,6 +57,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         augmentation=args.augmentation,
         limit=args.limit,
         resume=args.resume,
+        polish_epochs=args.polish_epochs,
     )
     out = Path(args.out)
     card = train(load_digits(args.data), out, config)
@@ -233,6 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--architecture", choices=("bn", "baseline"), default="bn")
     train.add_argument("--augmentation", choices=("photo", "baseline"), default="photo")
     train.add_argument("--limit", type=int, help="train on the first N samples only (quick trials)")
+    train.add_argument(
+        "--polish-epochs",
+        type=int,
+        default=4,
+        help="after choosing the checkpoint on validation, this many low-rate epochs on all training images",
+    )
     train.add_argument("--resume", action="store_true", help="continue from the last saved epoch in --out")
     train.add_argument("--install", action="store_true", help="copy the result into models/ when done")
     train.set_defaults(handler=cmd_train)

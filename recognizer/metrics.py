@@ -84,21 +84,24 @@ def plot_confusion(matrix: np.ndarray, path: Path, title: str) -> None:
 
 
 def plot_curves(history: dict[str, list[float]], path: Path) -> None:
-    """Save loss and accuracy curves (training and validation) per epoch as a PNG."""
+    """Save loss and error-rate curves (training and validation) per epoch as a PNG; the error
+    rate is on a log scale so the last tenths of a percent stay visible."""
     plt = _pyplot()
-    figure, (loss_axes, acc_axes) = plt.subplots(1, 2, figsize=(10, 4))
+    figure, (loss_axes, error_axes) = plt.subplots(1, 2, figsize=(10, 4))
     epochs = range(1, len(history.get("loss", [])) + 1)
-    for key, axes in (("loss", loss_axes), ("accuracy", acc_axes)):
-        for prefix, label in (("", "training"), ("val_", "validation")):
-            values = history.get(prefix + key)
-            if values:
-                axes.plot(epochs, values, marker="o", markersize=3, label=label)
-        axes.set_xlabel("epoch")
-        axes.set_ylabel(key)
-        axes.grid(alpha=0.3)
-        axes.legend()
-    acc_axes.set_title("accuracy")
+    for prefix, label in (("", "training (augmented, dropout on)"), ("val_", "validation")):
+        if history.get(prefix + "loss"):
+            loss_axes.plot(epochs, history[prefix + "loss"], marker="o", markersize=3, label=label)
+        if history.get(prefix + "accuracy"):
+            errors = [100 * (1 - value) for value in history[prefix + "accuracy"]]
+            error_axes.plot(epochs, errors, marker="o", markersize=3, label=label)
     loss_axes.set_title("loss")
+    error_axes.set_title("error rate (%)")
+    error_axes.set_yscale("log")
+    for axes in (loss_axes, error_axes):
+        axes.set_xlabel("epoch")
+        axes.grid(alpha=0.3, which="both")
+        axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

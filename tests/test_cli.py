@@ -20,6 +20,7 @@ def test_train_then_eval_from_the_command_line(idx_dir: Path, tmp_path: Path, ca
     assert "validation accuracy:" in printed and "test accuracy (LiteRT):" in printed
     card = json.loads((out / "model-card.json").read_text())
     assert card["data"]["source"] == str(idx_dir)
+    assert "4 more epochs on all 60 training images" in card["polish"]  # the default second stage
 
     assert main(["eval", "--data", str(idx_dir), "--model", str(out / "digits.tflite")]) == 0
     report = capsys.readouterr().out

@@ -18,6 +18,7 @@ import numpy as np
 STRONG_DARKNESS = 0.38  # 1 - pixel/paper: certainly ink
 WEAK_DARKNESS = 0.20  # may be ink if connected to certain ink
 BACKGROUND_DOWNSCALE = 4
+LINE_SEARCH_SCALE = 4
 MAX_INK_FRACTION = 0.25  # handwriting covers far less of a page than this
 DARKEST_PAPER = 40  # a photo whose median grey is below this shows no paper
 
@@ -53,16 +54,23 @@ def darkness_map(rgb: np.ndarray) -> np.ndarray:
 
 
 def _ruled_lines(weak: np.ndarray) -> np.ndarray:
-    """Mask of long straight lines (ruled paper, grids, table edges) in the weak-ink mask."""
+    """Mask of long straight lines (ruled paper, grids, table edges) in the weak-ink mask,
+    searched on a 4x smaller copy (long lines survive shrinking; the search costs 16x less)."""
     height, width = weak.shape
-    min_length = max(40, int(0.25 * max(height, width)))
+    small = cv2.resize(
+        weak,
+        (max(1, width // LINE_SEARCH_SCALE), max(1, height // LINE_SEARCH_SCALE)),
+        interpolation=cv2.INTER_AREA,
+    )
+    small = np.where(small > 0, 255, 0).astype(np.uint8)
+    min_length = max(12, int(0.25 * max(small.shape)))
     lines = cv2.HoughLinesP(
-        weak, 1, np.pi / 360, threshold=min_length, minLineLength=min_length, maxLineGap=6
+        small, 1, np.pi / 360, threshold=min_length, minLineLength=min_length, maxLineGap=2
     )
     found = np.zeros_like(weak)
     if lines is not None:
-        for x1, y1, x2, y2 in lines.reshape(-1, 4):
-            cv2.line(found, (int(x1), int(y1)), (int(x2), int(y2)), 255, 5)
+        for x1, y1, x2, y2 in lines.reshape(-1, 4) * LINE_SEARCH_SCALE:
+            cv2.line(found, (int(x1), int(y1)), (int(x2), int(y2)), 255, LINE_SEARCH_SCALE + 3)
     return found
 
 

@@ -235,7 +235,8 @@ def _score(reading: Reading) -> float:
     sideways reads as many one-digit lines), more digits breaking ties."""
     if not reading.digits:
         return 0.0
-    in_long_lines = sum(len(line) for line in reading.lines if len(line) >= 3)
-    return reading.confidence * (0.5 + 0.5 * in_long_lines / len(reading.digits)) + 0.001 * len(
-        reading.digits
-    )
+    shortest = min(3, len(reading.digits))
+    in_long_lines = sum(len(line) for line in reading.lines if len(line) >= shortest)
+    upright_bonus = 0.05 if reading.rotation == 0 else 0.0  # turning must read clearly better
+    share_in_lines = in_long_lines / len(reading.digits)
+    return reading.confidence * (0.5 + 0.5 * share_in_lines) + 0.001 * len(reading.digits) + upright_bonus

@@ -155,8 +155,12 @@ def segment(mask: np.ndarray) -> Segmentation:
     """Split a 0/255 ink mask into lines of digit pieces, setting separators and specks aside."""
     stats = _components(mask)
     rows, cols = mask.shape
-    # ink touching the photo's edge is the table, the page's edge or a finger, not writing
-    boxes = [(x, y, w, h) for x, y, w, h, _ in stats if x > 0 and y > 0 and x + w < cols and y + h < rows]
+    # long thin ink along the photo's edge is the table or the page's edge, not writing
+    boxes = [
+        (x, y, w, h)
+        for x, y, w, h, _ in stats
+        if (x > 0 and y > 0 and x + w < cols and y + h < rows) or 0.15 < w / h < 3.0
+    ]
     height = typical_height(boxes)
     boxes = [b for b in boxes if b[3] <= MAX_HEIGHT * height and b[2] <= MAX_WIDTH * height]
     height = typical_height(boxes)

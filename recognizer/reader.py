@@ -237,6 +237,7 @@ def _score(reading: Reading) -> float:
         return 0.0
     shortest = min(3, len(reading.digits))
     in_long_lines = sum(len(line) for line in reading.lines if len(line) >= shortest)
-    upright_bonus = 0.05 if reading.rotation == 0 else 0.0  # turning must read clearly better
+    # a lone 6 or 9 reads as well either way up: with so little writing, upright wins
+    upright_bonus = 0.05 if reading.rotation == 0 and len(reading.digits) < 3 else 0.0
     share_in_lines = in_long_lines / len(reading.digits)
     return reading.confidence * (0.5 + 0.5 * share_in_lines) + 0.001 * len(reading.digits) + upright_bonus

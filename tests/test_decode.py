@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from recognizer.decode import ImageError, decode, working_copy
+from recognizer.fuzz import png_header
 
 
 def _encode(image: Image.Image, fmt: str, **options) -> bytes:
@@ -67,24 +66,14 @@ def test_large_photo_gets_a_working_copy_and_scale() -> None:
     assert small.shape == (100, 50, 3) and scale == 1.0
 
 
-def _png_header_only(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
-        )
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 10))
-
-
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         (b"", "empty"),
         (b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n", "PDF"),
         (bytes(range(256)) * 8, "not an image"),
-        (_png_header_only(40000, 40000), "too large"),
-        (_png_header_only(1, 1), "too small"),
+        (png_header(40000, 40000), "too large"),
+        (png_header(1, 1), "too small"),
         (b"\xff\xd8\xff\xe0" + b"\x00" * 30, "not an image"),
     ],
 )

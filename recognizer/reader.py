@@ -23,6 +23,7 @@ from recognizer.normalise import to_mnist
 from recognizer.segment import Piece, segment
 
 MIN_LINE_CONFIDENCE = 0.75  # median digit confidence below which a line is not read as a number
+MIN_LINE_DIGITS = 3  # shorter lines are dropped when the photo also holds a longer one
 ROTATIONS = (0, 180, 90, 270)
 GOOD_ENOUGH = 0.9  # stop trying orientations once a reading scores this well
 SURE_SINGLE = 0.9  # a wide piece read this confidently as one digit is not cut ...
@@ -53,6 +54,7 @@ class Reading:
     digits: list[DigitReading]
     timings: dict[str, float]
     rotation: int = 0
+    stray: int = 0  # digit-like marks set aside in lines too short to be part of a number
     image: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -147,10 +149,17 @@ class Recognizer:
         segmentation = timed("segment", segment, ink.mask)
         digits: list[DigitReading] = []
         lines: list[str] = []
+        read_lines = []
         for pieces in segmentation.lines:
             read = timed("classify", self._read_line, pieces)
             confidences = [p.confidence for _, p, _ in read]
-            if not read or float(np.median(confidences)) < MIN_LINE_CONFIDENCE:
+            if read and float(np.median(confidences)) >= MIN_LINE_CONFIDENCE:
+                read_lines.append(read)
+        longest = max((len(read) for read in read_lines), default=0)
+        stray = 0
+        for read in read_lines:
+            if len(read) < MIN_LINE_DIGITS <= longest:  # a stray mark beside a phone number
+                stray += len(read)
                 continue
             line_index = len(lines)
             lines.append("".join(str(p.digit) for _, p, _ in read))
@@ -167,7 +176,7 @@ class Recognizer:
                         pixels=pixels,
                     )
                 )
-        return Reading(lines=lines, digits=digits, timings=timings, rotation=degrees)
+        return Reading(lines=lines, digits=digits, timings=timings, rotation=degrees, stray=stray)
 
     def _read_line(self, pieces: list[Piece]):
         """Classify a line's pieces, trying cuts through the wide ones."""
@@ -226,7 +235,7 @@ def _prefer_split(piece: Piece, single_confidence: float, split) -> bool:
     is cut whenever the cut reads fairly well (a classifier is often sure of a wide "0")."""
     split_confidence = float(np.exp(np.mean(np.log([p.confidence for _, p, _ in split]))))
     if piece.width_ratio > CLEARLY_WIDE:
-        return split_confidence > 0.5
+        return split_confidence > 0.6
     return single_confidence < SURE_SINGLE and split_confidence > single_confidence
 
 
@@ -239,5 +248,5 @@ def _score(reading: Reading) -> float:
     in_long_lines = sum(len(line) for line in reading.lines if len(line) >= shortest)
     # a lone 6 or 9 reads as well either way up: with so little writing, upright wins
     upright_bonus = 0.05 if reading.rotation == 0 and len(reading.digits) < 3 else 0.0
-    share_in_lines = in_long_lines / len(reading.digits)
+    share_in_lines = in_long_lines / (len(reading.digits) + reading.stray)
     return reading.confidence * (0.5 + 0.5 * share_in_lines) + 0.001 * len(reading.digits) + upright_bonus

@@ -82,9 +82,11 @@ def _merge_broken(boxes: list[tuple[int, int, int, int]], height: float) -> list
             for index in range(len(result) - 1, max(-1, len(result) - 4), -1):
                 other = result[index]
                 overlap = min(other[0] + other[2], box[0] + box[2]) - max(other[0], box[0])
+                stacked = min(other[1] + other[3], box[1] + box[3]) - max(other[1], box[1])
                 union = _union(other, box)
                 if (
                     overlap > 0.5 * min(other[2], box[2])
+                    and stacked < 0.3 * min(other[3], box[3])  # one above the other, not side by side
                     and union[3] <= 1.3 * height
                     and union[2] <= 1.2 * height
                 ):

@@ -131,6 +131,10 @@ def _read_all(recognizer, photos: list[str]):
         except ImageError as error:
             yield photo, None, str(error), time.perf_counter() - started
             continue
+        except Exception:  # a bug of ours must not cost the user the other photos
+            log.exception("reading %s failed", photo)
+            yield photo, None, "Something went wrong reading this photo.", time.perf_counter() - started
+            continue
         yield photo, reading, None, time.perf_counter() - started
 
 

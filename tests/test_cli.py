@@ -101,3 +101,25 @@ def test_to_csv_then_predict_csv(tmp_path: Path, mnist_test, capsys, monkeypatch
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0] == "ImageId,Label"
     assert "".join(line.split(",")[1] for line in lines[1:]) == "5550147"
+
+
+def test_an_unexpected_failure_on_one_photo_does_not_stop_the_others(
+    tmp_path: Path, mnist_test, capsys, monkeypatch
+):
+    from recognizer.reader import Recognizer
+
+    good = _rendered_photo(tmp_path, mnist_test, ["416-555-0199"], "good.jpg")
+    cursed = _rendered_photo(tmp_path, mnist_test, ["555 0147"], "cursed.jpg")
+    original = Recognizer.read
+
+    def flaky(self, image):
+        if str(image).endswith("cursed.jpg"):
+            raise RuntimeError("a bug")
+        return original(self, image)
+
+    monkeypatch.setattr(Recognizer, "read", flaky)
+    assert main(["read", "--json", str(cursed), str(good)]) == 1
+    captured = capsys.readouterr()
+    first, second = (json.loads(line) for line in captured.out.strip().splitlines())
+    assert first["error"] == "Something went wrong reading this photo."
+    assert second["text"] == "4165550199"

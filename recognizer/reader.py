@@ -224,16 +224,21 @@ class Recognizer:
             if len(crops) != parts:
                 continue
             predictions = self.classifier.predict(np.stack(crops))
-            score = float(np.exp(np.mean(np.log([p.confidence for p in predictions]))))
+            score = _geometric_mean([p.confidence for p in predictions])
             if score > best_score:
                 best, best_score = list(zip(boxes, predictions, crops, strict=True)), score
         return best
 
 
+def _geometric_mean(confidences: list[float]) -> float:
+    """How sure the classifier is of a group of digits as a whole."""
+    return float(np.exp(np.mean(np.log(confidences))))
+
+
 def _prefer_split(piece: Piece, single_confidence: float, split) -> bool:
     """Keep a cut when it reads better than the whole piece; a piece much wider than one digit
     is cut whenever the cut reads fairly well (a classifier is often sure of a wide "0")."""
-    split_confidence = float(np.exp(np.mean(np.log([p.confidence for _, p, _ in split]))))
+    split_confidence = _geometric_mean([p.confidence for _, p, _ in split])
     if piece.width_ratio > CLEARLY_WIDE:
         return split_confidence > 0.6
     return single_confidence < SURE_SINGLE and split_confidence > single_confidence

@@ -30,6 +30,7 @@ import numpy as np
 from recognizer import augment, metrics
 from recognizer.classifier import DigitClassifier
 from recognizer.data import DigitData, class_counts, sha256_of, validation_split
+from recognizer.evaluate import keras_probabilities
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +214,7 @@ def train(
 
     best = checkpoints / "best.keras"
     chosen = best if best.is_file() else checkpoints / "last.keras"
-    stage_one_validation = _keras_accuracy(keras.models.load_model(chosen, compile=False), val_x, val_y)
+    stage_one_validation = float((keras_probabilities(chosen, val_x).argmax(axis=1) == val_y).mean())
     if config.polish_epochs:
         chosen = _polish(chosen, np.concatenate([train_x, val_x]), np.concatenate([train_y, val_y]), config)
     model = keras.models.load_model(chosen, compile=False)  # no optimizer state: 1/3 of the size
@@ -250,11 +251,6 @@ def train(
     card["size_bytes"] = {name: (out_dir / name).stat().st_size for name in (KERAS_NAME, TFLITE_NAME)}
     (out_dir / CARD_NAME).write_text(json.dumps(card, indent=2) + "\n")
     return card
-
-
-def _keras_accuracy(model, images: np.ndarray, labels: np.ndarray) -> float:
-    probabilities = model.predict(images[..., None].astype(np.float32) / 255.0, batch_size=500, verbose=0)
-    return float((probabilities.argmax(axis=1) == labels).mean())
 
 
 def _polish(chosen: Path, images: np.ndarray, labels: np.ndarray, config: TrainConfig) -> Path:

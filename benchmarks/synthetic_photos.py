@@ -36,6 +36,29 @@ EXAMPLES = [
 ]
 
 
+def miss_kind(truth: str, read: str) -> str:
+    """A rough name for how a reading went wrong."""
+    if not read:
+        return "nothing read"
+    if len(read) > len(truth):
+        return "extra digits"
+    if len(read) < len(truth):
+        return "missing digits"
+    return "wrong digits"
+
+
+def digit_edits(matcher: difflib.SequenceMatcher) -> list[str]:
+    """The digit-level differences between the truth (a) and the reading (b)."""
+    edits = []
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        truth, read = matcher.a[a0:a1], matcher.b[b0:b1]
+        if tag == "replace" and len(truth) == len(read):
+            edits += [f"{t}>{r}" for t, r in zip(truth, read, strict=True)]
+        elif tag != "equal":
+            edits += [f"-{t}" for t in truth] + [f"+{r}" for r in read]
+    return edits
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) * 1000 if values else 0.0
 
@@ -49,12 +72,16 @@ def write_examples(bank: DigitBank, folder: Path) -> None:
         print(f"wrote {folder / name}: {photo.written}")
 
 
-def benchmark(bank: DigitBank, recognizer: Recognizer, count: int, seed: int) -> None:
+def benchmark(
+    bank: DigitBank, recognizer: Recognizer, count: int, seed: int, failures: Path | None = None
+) -> None:
     rng = np.random.default_rng(seed)
     exact = exact10 = count10 = digits_ok = digits_total = 0
     stages: dict[str, list[float]] = defaultdict(list)
     misses_by: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for _ in range(count):
+    kinds: dict[str, int] = defaultdict(int)
+    edits: dict[str, int] = defaultdict(int)
+    for index in range(count):
         digits = 10 if rng.random() < 0.5 else None
         lines = [random_phone_number(rng, digits)]
         options = random_options(rng)
@@ -68,6 +95,15 @@ def benchmark(bank: DigitBank, recognizer: Recognizer, count: int, seed: int) ->
         matcher = difflib.SequenceMatcher(a=photo.text, b=reading.text, autojunk=False)
         digits_ok += sum(block.size for block in matcher.get_matching_blocks())
         digits_total += len(photo.text)
+        if not right:
+            kinds[miss_kind(photo.text, reading.text)] += 1
+            for edit in digit_edits(matcher):
+                edits[edit] += 1
+            if failures:
+                failures.mkdir(parents=True, exist_ok=True)
+                name = f"{index:04d}-{photo.text}-read-{reading.text or 'nothing'}"
+                (failures / f"{name}.png").write_bytes(reading.annotated())
+                (failures / f"{name}.jpg").write_bytes(photo.jpeg)
         for stage, seconds in reading.timings.items():
             stages[stage].append(seconds)
         turn = "turned >8°" if abs(options.rotation_degrees) > 8 else "turned ≤8°"
@@ -82,6 +118,9 @@ def benchmark(bank: DigitBank, recognizer: Recognizer, count: int, seed: int) ->
     digit_share = digits_ok / digits_total
     print(f"{count} photos (seed {seed}): exact strings {exact / count:.1%}, digits {digit_share:.1%}")
     print(f"10-digit numbers: {exact10}/{count10} exact ({exact10 / max(count10, 1):.1%})")
+    print("kinds of misreads:", dict(sorted(kinds.items(), key=lambda kv: -kv[1])))
+    common = sorted(edits.items(), key=lambda kv: -kv[1])[:15]
+    print("commonest edits (+d: extra digit, -d: missed digit, a>b: a read as b):", dict(common))
     print("misread share by condition:")
     for condition, (missed, total) in sorted(misses_by.items(), key=lambda kv: -kv[1][0] / kv[1][1]):
         print(f"  {condition:22} {missed:4}/{total:<4} ({missed / total:.0%})")
@@ -101,13 +140,14 @@ def main() -> None:
     parser.add_argument(
         "--write-examples", type=Path, metavar="DIR", help="render the example photos and stop"
     )
+    parser.add_argument("--failures", type=Path, metavar="DIR", help="write each misread, annotated")
     args = parser.parse_args()
     data = load_digits(args.data)
     bank = DigitBank(data.test_images, data.test_labels)  # test digits only: the model never saw them
     if args.write_examples:
         write_examples(bank, args.write_examples)
         return
-    benchmark(bank, Recognizer.load(args.model), args.count, args.seed)
+    benchmark(bank, Recognizer.load(args.model), args.count, args.seed, args.failures)
 
 
 if __name__ == "__main__":

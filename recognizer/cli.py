@@ -58,6 +58,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         limit=args.limit,
         resume=args.resume,
         polish_epochs=args.polish_epochs,
+        lr_decay_per_epoch=args.lr_decay,
+        ema_momentum=args.ema_momentum,
+        photo_fraction=args.photo_fraction,
+        extra_note=args.note,
     )
     out = Path(args.out)
     card = train(load_digits(args.data), out, config)
@@ -235,6 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=1)
     train.add_argument("--batch-size", type=int, default=128)
     train.add_argument("--learning-rate", type=float, default=1e-3)
+    train.add_argument("--lr-decay", type=float, default=0.85, help="learning-rate factor per epoch")
+    train.add_argument(
+        "--ema-momentum", type=float, default=0.0, help="average the weights (e.g. 0.998; 0: off)"
+    )
+    train.add_argument(
+        "--photo-fraction", type=float, default=0.3, help="share of epochs with photo-like extras"
+    )
+    train.add_argument("--note", default="", help="a sentence for the model card")
     train.add_argument("--architecture", choices=("bn", "baseline"), default="bn")
     train.add_argument("--augmentation", choices=("photo", "baseline"), default="photo")
     train.add_argument("--limit", type=int, help="train on the first N samples only (quick trials)")

@@ -1,9 +1,11 @@
-"""The whole path of a photo, top to bottom: decode → find ink → segment → normalise → classify.
+"""The whole path of a photo, top to bottom: decode → find ink → segment → straighten → normalise
+→ classify.
 
 :class:`Recognizer` ties the steps together and adds what needs the classifier's opinion:
 which way up the page is (the orientation that reads best wins), where to cut touching digits
 (the cut the classifier is most confident about), and whether the ink is a number at all
-(confidently read lines only). Boxes are reported in the original photo's coordinates.
+(confidently read lines only). Slanted writing is levelled first (:mod:`recognizer.deskew`).
+Boxes are reported in the original photo's coordinates.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 
 from recognizer.classifier import DigitClassifier
 from recognizer.decode import DecodedImage, decode
+from recognizer.deskew import box_back, rotate_mask, writing_angle
 from recognizer.ink import find_ink
 from recognizer.normalise import to_mnist
 from recognizer.segment import Piece, segment
@@ -94,6 +97,13 @@ def _rotate(image: np.ndarray, degrees: int) -> np.ndarray:
     return image if degrees == 0 else cv2.rotate(image, codes[degrees])
 
 
+def _clip(box: tuple[int, int, int, int], shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    x, y, w, h = box
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(shape[1], x + w), min(shape[0], y + h)
+    return x0, y0, max(1, x1 - x0), max(1, y1 - y0)
+
+
 def _unrotate_box(box, degrees: int, shape: tuple[int, int]) -> tuple[int, int, int, int]:
     """Map a box found in the image rotated clockwise by ``degrees`` back to the unrotated image."""
     x, y, w, h = box
@@ -147,6 +157,11 @@ class Recognizer:
         working = _rotate(decoded.working, degrees)
         ink = timed("ink", find_ink, working)
         segmentation = timed("segment", segment, ink.mask)
+        angle = writing_angle(segmentation)
+        inverse = None
+        if angle:  # slanted writing: level the lines and segment again
+            turned, inverse = timed("deskew", rotate_mask, ink.mask, angle)
+            segmentation = timed("segment", segment, turned)
         digits: list[DigitReading] = []
         lines: list[str] = []
         read_lines = []
@@ -164,6 +179,8 @@ class Recognizer:
             line_index = len(lines)
             lines.append("".join(str(p.digit) for _, p, _ in read))
             for box, prediction, pixels in read:
+                if inverse is not None:
+                    box = _clip(box_back(box, inverse), working.shape[:2])
                 unrotated = _unrotate_box(box, degrees, decoded.working.shape[:2])
                 original = tuple(round(v * decoded.scale) for v in unrotated)
                 digits.append(

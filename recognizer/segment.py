@@ -26,6 +26,7 @@ LINE_GAP = 4.0  # widest horizontal gap, in digit heights, inside one line
 MAX_PIECES = 300  # more separate pieces of ink than this is not a phone number
 WIDE_DIGIT = 1.25  # a piece wider than this many typical digit widths may be touching digits
 BLOB_STROKE = 0.4  # a "stroke" wider than this fraction of the digit height is a blob
+FLAT = 3.0  # ink this many times wider than high, and lower than a digit, is a rule or an edge
 
 
 @dataclass
@@ -109,9 +110,10 @@ def _is_cross(mask: np.ndarray) -> bool:
 
 
 def _is_separator(mask: np.ndarray, box: tuple[int, int, int, int], height: float) -> bool:
-    """Dashes, dots, plus signs (low pieces) and parentheses (curved, thin, tall) are separators."""
+    """Dashes, dots, plus signs (low pieces), underlines and the edges of the paper (flat pieces)
+    and parentheses (curved, thin, tall) are separators."""
     _, _, w, h = box
-    if h < SEPARATOR_HEIGHT * height:
+    if h < SEPARATOR_HEIGHT * height or (w > FLAT * h and h < 0.8 * height):
         return True
     if h < 0.8 * height and 0.6 < w / h < 1.6 and _is_cross(mask):
         return True

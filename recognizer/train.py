@@ -50,6 +50,9 @@ class TrainConfig:
     batch_size: int = 128
     learning_rate: float = 1e-3
     lr_decay_per_epoch: float = 0.85
+    # Exponential moving average of the weights (0: off). Validation, checkpoints and the shipped
+    # model use the averaged weights, which are smoother than the last step's.
+    ema_momentum: float = 0.0
     validation_fraction: float = 0.10
     seed: int = 1
     architecture: str = "bn"
@@ -120,8 +123,11 @@ def _callbacks(config: TrainConfig, checkpoints: Path, epoch_holder: dict, histo
     def schedule(epoch: int, _lr: float) -> float:
         return config.learning_rate * config.lr_decay_per_epoch**epoch
 
+    # SwapEMAWeights must come before the checkpoint so that it saves the averaged weights.
+    ema = [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if config.ema_momentum else []
     return [
         keras.callbacks.LearningRateScheduler(schedule),
+        *ema,
         keras.callbacks.ModelCheckpoint(
             checkpoints / "best.keras", monitor="val_accuracy", mode="max", save_best_only=True
         ),
@@ -194,7 +200,11 @@ def train(
     else:
         model = keras.models.load_model(initial_model) if initial_model else build_model(config.architecture)
         model.compile(
-            optimizer=keras.optimizers.Adam(config.learning_rate),
+            optimizer=keras.optimizers.Adam(
+                config.learning_rate,
+                use_ema=config.ema_momentum > 0,
+                ema_momentum=config.ema_momentum or 0.99,
+            ),
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
         )

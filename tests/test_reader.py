@@ -46,6 +46,14 @@ def test_blue_ballpoint_on_white_with_separators(recognizer, bank) -> None:
     assert set(reading.timings) >= {"decode", "ink", "segment", "classify", "total"}
 
 
+@pytest.mark.parametrize("degrees", [-28, -18, 25])
+def test_crooked_note_is_levelled_and_boxes_land_on_the_digits(recognizer, bank, degrees: int) -> None:
+    photo, reading = _read(recognizer, bank, ["(416) 555-0199"], seed=3, rotation_degrees=degrees)
+    assert reading.text == photo.text == "4165550199"
+    for digit, box in zip(reading.digits, photo.digit_boxes, strict=True):
+        assert _iou(digit.box, box) > 0.3
+
+
 @pytest.mark.parametrize(
     ("paper", "ink"),
     [("ruled", "pencil"), ("squared", "black"), ("yellow", "marker"), ("grey", "blue"), ("white", "black")],

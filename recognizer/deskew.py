@@ -1,0 +1,65 @@
+"""Step 3b of reading a photo: straighten writing that runs at a slant.
+
+A phone held at an angle, or a note lying crooked, gives lines of digits that climb or fall. The
+classifier was trained on upright digits (±10°), and separators such as parentheses are told
+from 1s by their shape, so a line slanted by 25° reads badly. The slant is measured on the lines
+the segmenter found (digits of one line are written along a straight baseline), and the ink mask
+is turned so the lines run level; boxes found on the turned mask are mapped back.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from recognizer.segment import Segmentation
+
+MIN_DIGITS_FOR_ANGLE = 4  # a line needs this many pieces before its slope is trusted
+MIN_SKEW_DEGREES = 4.0  # straighter writing is read as it is
+MAX_SKEW_DEGREES = 40.0  # steeper slopes are not measured reliably by chaining pieces
+
+
+def writing_angle(segmentation: Segmentation) -> float:
+    """The angle (degrees, positive = the line falls to the right in image coordinates) of the
+    writing, from a least-squares fit through the centres of each long line's pieces; 0 when
+    no line is long enough."""
+    slopes, weights = [], []
+    for line in segmentation.lines:
+        if len(line) < MIN_DIGITS_FOR_ANGLE:
+            continue
+        centres = np.array([piece.centre for piece in line])
+        xs, ys = centres[:, 0], centres[:, 1]
+        if np.ptp(xs) < 1:
+            continue
+        slope = np.polyfit(xs, ys, 1)[0]
+        slopes.append(np.degrees(np.arctan(slope)))
+        weights.append(len(line))
+    if not slopes:
+        return 0.0
+    angle = float(np.average(slopes, weights=weights))
+    return angle if MIN_SKEW_DEGREES <= abs(angle) <= MAX_SKEW_DEGREES else 0.0
+
+
+def rotate_mask(mask: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
+    """Turn a 0/255 mask by ``degrees`` (counter-clockwise in image coordinates undoes a line that
+    falls to the right) on a canvas large enough to keep every corner. Returns the turned mask
+    and the 2×3 matrix that maps turned coordinates back to the original mask."""
+    rows, cols = mask.shape
+    centre = (cols / 2, rows / 2)
+    matrix = cv2.getRotationMatrix2D(centre, degrees, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    new_cols, new_rows = int(rows * sin + cols * cos) + 1, int(rows * cos + cols * sin) + 1
+    matrix[0, 2] += new_cols / 2 - centre[0]
+    matrix[1, 2] += new_rows / 2 - centre[1]
+    turned = cv2.warpAffine(mask, matrix, (new_cols, new_rows), flags=cv2.INTER_NEAREST, borderValue=0)
+    return turned, cv2.invertAffineTransform(matrix)
+
+
+def box_back(box: tuple[int, int, int, int], inverse: np.ndarray) -> tuple[int, int, int, int]:
+    """The upright bounding box, in original coordinates, of a box found on the turned mask."""
+    x, y, w, h = box
+    corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]], np.float64)
+    moved = corners @ inverse.T
+    x0, y0 = np.floor(moved.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(moved.max(axis=0)).astype(int)
+    return int(x0), int(y0), int(x1 - x0), int(y1 - y0)

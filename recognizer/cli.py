@@ -1,4 +1,6 @@
-"""The ``hey-number`` command line: data-report, train, eval, run.
+"""The ``hey-number`` command line: data-report, train, eval, read, to-csv, predict-csv.
+
+The bot adds ``bot`` and ``run`` (:mod:`bot.cli`).
 
 Every command reads ``.env`` first. Expected failures (a missing or corrupt data file, a missing
 model) print one line on stderr and exit with status 2; there is no traceback for those.
@@ -10,7 +12,9 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from recognizer.classifier import SHIPPED_MODEL, ModelError
 from recognizer.data import MNIST_DIR_ENV, DataError
@@ -162,7 +166,7 @@ def cmd_read(args: argparse.Namespace) -> int:
         if annotate:
             (annotate / (Path(photo).stem + ".annotated.png")).write_bytes(reading.annotated())
         if args.one_digit_per_image:
-            best = max(reading.digits, key=lambda d: d.box[2] * d.box[3], default=None)
+            best = reading.largest_digit()
             chosen.append(str(best.digit) if best else "?")
         if args.json:
             print(json.dumps(_reading_json(photo, reading, seconds)))
@@ -203,24 +207,8 @@ def cmd_predict_csv(args: argparse.Namespace) -> int:
     return 0
 
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    """The main job. Until the bot exists: read the bundled example photos."""
-    photos = sorted(str(path) for path in EXAMPLES.glob("*.jpg"))
-    print(f"hey-number: the bot is not built yet; reading the {len(photos)} example photos in {EXAMPLES}/")
-    annotate = args.annotate or "runs/examples"
-    status = cmd_read(
-        argparse.Namespace(
-            photos=photos, json=False, annotate=annotate, one_digit_per_image=False, model=None
-        )
-    )
-    print(f"annotated copies (boxes and digits drawn): {annotate}/")
-    return status
-
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.ArgumentParser:
+    """The command line; ``extend`` may add sub-commands (the bot adds ``bot`` and ``run``)."""
     parser = argparse.ArgumentParser(prog="hey-number", description="Read handwritten phone numbers.")
     parser.add_argument(
         "--log-level", default=None, help="DEBUG, INFO, WARNING (default: $LOG_LEVEL or WARNING)"
@@ -291,9 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict_csv.add_argument("--model", help="a .tflite model (default: shipped)")
     predict_csv.set_defaults(handler=cmd_predict_csv)
 
-    run = commands.add_parser("run", help="the main job (what `make run` does)")
-    run.add_argument("--annotate", metavar="DIR", help="where to write the annotated photos (runs/examples)")
-    run.set_defaults(handler=cmd_run)
+    if extend:
+        extend(commands)
     return parser
 
 
@@ -308,11 +295,11 @@ def configure_logging(level: str | None) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, extend: Callable[[Any], None] | None = None) -> int:
     from dotenv import load_dotenv
 
     load_dotenv()
-    args = build_parser().parse_args(argv)
+    args = build_parser(extend).parse_args(argv)
     configure_logging(args.log_level)
     try:
         return args.handler(args)

@@ -68,23 +68,32 @@ class Reading:
     def confidence(self) -> float:
         return float(np.mean([d.confidence for d in self.digits])) if self.digits else 0.0
 
-    def annotated(self) -> bytes:
-        """PNG bytes of the photo with each digit's box and value drawn on it."""
+    def largest_digit(self) -> DigitReading | None:
+        """The biggest digit read: the one a photo of a single digit shows."""
+        return max(self.digits, key=lambda d: d.box[2] * d.box[3], default=None)
+
+    def annotated(self, max_side: int | None = None) -> bytes:
+        """PNG bytes of the photo with each digit's box and value drawn on it, shrunk so that its
+        long side is at most ``max_side`` pixels when given."""
         if self.image is None:
             raise ValueError("this reading holds no image")
         canvas = cv2.cvtColor(self.image, cv2.COLOR_RGB2BGR)
+        scale = 1.0
+        if max_side and max(canvas.shape[:2]) > max_side:
+            scale = max_side / max(canvas.shape[:2])
+            canvas = cv2.resize(canvas, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         thickness = max(2, max(canvas.shape[:2]) // 400)
         for digit in self.digits:
-            x, y, w, h = digit.box
+            x, y, w, h = (round(v * scale) for v in digit.box)
             colour = (0, 170, 0) if digit.confidence >= 0.9 else (0, 140, 255)
             cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, thickness)
-            scale = max(0.6, h / 40)
+            font_scale = max(0.6, h / 40)
             cv2.putText(
                 canvas,
                 str(digit.digit),
                 (x, max(0, y - 6)),
                 cv2.FONT_HERSHEY_SIMPLEX,
-                scale,
+                font_scale,
                 colour,
                 thickness,
             )

@@ -6,6 +6,7 @@ Pure functions from what was read (:class:`recognizer.Reading`) and checked
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.numbers import NumberCheck, check_number, describe_uncertainty
@@ -89,7 +90,7 @@ def answer_for(reading: Reading, region: str) -> Answer:
         doubts = describe_uncertainty(_unsure([d for d in reading.digits if d.line == index]))
         checks.append(check)
         blocks.append("\n".join([f"📞 {check.formatted}", check.verdict, *doubts]))
-        spoken.append(" ".join([spoken_number(check.groups), check.verdict, *doubts]))
+        spoken.append(" ".join([spoken_number(check.groups), *map(speakable, [check.verdict, *doubts])]))
     intro = f"I found {len(blocks)} numbers:\n\n" if len(blocks) > 1 else ""
     numbers = " ".join(spoken_number(check.groups) for check in checks)
     return Answer(intro + "\n\n".join(blocks), " ".join(spoken), tuple(checks), numbers)
@@ -105,8 +106,23 @@ def answer_for_digits(digits: list[DigitReading | None], region: str) -> Answer:
     notes = [ALBUM_PHOTO_UNREADABLE.format(position=i + 1) for i, d in enumerate(digits) if d is None]
     doubts = describe_uncertainty(_unsure([d for d in digits if d is not None]))
     body = "\n".join([f"📞 {check.formatted}", check.verdict, *doubts, *notes])
-    speech = " ".join([spoken_number(check.groups), check.verdict, *doubts])
+    speech = " ".join([spoken_number(check.groups), *map(speakable, [check.verdict, *doubts])])
     return Answer(body, speech, (check,), spoken_number(check.groups))
+
+
+NUMBER_IN_TEXT = re.compile(r"\d[\d-]*\d")
+
+
+def speakable(sentence: str) -> str:
+    """A sentence as it should be spoken: numbers in it digit by digit ("555-01xx" → "5 5 5 0 1"),
+    not as "five hundred and fifty-five minus one"; placeholder x's dropped."""
+    sentence = re.sub(r"(?<=\d)x+\b", "", sentence)
+
+    def digit_by_digit(match: re.Match) -> str:
+        digits = [ch for ch in match.group() if ch.isdigit()]
+        return " ".join(digits) if len(digits) >= 3 else match.group()  # "47 places" stays a count
+
+    return NUMBER_IN_TEXT.sub(digit_by_digit, sentence)
 
 
 def _unsure(digits: list[DigitReading]) -> list[tuple[int, str, list[str]]]:

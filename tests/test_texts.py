@@ -1,0 +1,66 @@
+"""What the bot says for a reading: numbers, verdicts, doubts, and the words of the voice note."""
+
+from __future__ import annotations
+
+from bot import texts
+from recognizer import DigitReading, Reading
+
+
+def _digit(value: int, line: int = 0, confidence: float = 0.99, runner_up: int = 1) -> DigitReading:
+    alternatives = ((value, confidence), (runner_up, round(1 - confidence, 4)), (8, 0.0))
+    return DigitReading(value, confidence, alternatives, (0, 0, 10, 20), line)
+
+
+def _reading(*lines: str, unsure: dict[int, int] | None = None) -> Reading:
+    digits, position = [], 0
+    for index, line in enumerate(lines):
+        for char in line:
+            runner_up = (unsure or {}).get(position)
+            confidence = 0.6 if runner_up is not None else 0.99
+            digits.append(_digit(int(char), index, confidence, runner_up if runner_up is not None else 1))
+            position += 1
+    return Reading(lines=list(lines), digits=digits, timings={})
+
+
+def test_one_number_with_an_unsure_digit() -> None:
+    answer = texts.answer_for(_reading("4165550199", unsure={3: 1}), "CA")
+    assert answer.text.splitlines()[0] == "📞 (416) 555-0199"
+    assert "reserved for films and books" in answer.text
+    assert "The 4th digit looks like a 5, maybe a 1." in answer.text
+    assert answer.speech.startswith("4 1 6. 5 5 5. 0 1 9 9.")
+    assert "5 5 5 0 1 numbers" in answer.speech and "xx" not in answer.speech
+    assert answer.number_speech == "4 1 6. 5 5 5. 0 1 9 9."
+
+
+def test_several_numbers_one_block_each_and_unsure_positions_count_per_line() -> None:
+    answer = texts.answer_for(_reading("2125550147", "4165550200", unsure={12: 7}), "CA")
+    assert answer.text.startswith("I found 2 numbers:")
+    assert len(answer.checks) == 2 and answer.checks[1].is_plausible
+    assert "The 3rd digit looks like a 6, maybe a 7." in answer.text
+
+
+def test_nothing_found_gives_tips() -> None:
+    answer = texts.answer_for(_reading(), "CA")
+    assert answer.text == texts.NOTHING_FOUND and not answer.checks
+
+
+def test_album_marks_unreadable_photos() -> None:
+    digits = [_digit(int(c)) for c in "416555019"] + [None]
+    answer = texts.answer_for_digits(digits, "CA")
+    assert "📞 416555019?" not in answer.text
+    assert "Photo 10 of the album showed no digit" in answer.text
+    assert texts.answer_for_digits([None, None], "CA").text == texts.NOTHING_FOUND
+
+
+def test_speakable_reads_long_numbers_digit_by_digit_but_keeps_counts() -> None:
+    assert (
+        texts.speakable("999 is an emergency number in 47 places")
+        == "9 9 9 is an emergency number in 47 places"
+    )
+    assert texts.speakable("no number starts with 416 0") == "no number starts with 4 1 6 0"
+
+
+def test_digits_of_typed_corrections() -> None:
+    assert texts.digits_of("+1 (416) 555-0199") == "14165550199"
+    assert texts.digits_of("٤١٦") == "416"
+    assert texts.digits_of("four") == ""

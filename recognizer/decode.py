@@ -21,6 +21,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_FILE_BYTES = int(os.environ.get("HEY_NUMBER_MAX_IMAGE_BYTES", 30 * 1024 * 1024))
 MAX_PIXELS = int(os.environ.get("HEY_NUMBER_MAX_IMAGE_PIXELS", 50_000_000))
 WORKING_SIDE = int(os.environ.get("HEY_NUMBER_WORKING_SIDE", 1280))
+MIN_WORKING_FRACTION = 0.5  # smaller pictures are enlarged to half the working side ...
+MAX_ENLARGEMENT = 5.0  # ... by at most this factor
 MIN_SIDE = 8
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
 
@@ -103,15 +105,23 @@ def _from_array(array: np.ndarray) -> np.ndarray:
 
 
 def working_copy(rgb: np.ndarray, side: int = WORKING_SIDE) -> tuple[np.ndarray, float]:
-    """Shrink so the long side is at most ``side``; returns the copy and original/working scale."""
+    """Shrink so the long side is at most ``side``, or enlarge a small scan or crop so its long
+    side is at least ``MIN_WORKING_FRACTION`` of it (the ink and line finders are tuned for
+    photo-sized pictures); returns the copy and the original/working scale."""
     import cv2
 
     longest = max(rgb.shape[:2])
-    if longest <= side:
+    smallest_working = int(MIN_WORKING_FRACTION * side)
+    if longest > side:
+        scale = longest / side
+        interpolation = cv2.INTER_AREA
+    elif longest < smallest_working:
+        scale = max(longest / smallest_working, 1 / MAX_ENLARGEMENT)
+        interpolation = cv2.INTER_CUBIC
+    else:
         return rgb, 1.0
-    scale = longest / side
     size = (round(rgb.shape[1] / scale), round(rgb.shape[0] / scale))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), scale
+    return cv2.resize(rgb, size, interpolation=interpolation), scale
 
 
 def decode(source: bytes | str | Path | np.ndarray) -> DecodedImage:

@@ -62,8 +62,15 @@ def test_large_photo_gets_a_working_copy_and_scale() -> None:
     rgb = np.full((3000, 4000, 3), 255, np.uint8)
     decoded = decode(rgb)
     assert max(decoded.working.shape[:2]) == 1280 and decoded.scale == pytest.approx(4000 / 1280)
-    small, scale = working_copy(np.zeros((100, 50, 3), np.uint8))
-    assert small.shape == (100, 50, 3) and scale == 1.0
+    same, scale = working_copy(np.zeros((480, 640, 3), np.uint8))
+    assert same.shape == (480, 640, 3) and scale == 1.0
+
+
+def test_small_scans_are_enlarged_at_most_five_times() -> None:
+    scan, scale = working_copy(np.zeros((57, 131, 3), np.uint8))  # a scanned cheque amount
+    assert scan.shape[:2] == (278, 640) and scale == pytest.approx(131 / 640)
+    crop, scale = working_copy(np.zeros((85, 67, 3), np.uint8))
+    assert crop.shape[:2] == (425, 335) and scale == pytest.approx(0.2)
 
 
 @pytest.mark.parametrize(

@@ -131,6 +131,9 @@ class Recognizer:
 
     def __init__(self, classifier: DigitClassifier) -> None:
         self.classifier = classifier
+        # One photo is read on one thread; a server reads several photos in parallel instead.
+        # OpenCV's own threads inside one photo only fight with those (labelling got 3x slower).
+        cv2.setNumThreads(1)
 
     @classmethod
     def load(cls, model_path: str | Path | None = None) -> Recognizer:

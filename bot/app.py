@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Update
@@ -114,7 +115,8 @@ def _add_handlers(application: Application) -> None:
 
 async def _post_init(application: Application) -> None:
     await handlers.set_commands(application)
-    application.create_task(handlers.answer_missed_photos(application))
+    # not application.create_task: the application is not running yet during post_init
+    application.bot_data["recovery"] = asyncio.create_task(handlers.answer_missed_photos(application))
 
 
 async def _post_shutdown(application: Application) -> None:

@@ -66,6 +66,7 @@ class Services:
     store: Store
     limiter: RateLimiter
     chat_locks: defaultdict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    voice_locks: defaultdict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     albums: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     album_last_seen: dict[str, float] = field(default_factory=dict)
 
@@ -253,9 +254,20 @@ async def answer_photo(
     await asyncio.to_thread(hey.store.record_reading, reading_id, reading.text, _crops(reading))
     markup = _buttons(reading_id) if reading.digits else None
     await _say(context, chat_id, answer.text, reply_markup=markup)
-    if prefs.voice and answer.checks:
-        await _send_voice(context, chat_id, answer, prefs.language or language)
     await asyncio.to_thread(hey.store.mark_answered, reading_id)
+    if prefs.voice and answer.checks:
+        _voice_later(context, chat_id, answer, prefs.language or language)
+
+
+def _voice_later(context: Context, chat_id: int, answer: texts.Answer, language: str) -> None:
+    """Send the voice note without holding up the chat: the next photo is read while this one
+    is spoken. Voice notes of one chat still go out in order (their own lock)."""
+
+    async def speak_in_order() -> None:
+        async with services(context).voice_locks[chat_id]:
+            await _send_voice(context, chat_id, answer, language)
+
+    context.application.create_task(speak_in_order())
 
 
 def _crops(reading: Reading) -> list[DigitCrop]:
@@ -335,10 +347,10 @@ async def _album_in_order(update: Update, context: Context, file_ids: list[str])
     prefs = await asyncio.to_thread(hey.store.get_settings, user.id)
     answer = texts.answer_for_digits(digits, prefs.region or hey.settings.default_region)
     await _say(context, chat_id, answer.text)
-    if prefs.voice and answer.checks:
-        await _send_voice(context, chat_id, answer, prefs.language or _user_language(update))
     for reading_id in ids:
         await asyncio.to_thread(hey.store.mark_answered, reading_id)
+    if prefs.voice and answer.checks:
+        _voice_later(context, chat_id, answer, prefs.language or _user_language(update))
 
 
 # --- buttons and corrections -----------------------------------------------------------------------

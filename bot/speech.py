@@ -72,9 +72,10 @@ VOICE_SAMPLE_RATE = 48_000  # Telegram voice notes are Opus; Opus runs at 48 kHz
 OGG_FORMAT = "OGG"
 OPUS_SUBTYPE = "OPUS"
 # libsndfile maps its 0..1 "compression level" onto the Opus bitrate. Measured on espeak speech:
-# None (libopus default) ≈ 61 kbit/s, 0.9 ≈ 31, 0.93 ≈ 24, 0.97 ≈ 16 kbit/s. 24 kbit/s is transparent
-# enough for a synthetic voice and keeps a 10-digit number plus a sentence near 20 KB.
-OPUS_COMPRESSION_LEVEL = 0.93
+# None (libopus default) ≈ 61 kbit/s, 0.9 ≈ 31, 0.93 ≈ 24, 0.97 ≈ 16 kbit/s. The higher levels
+# also encode slower (8 s of audio: 0.8 → 155 ms, 0.93 → 366 ms); speech runs on one worker for
+# every user, so speed wins: 0.8 (about 55 kbit/s, ~55 KB for a 10-digit number and a sentence).
+OPUS_COMPRESSION_LEVEL = 0.8
 PEAK_LEVEL = 0.89  # normalise the loudest sample to -1 dBFS: blind users listen on phone speakers
 MAX_GAIN = 4.0  # ... but never amplify near-silence into noise
 

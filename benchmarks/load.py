@@ -47,7 +47,8 @@ What is measured (medians and p95, not means):
   this is bounded by the offered rate, which is printed next to it; ``--burst`` measures capacity.
 * the bot's peak RSS: ``VmHWM`` of the bot process (``/proc/<pid>/status``), plus its CPU seconds
   during the run. The driver (emulator, users, rendered photos) is a separate process and not
-  counted; its own peak RSS is printed for reference.
+  counted; its own peak RSS is printed for reference. Also printed: the CPU time other processes
+  took during the run (from ``/proc/stat``): on a busy machine every figure is pessimistic.
 
 Targets printed next to the figures: 0 lost or duplicated answers, answers in order, p95 text
 answer latency <= 1 s, bot peak RSS <= 400 MB. Note the driver shares the machine's cores with the
@@ -243,6 +244,21 @@ def cpu_seconds(pid: int) -> float:
     return 0.0
 
 
+def machine_cpu_seconds() -> float:
+    """CPU seconds all processes have used (``/proc/stat``), to see what else ran during the run."""
+    with contextlib.suppress(OSError, ValueError):
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(
+            int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+        )
+        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
 class RssSampler(threading.Thread):
     """Samples the bot's VmRSS; VmHWM (the kernel's own peak) is read at the end as well."""
 
@@ -373,15 +389,15 @@ def chat_answers(emulator: TelegramEmulator, chat_id: int, since: int) -> tuple[
 
     The bot may send a voice note after the *next* photo's text answer (voice notes are spoken
     outside the chat's turn, one chat's notes in order), so notes are paired with answers by
-    position: the j-th voice note with the j-th answer that has a number (buttons), which are
-    exactly the answers that get a voice note.
+    position: every answer with a number (buttons) gets a "record_voice" action, then its voice
+    note unless speech failed; the j-th such action belongs to the j-th answer with a number, and
+    the voice note that follows it (before the chat's next action) is that answer's.
     """
     calls = [c for c in emulator.calls(chat_id=chat_id, include_failed=True) if c.seq >= since]
     answers: list[Answer] = []
-    voices: list[tuple[Call, Call | None]] = []
+    recordings: list[list[Call | None]] = []  # [record_voice action, its voice note or None]
     other: Counter[str] = Counter()
     typing: Call | None = None
-    recording: Call | None = None
     for call in calls:
         action = call.params.get("action") if call.method == "sendChatAction" else None
         if not call.ok:
@@ -389,7 +405,7 @@ def chat_answers(emulator: TelegramEmulator, chat_id: int, since: int) -> tuple[
         elif action == "typing":
             typing = call
         elif action == "record_voice":
-            recording = call
+            recordings.append([call, None])
         elif call.method == "sendMessage" and is_answer(call):
             answers.append(Answer(call, reading_id_of(call), typing))
             typing = None
@@ -397,15 +413,17 @@ def chat_answers(emulator: TelegramEmulator, chat_id: int, since: int) -> tuple[
             name = next(n for n, p in NOT_ANSWERS.items() if str(call.params["text"]).startswith(p))
             other[f"{name} reply"] += 1
         elif call.method == "sendVoice":
-            voices.append((call, recording))
-            recording = None
+            if recordings and recordings[-1][1] is None:
+                recordings[-1][1] = call
+            else:
+                other["voice note without its own record_voice action"] += 1
     speaking = [answer for answer in answers if answer.reading_id is not None]
-    for answer, (voice, began) in zip(speaking, voices, strict=False):
-        answer.voice, answer.recording = voice, began
-        if voice.seq < answer.call.seq:
-            other["voice note before its text answer"] += 1
-    if len(voices) > len(speaking):
-        other["voice notes beyond the answers with a number"] += len(voices) - len(speaking)
+    for answer, (began, voice) in zip(speaking, recordings, strict=False):
+        answer.recording, answer.voice = began, voice
+        if began is not None and began.seq < answer.call.seq:
+            other["record_voice before its text answer"] += 1
+    if len(recordings) > len(speaking):
+        other["record_voice actions beyond the answers with a number"] += len(recordings) - len(speaking)
     return answers, dict(other)
 
 
@@ -618,7 +636,17 @@ def print_table(result: dict[str, Any]) -> None:
         (
             "bot CPU during the run",
             f"{r['bot_cpu_seconds']:.1f} s",
-            f"{r['bot_cpu_ms_per_photo']:.0f} ms/photo",
+            f"{r['bot_cpu_ms_per_photo']:.0f} ms/photo; the driver {r['driver_cpu_seconds']:.1f} s",
+        ),
+        (
+            "other processes' CPU during the run",
+            f"{r['other_processes_cpu_seconds']:.1f} s",
+            f"{r['other_processes_cores']:.2f} of {r['cores']} cores on average"
+            + (
+                " -- the machine was busy: figures are pessimistic"
+                if r["other_processes_cores"] > 0.2
+                else ""
+            ),
         ),
         ("driver peak RSS (emulator, users)", f"{r['driver_peak_rss_mb']:.0f} MB", "not the bot's"),
         ("exact readings", f"{r['exact_readings']}/{r['answered']}", "what was read == what was written"),
@@ -724,6 +752,11 @@ def main(argv: list[str] | None = None) -> int:
             rss_at_start = proc_status_kb(bot.pid, "VmRSS")
             since = emulator.mark()
             cpu_before = cpu_seconds(bot.pid)
+            machine_before, own_before, wall_before = (
+                machine_cpu_seconds(),
+                own_cpu_seconds(),
+                time.monotonic(),
+            )
             sampler.start()
             log.info(
                 "clock starts: %d users x %d photos, %s",
@@ -735,6 +768,9 @@ def main(argv: list[str] | None = None) -> int:
             log.info("all %d photos sent; waiting for the answers", args.users * args.photos)
             wait_for_answers(emulator, bot, users, args.photos, since, args.timeout, args.settle)
             cpu_used = cpu_seconds(bot.pid) - cpu_before
+            driver_used = own_cpu_seconds() - own_before
+            others_used = machine_cpu_seconds() - machine_before - cpu_used - driver_used
+            run_seconds = time.monotonic() - wall_before
             peak_kb = max(proc_status_kb(bot.pid, "VmHWM"), sampler.peak_kb)
         finally:
             sampler.stopped.set()
@@ -757,6 +793,10 @@ def main(argv: list[str] | None = None) -> int:
         bot_rss_at_start_mb=round(rss_at_start / 1024, 1),
         bot_cpu_seconds=round(cpu_used, 1),
         bot_cpu_ms_per_photo=round(1000 * cpu_used / max(result["answered"], 1), 1),
+        driver_cpu_seconds=round(driver_used, 1),
+        other_processes_cpu_seconds=round(max(others_used, 0.0), 1),
+        other_processes_cores=round(max(others_used, 0.0) / max(run_seconds, 1e-9), 2),
+        cores=os.cpu_count(),
         driver_peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         bot_exit_status=status,
         bot_log=scan_log(args.bot_log),

@@ -20,13 +20,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers
+from bot import admin, handlers
 from bot.handlers import Services
 from bot.limits import RateLimiter
 from bot.recognition import RecognitionService
 from bot.settings import Settings
 from bot.speech import Speaker
 from bot.store import Store
+from recognizer.registry import ModelRegistry
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,16 @@ def build_services(settings: Settings) -> Services:
     """The recognizer, speaker, store and rate limiter the handlers share."""
     speaker = Speaker()
     speaker.voice_for("en")  # reads espeak's voice list once, before any handler needs it
+    # The registry's current version (retrained under DATA_DIR/models/, else the shipped models/).
+    registry = ModelRegistry(settings.data_dir / admin.MODELS_DIR)
+    model_path = settings.model_path or registry.current().tflite
     return Services(
         settings=settings,
-        recognition=RecognitionService.load(settings.model_path, settings.recognition_workers),
+        recognition=RecognitionService.load(model_path, settings.recognition_workers),
         speaker=speaker,
         store=Store(settings.data_dir),
         limiter=RateLimiter(settings.photos_per_minute),
+        registry=registry,
     )
 
 
@@ -105,6 +110,7 @@ def _add_handlers(application: Application) -> None:
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))
+    admin.add_handlers(application)  # /model, /retrain, /rollback: ADMIN_IDS only, not in the menu
     application.add_handler(MessageHandler(filters.PHOTO, handlers.on_photo))
     application.add_handler(MessageHandler(filters.Document.IMAGE, handlers.on_image_file))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.on_text))
@@ -121,6 +127,7 @@ async def _post_init(application: Application) -> None:
 
 async def _post_shutdown(application: Application) -> None:
     hey: Services = application.bot_data["services"]
+    await admin.shutdown(application)  # stops a running /retrain
     hey.recognition.close()
     hey.speaker.close()
     hey.store.close()

@@ -38,6 +38,7 @@ from bot.settings import Settings
 from bot.speech import Speaker, SpeechError
 from bot.store import DigitCrop, Store, StoreError
 from recognizer import ImageError, Reading
+from recognizer.registry import ModelRegistry
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class Services:
     voice_locks: defaultdict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     albums: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     album_last_seen: dict[str, float] = field(default_factory=dict)
+    registry: ModelRegistry | None = None  # model versions for /model, /retrain, /rollback (bot.admin)
 
 
 def services(context: Context) -> Services:

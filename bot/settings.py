@@ -36,6 +36,9 @@ class Settings:
     webhook_port: int = 8443
     webhook_secret: str | None = field(default=None, repr=False)
     model_path: Path | None = None
+    mnist_dir: Path | None = None  # /retrain's MNIST; None: the trainer's default (Keras download)
+    retrain_epochs: int = 1  # one epoch was enough in benchmarks/retrain_demo.py
+    retrain_limit: int | None = None  # /retrain on this many MNIST images only (tiny test budgets)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +62,8 @@ class Settings:
                 f"DEFAULT_REGION must be a two-letter country code such as CA, not {region!r}"
             )
         model = get("HEY_NUMBER_MODEL")
+        mnist = get("HEY_NUMBER_MNIST_DIR")
+        limit = get("RETRAIN_LIMIT", "0")
         return cls(
             token=token,
             admin_ids=_ids(get("ADMIN_IDS")),
@@ -75,6 +80,9 @@ class Settings:
             webhook_port=_positive_int("WEBHOOK_PORT", get("WEBHOOK_PORT", "8443")),
             webhook_secret=get("WEBHOOK_SECRET") or None,
             model_path=Path(model) if model else None,
+            mnist_dir=Path(mnist) if mnist else None,
+            retrain_epochs=_positive_int("RETRAIN_EPOCHS", get("RETRAIN_EPOCHS", "1")),
+            retrain_limit=_positive_int("RETRAIN_LIMIT", limit) if limit not in ("", "0") else None,
         )
 
 

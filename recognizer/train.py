@@ -21,9 +21,11 @@ import os
 import platform
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -170,8 +172,12 @@ def train(
     extra: tuple[np.ndarray, np.ndarray] | None = None,
     initial_model: Path | None = None,
     verbose: int = 1,
+    callbacks: Sequence[Any] = (),
 ) -> dict:
-    """Train, export and document a digit model in ``out_dir``; returns the model card."""
+    """Train, export and document a digit model in ``out_dir``; returns the model card.
+
+    ``callbacks`` are extra Keras callbacks run after the built-in ones (e.g. progress reports).
+    """
     import keras
     import tensorflow as tf
 
@@ -217,7 +223,7 @@ def train(
             validation_data=(val_x[..., None].astype(np.float32) / 255.0, val_y),
             epochs=config.epochs,
             initial_epoch=initial_epoch,
-            callbacks=_callbacks(config, checkpoints, epoch_holder, history),
+            callbacks=[*_callbacks(config, checkpoints, epoch_holder, history), *callbacks],
             verbose=verbose,
         )
     train_seconds = time.monotonic() - started

@@ -3,9 +3,11 @@
 Paper colour, shadows and colour casts are divided away by estimating the paper's local
 brightness (a large max-filter of the grey image), so ink is "clearly darker than the paper
 around it". Strong ink seeds a hysteresis threshold that keeps the lighter edges of the same
-strokes. Ruled and grid lines (long, straight, lighter than the pen) are found with a
-probabilistic Hough transform and removed wherever they are not also strong ink, so digits
-written across a line keep their strokes.
+strokes. The surface around the page (a table seen past the paper's edge) is dark too, relative
+to the page beside it; it is found as weak ink that touches the photo's border and is too thick
+to be a pen stroke, and dropped before anything else. Ruled and grid lines (long, straight,
+lighter than the pen) are found with a probabilistic Hough transform and removed wherever they
+are not also strong ink, so digits written across a line keep their strokes.
 """
 
 from __future__ import annotations
@@ -16,11 +18,27 @@ import cv2
 import numpy as np
 
 STRONG_DARKNESS = 0.38  # 1 - pixel/paper: certainly ink
+# Faint writing (pencil) never reaches STRONG_DARKNESS: the bar for certain ink is lowered to this
+# share of the darkest ink on the page (the DARKEST_INK_PIXELS-th darkest pixel of a 1-in-4 sample:
+# a count, not a share, so that a small number on a big page counts), never below FAINTEST_STRONG.
+FAINT_SHARE = 0.8
+DARKEST_INK_PIXELS = 50
+FAINTEST_STRONG = 0.2
+FAINT_SMOOTHING = 1.5
+FAINT_WEAK_SHARE = 0.35
+FAINT_CLOSING = (5, 5)  # closing that joins the grain-broken pieces of a faint stroke
 WEAK_DARKNESS = 0.20  # may be ink if connected to certain ink
 BACKGROUND_DOWNSCALE = 4
 LINE_SEARCH_SCALE = 4
 MAX_INK_FRACTION = 0.25  # handwriting covers far less of a page than this
 DARKEST_PAPER = 40  # a photo whose median grey is below this shows no paper
+# A dark region that touches the photo's border and is this many times thicker than the other ink
+# (and at least SURROUND_MIN_DEPTH pixels deep on the 4x smaller copy), and solid, is the surface
+# around the page, not writing.
+SURROUND_DEPTH_RATIO = 3.0
+SURROUND_MIN_DEPTH = 3.0
+SURROUND_SOLID_DEPTH = 2.0  # ... and most of it (this share) is at least this deep
+SURROUND_SOLID_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -74,6 +92,57 @@ def _ruled_lines(weak: np.ndarray) -> np.ndarray:
     return found
 
 
+def _surround(weak: np.ndarray) -> np.ndarray:
+    """Mask of the weak-ink regions that touch the photo's border and are far thicker than the
+    writing: the table or floor around the page. Searched on a 4x smaller copy; returned full size.
+
+    Thickness is the distance from a region's inside to its edge; "far thicker" compares it with
+    the ink that does not touch the border, so a tight crop of thick writing (every stroke at the
+    edge) keeps its strokes."""
+    height, width = weak.shape
+    small = cv2.resize(
+        weak,
+        (max(1, width // LINE_SEARCH_SCALE), max(1, height // LINE_SEARCH_SCALE)),
+        interpolation=cv2.INTER_AREA,
+    )
+    small = np.where(small > 127, 255, 0).astype(np.uint8)
+    count, labels = cv2.connectedComponents(small, connectivity=8)
+    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    border = border[border > 0]
+    if border.size == 0:
+        return np.zeros_like(weak)
+    depth = cv2.distanceTransform(small, cv2.DIST_L2, 3)
+    touching = np.zeros(count, bool)
+    touching[border] = True
+    inner = depth[(labels > 0) & ~touching[labels]]
+    if inner.size == 0:  # nothing to compare with: all the ink reaches the border
+        return np.zeros_like(weak)
+    bar = max(SURROUND_MIN_DEPTH, SURROUND_DEPTH_RATIO * float(np.percentile(inner, 90)))
+    # per region: its size, how much of it is deep, and whether any of it is deep enough
+    size = np.bincount(labels.ravel(), minlength=count)
+    solid = np.bincount(labels[depth >= SURROUND_SOLID_DEPTH], minlength=count)
+    deepest = np.bincount(labels[depth >= bar], minlength=count)
+    # a solid region, not strokes joined up by paper texture: most of it lies deep inside
+    chosen = touching & (deepest > 0) & (solid >= SURROUND_SOLID_SHARE * np.maximum(size, 1))
+    chosen[0] = False
+    if not chosen.any():
+        return np.zeros_like(weak)
+    found = np.where(chosen[labels], 255, 0).astype(np.uint8)
+    found = cv2.dilate(found, np.ones((3, 3), np.uint8))  # its fringe, lost when shrinking
+    return cv2.resize(found, (width, height), interpolation=cv2.INTER_NEAREST)
+
+
+def _strong_bar(darkness: np.ndarray, surround: np.ndarray) -> float:
+    """The darkness above which a pixel is certainly ink: STRONG_DARKNESS, or lower on a page
+    whose darkest ink is faint. Measured on every 2nd pixel each way, outside the surround."""
+    sample = darkness[::2, ::2][surround[::2, ::2] == 0]
+    if sample.size == 0:
+        return STRONG_DARKNESS
+    rank = max(0, sample.size - DARKEST_INK_PIXELS)
+    darkest = float(np.partition(sample, rank)[rank])
+    return float(np.clip(FAINT_SHARE * darkest, FAINTEST_STRONG, STRONG_DARKNESS))
+
+
 def find_ink(rgb: np.ndarray) -> InkMap:
     """The ink mask of a photo (working copy), with ruled lines and paper texture removed.
 
@@ -81,18 +150,32 @@ def find_ink(rgb: np.ndarray) -> InkMap:
     on: its mask is empty.
     """
     darkness = darkness_map(rgb)
-    strong = (darkness > STRONG_DARKNESS).astype(np.uint8) * 255
     weak = (darkness > WEAK_DARKNESS).astype(np.uint8) * 255
+    surround = _surround(weak)
+    weak[surround > 0] = 0
+    bar = _strong_bar(darkness, surround)
+    if bar < STRONG_DARKNESS:  # faint writing: smooth the paper's grain away, then look closer
+        darkness = cv2.GaussianBlur(darkness, (0, 0), FAINT_SMOOTHING)
+        bar = _strong_bar(darkness, surround)
+        weak = (darkness > FAINT_WEAK_SHARE * bar).astype(np.uint8) * 255
+        weak[surround > 0] = 0
+    strong = (darkness > bar).astype(np.uint8) * 255
+    strong[surround > 0] = 0
     # (the median of every 8th pixel each way: the same answer, 60x cheaper than the full median)
-    if np.count_nonzero(weak) > MAX_INK_FRACTION * weak.size or np.median(rgb[::8, ::8]) < DARKEST_PAPER:
+    page_area = weak.size - np.count_nonzero(surround)  # (a share of the page, not of the photo)
+    if np.count_nonzero(weak) > MAX_INK_FRACTION * page_area or np.median(rgb[::8, ::8]) < DARKEST_PAPER:
         return InkMap(darkness=darkness, mask=np.zeros_like(weak))
     lines = _ruled_lines(weak)
     weak[(lines > 0) & (strong == 0)] = 0
-    strong[(lines > 0) & (darkness < STRONG_DARKNESS + 0.15)] = 0
+    strong[(lines > 0) & (darkness < bar + 0.15)] = 0
     # hysteresis: keep weak components that touch strong ink
     count, labels = cv2.connectedComponents(weak, connectivity=8)
     keep = np.zeros(count, bool)
     keep[np.unique(labels[strong > 0])] = True
     keep[0] = False
     mask = np.where(keep[labels], 255, 0).astype(np.uint8)
+    if bar < STRONG_DARKNESS:  # faint, grainy strokes (pencil) break up: join the pieces again
+        mask = cv2.morphologyEx(
+            mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, FAINT_CLOSING)
+        )
     return InkMap(darkness=darkness, mask=mask)

@@ -102,7 +102,7 @@ def _digit_batches(images, labels, config: TrainConfig, epoch_holder: dict):
     return DigitBatches(workers=1, use_multiprocessing=False)
 
 
-def _callbacks(config: TrainConfig, checkpoints: Path, epoch_holder: dict, history: dict):
+def _callbacks(config: TrainConfig, checkpoints: Path, epoch_holder: dict, history: dict, resumed: bool):
     import keras
 
     class EpochState(keras.callbacks.Callback):
@@ -127,11 +127,20 @@ def _callbacks(config: TrainConfig, checkpoints: Path, epoch_holder: dict, histo
 
     # SwapEMAWeights must come before the checkpoint so that it saves the averaged weights.
     ema = [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if config.ema_momentum else []
+    if ema and resumed:
+        # last.keras was saved at an epoch's end, with the averaged weights swapped into the model
+        # and the raw ones in the optimizer: tell the callback, so the next epoch swaps them back.
+        ema[0]._ema_weights_in_model = True
     return [
         keras.callbacks.LearningRateScheduler(schedule),
         *ema,
         keras.callbacks.ModelCheckpoint(
-            checkpoints / "best.keras", monitor="val_accuracy", mode="max", save_best_only=True
+            checkpoints / "best.keras",
+            monitor="val_accuracy",
+            mode="max",
+            save_best_only=True,
+            # on --resume, the epochs before count too: a later epoch must beat them, not tie them
+            initial_value_threshold=max(history.get("val_accuracy", []), default=None),
         ),
         EpochState(),
     ]
@@ -223,7 +232,10 @@ def train(
             validation_data=(val_x[..., None].astype(np.float32) / 255.0, val_y),
             epochs=config.epochs,
             initial_epoch=initial_epoch,
-            callbacks=[*_callbacks(config, checkpoints, epoch_holder, history), *callbacks],
+            callbacks=[
+                *_callbacks(config, checkpoints, epoch_holder, history, initial_epoch > 0),
+                *callbacks,
+            ],
             verbose=verbose,
         )
     train_seconds = time.monotonic() - started

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from recognizer.decode import decode
+from recognizer.ink import find_ink
 from recognizer.reader import Recognizer
 from recognizer.synthetic import DigitBank, PhotoOptions, render_photo
 
@@ -109,3 +111,14 @@ def test_annotated_photo_is_a_png_of_the_original_size(recognizer, bank) -> None
     annotated = Image.open(io.BytesIO(reading.annotated()))
     assert annotated.format == "PNG"
     assert annotated.size == (photo.image.shape[1], photo.image.shape[0])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 4])
+def test_the_table_around_a_turned_page_is_not_ink(recognizer, bank, seed: int) -> None:
+    photo, reading = _read(
+        recognizer, bank, ["416 555 0199"], seed=seed, rotation_degrees=-6, perspective=0.08, shading=0.4
+    )
+    mask = find_ink(decode(photo.jpeg).working).mask
+    border = np.concatenate([mask[0], mask[-1], mask[:, 0], mask[:, -1]])
+    assert not border.any(), "the table seen past the page's edge was taken for ink"
+    assert reading.text == photo.text

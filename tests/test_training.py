@@ -89,3 +89,20 @@ def test_same_seed_same_model_and_resume_continues(tiny_run, tiny_data, tmp_path
     card = train(tiny_data, again, config, verbose=0)
     assert card["training"]["epochs_run"] == 2
     assert len(card["training"]["history"]["val_accuracy"]) == 2
+
+
+def test_resume_keeps_the_best_checkpoint_unless_a_later_epoch_beats_it(tiny_data, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    config = TrainConfig(epochs=1, batch_size=32, seed=5, version="test")
+    train(tiny_data, out, config, verbose=0)
+    best = out / "checkpoints" / "best.keras"
+    before = sha256_of(best)
+    # the first epoch's validation accuracy, as the state remembers it, cannot be beaten
+    state_path = out / "checkpoints" / "state.json"
+    state = json.loads(state_path.read_text())
+    state["history"]["val_accuracy"] = [1.0]
+    state_path.write_text(json.dumps(state))
+
+    config.epochs, config.resume = 2, True
+    train(tiny_data, out, config, verbose=0)
+    assert sha256_of(best) == before

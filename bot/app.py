@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import logging
 
 from telegram import Update
@@ -133,19 +135,46 @@ async def _post_shutdown(application: Application) -> None:
     hey.store.close()
 
 
+M_ARENA_MAX = -8  # glibc's mallopt() parameter number
+MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
+    """Cap glibc's per-thread malloc arenas (as MALLOC_ARENA_MAX does). The bot's threads (recognition,
+    speech, HTTP) each grow an arena of their own by default, and their freed photo buffers stay
+    reserved there: the cap keeps the resident memory down at no measurable speed cost."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        if not libc.mallopt(M_ARENA_MAX, arenas):
+            log.debug("mallopt(M_ARENA_MAX) was refused")
+    except (OSError, AttributeError) as error:  # not glibc: nothing to cap
+        log.debug("malloc arenas not capped: %s", error)
+
+
+WEBHOOK_PATH = "telegram"
+
+
+def webhook_options(settings: Settings) -> dict:
+    """How the webhook is served and registered: python-telegram-bot's own server listens on
+    ``WEBHOOK_LISTEN:WEBHOOK_PORT/telegram`` and Telegram is told ``WEBHOOK_URL/telegram``, with the
+    secret token Telegram sends back in a header (updates without it are refused)."""
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": WEBHOOK_PATH,
+        "webhook_url": settings.webhook_url.rstrip("/") + "/" + WEBHOOK_PATH,
+        "secret_token": settings.webhook_secret,
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
 def run(settings: Settings) -> None:
     """Serve until interrupted: long polling, or a webhook when ``settings.webhook_url`` is set."""
+    limit_malloc_arenas()
     application = build_application(settings)
     if settings.webhook_url:
         log.info("serving by webhook on %s:%d", settings.webhook_listen, settings.webhook_port)
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        application.run_webhook(**webhook_options(settings))
     else:
         log.info("serving by long polling")
         application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -44,6 +44,7 @@ import concurrent.futures
 import itertools
 import logging
 import math
+import os
 import queue
 import shutil
 import tempfile
@@ -93,6 +94,9 @@ IDLE_GRACE_SECONDS = 0.2  # espeak idle this long without reporting the end of t
 REQUEST_TIMEOUT_SECONDS = 60.0  # a caller waits this long (queueing included) before giving up
 CLOSE_TIMEOUT_SECONDS = 10.0
 WORKER_THREAD_NAME = "hey-number-speech"
+# The worker runs this much nicer than the rest of the bot: when the CPU is short, the text answers
+# (recognition) go first and voice notes wait, instead of every reply slowing down together.
+WORKER_NICENESS = 10
 TEMP_DIR_PREFIX = "hey-number-speech-"
 MAX_CACHED_LANGUAGES = 512
 MBROLA_VOICE_PREFIX = "mb/"  # mbrola voices run at 16 kHz, but pyttsx3 writes 22050 Hz WAV headers
@@ -570,6 +574,7 @@ class Speaker:
         """The worker thread: one job at a time, until the ``None`` sentinel from :meth:`close`."""
         workdir = Path(tempfile.mkdtemp(prefix=TEMP_DIR_PREFIX))
         log.debug("speech worker started in %s", workdir)
+        _lower_priority_of_this_thread(WORKER_NICENESS)
         try:
             while (job := self._jobs.get()) is not None:
                 if not job.future.set_running_or_notify_cancel():
@@ -589,6 +594,15 @@ class Speaker:
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
             log.debug("speech worker stopped")
+
+
+def _lower_priority_of_this_thread(increment: int) -> None:
+    """Make the calling thread (only it: Linux schedules threads one by one) ``increment`` nicer."""
+    thread = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + increment))
+    except (OSError, AttributeError) as error:  # not Linux, or not allowed: run at normal priority
+        log.debug("could not lower the speech worker's priority: %s", error)
 
 
 __all__ = [

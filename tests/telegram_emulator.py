@@ -34,6 +34,8 @@ import re
 import socket
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -52,6 +54,7 @@ DEFAULT_TOKEN = "123456789:AAHeyNumberEmulatorTestToken0123456789"
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # getFile refuses larger files, as the cloud Bot API does
 API_PREFIX = "/bot"
 FILE_PREFIX = "/file/bot"
+WEBHOOK_RETRY_SECONDS = 0.2  # after a failed webhook delivery, the same update is tried again
 DOWNLOAD = "download"  # the pseudo-method under which file downloads are recorded and can fail
 
 # Parameters that are always strings: never JSON-decoded, even when they look like a number.
@@ -523,6 +526,9 @@ class TelegramEmulator:
         self._next_update_id = 10_000
         self._delivered_update_id = self._next_update_id - 1
         self._poll_generation = 0
+        self._webhook_url = ""  # set by setWebhook: updates are then POSTed there, not polled
+        self._webhook_secret: str | None = None
+        self._pusher: threading.Thread | None = None
         self._files: dict[str, _StoredFile] = {}
         self._files_by_path: dict[str, _StoredFile] = {}
         self._next_file = 1
@@ -574,6 +580,9 @@ class TelegramEmulator:
                 return
             self._closed = True
             self._lock.notify_all()
+            pusher = self._pusher
+        if pusher is not None:
+            pusher.join()
         self._server.shutdown()
         self._server.close_connections()
         self._server.server_close()
@@ -1090,6 +1099,7 @@ class TelegramEmulator:
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
             "deleteWebhook": self._delete_webhook,
+            "setWebhook": self._set_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands,
@@ -1126,6 +1136,8 @@ class TelegramEmulator:
 
     def _get_updates(self, request: _Request) -> list[dict[str, Any]]:
         """Long polling: confirm below ``offset``, answer at once if anything waits, else wait."""
+        if self._webhook_url:
+            raise _ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
         offset = int(request.params.get("offset") or 0)
         limit = min(max(int(request.params.get("limit") or 100), 1), 100)
         deadline = time.monotonic() + min(float(request.params.get("timeout") or 0), 50.0)
@@ -1157,10 +1169,63 @@ class TelegramEmulator:
         if request.params.get("drop_pending_updates"):
             self._updates.clear()
             self._delivered_update_id = self._next_update_id - 1
+        self._webhook_url, self._webhook_secret = "", None
+        self._lock.notify_all()
         return True
 
+    def _set_webhook(self, request: _Request) -> bool:
+        """Webhook mode: a thread POSTs each update, in order, to ``url`` until it answers 200."""
+        url = str(request.params.get("url") or "")
+        if not url.startswith(("http://", "https://")):
+            raise _bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        if request.params.get("drop_pending_updates"):
+            self._updates.clear()
+            self._delivered_update_id = self._next_update_id - 1
+        self._webhook_url, self._webhook_secret = url, request.params.get("secret_token")
+        if self._pusher is None:
+            self._pusher = threading.Thread(target=self._push_updates, name="telegram-emulator-webhook")
+            self._pusher.start()
+        self._lock.notify_all()
+        return True
+
+    def _push_updates(self) -> None:
+        while True:
+            with self._lock:
+                while not self._closed and not (self._webhook_url and self._updates):
+                    self._lock.wait()
+                if self._closed:
+                    return
+                update, url, secret = copy.deepcopy(self._updates[0]), self._webhook_url, self._webhook_secret
+            if self._post_update(update, url, secret):
+                with self._lock:
+                    if self._updates and self._updates[0]["update_id"] == update["update_id"]:
+                        self._updates.popleft()
+                    self._delivered_update_id = max(self._delivered_update_id, update["update_id"])
+                    self._lock.notify_all()
+            else:
+                time.sleep(WEBHOOK_RETRY_SECONDS)  # as Telegram does: try the same update again later
+
+    @staticmethod
+    def _post_update(update: dict[str, Any], url: str, secret: str | None) -> bool:
+        headers = {"Content-Type": "application/json"}
+        if secret:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        request = urllib.request.Request(
+            url, data=json.dumps(update).encode(), headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status == HTTPStatus.OK
+        except (urllib.error.URLError, OSError) as error:
+            logger.debug("webhook delivery of update %s failed: %s", update["update_id"], error)
+            return False
+
     def _get_webhook_info(self, request: _Request) -> dict[str, Any]:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        return {
+            "url": self._webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
 
     def _set_my_commands(self, request: _Request) -> bool:
         commands = request.params.get("commands")

@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import socket
+import urllib.error
+import urllib.request
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -18,7 +21,7 @@ from PIL import Image
 from telegram_emulator import TelegramEmulator, polling
 
 from bot import texts
-from bot.app import build_application
+from bot.app import build_application, webhook_options
 from bot.handlers import Services
 from bot.limits import RateLimiter
 from bot.recognition import RecognitionService
@@ -127,6 +130,61 @@ async def test_photo_gets_number_verdict_buttons_and_voice_note(
     assert np.sqrt(np.mean(samples**2)) > 0.01  # speech, not silence
     with Store(tmp_path) as store:
         assert store.stats()["answered"] == 1 and not store.unanswered_readings()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _forged_update_status(url: str) -> int:
+    """POST an update to the bot's webhook without the secret token; the HTTP status it gets."""
+    body = b'{"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}}}'
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+async def test_webhook_mode_answers_photos_and_refuses_updates_without_the_secret(
+    emulator, recognition, speaker, tmp_path, bank
+) -> None:
+    port = _free_port()
+    settings = Settings(
+        token=emulator.token,
+        base_url=emulator.base_url,
+        base_file_url=emulator.base_file_url,
+        data_dir=tmp_path,
+        webhook_url=f"http://127.0.0.1:{port}/",
+        webhook_port=port,
+        webhook_secret="hey-number-webhook-secret",
+    )
+    store = Store(tmp_path)
+    hey = Services(settings, recognition, speaker, store, RateLimiter(settings.photos_per_minute))
+    application = build_application(settings, hey)
+    application.post_shutdown = None
+    try:
+        async with application:
+            await application.updater.start_webhook(**webhook_options(settings))
+            await application.start()
+            try:
+                [registered] = emulator.calls("setWebhook")
+                assert registered.params["url"] == f"http://127.0.0.1:{port}/telegram"
+                assert registered.params["secret_token"] == "hey-number-webhook-secret"
+                emulator.user_sends_photo(USER, photo_of(bank, ["(416) 555-0199"]))
+                assert "(416) 555-0199" in await reply(emulator, timeout=30)
+                await emulator.wait_for_async("sendVoice", chat_id=USER, timeout=30)
+                status = await asyncio.to_thread(_forged_update_status, registered.params["url"])
+                assert status == 403
+            finally:
+                await application.updater.stop()
+                await application.stop()
+    finally:
+        store.close()
+    assert not emulator.calls("getUpdates")
 
 
 async def test_voice_off_region_and_language(emulator, recognition, speaker, tmp_path, bank) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import subprocess
 import sys
 import threading
@@ -21,6 +22,8 @@ import soundfile as sf
 from bot.speech import (
     MAX_TEXT_CHARS,
     VOICE_SAMPLE_RATE,
+    WORKER_NICENESS,
+    WORKER_THREAD_NAME,
     EspeakVoice,
     Speaker,
     SpeechError,
@@ -276,3 +279,12 @@ def test_a_closed_speaker_refuses_politely():
         speaker.speak_blocking("two")
     with pytest.raises(ValueError):
         Speaker(rate_wpm=10)
+
+
+def test_the_worker_thread_alone_runs_nicer_than_the_bot(speaker):
+    speaker.speak_blocking("1 2 3")
+    worker = next(t for t in threading.enumerate() if t.name == WORKER_THREAD_NAME and t.is_alive())
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    theirs = os.getpriority(os.PRIO_PROCESS, worker.native_id)
+    assert theirs == min(19, mine + WORKER_NICENESS)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == mine  # the process (main thread) kept its priority

@@ -279,16 +279,14 @@ def _crops(reading: Reading) -> list[DigitCrop]:
     ]
 
 
-def _buttons(reading_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton("Show what I read", callback_data=f"show:{reading_id}")],
-            [
-                InlineKeyboardButton("✅ Right", callback_data=f"ok:{reading_id}"),
-                InlineKeyboardButton("✏️ Fix it", callback_data=f"fix:{reading_id}"),
-            ],
-        ]
-    )
+def _buttons(reading_id: int, show: bool = True) -> InlineKeyboardMarkup:
+    """Show what I read (one photo's boxes; not for albums), ✅ Right and ✏️ Fix it."""
+    verdict = [
+        InlineKeyboardButton("✅ Right", callback_data=f"ok:{reading_id}"),
+        InlineKeyboardButton("✏️ Fix it", callback_data=f"fix:{reading_id}"),
+    ]
+    show_row = [[InlineKeyboardButton("Show what I read", callback_data=f"show:{reading_id}")]]
+    return InlineKeyboardMarkup([*(show_row if show else []), verdict])
 
 
 async def _send_voice(context: Context, chat_id: int, answer: texts.Answer, language: str) -> None:
@@ -348,7 +346,13 @@ async def _album_in_order(update: Update, context: Context, file_ids: list[str])
             digits.append(None)
     prefs = await asyncio.to_thread(hey.store.get_settings, user.id)
     answer = texts.answer_for_digits(digits, prefs.region or hey.settings.default_region)
-    await _say(context, chat_id, answer.text)
+    markup = None
+    if digits and all(digits):  # the album's number is kept as one reading (of its first photo)
+        crops = [DigitCrop(i, str(d.digit), d.confidence, d.pixels) for i, d in enumerate(digits)]
+        text = "".join(str(d.digit) for d in digits)
+        await asyncio.to_thread(hey.store.record_reading, ids[0], text, crops)
+        markup = _buttons(ids[0], show=False)
+    await _say(context, chat_id, answer.text, reply_markup=markup)
     for reading_id in ids:
         await asyncio.to_thread(hey.store.mark_answered, reading_id)
     if prefs.voice and answer.checks:

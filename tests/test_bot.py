@@ -252,9 +252,19 @@ async def test_album_of_single_digits_reads_as_one_number(
         photos = [digit_photo(bank, d, 20 + i) for i, d in enumerate("4165550123")]
         emulator.user_sends_album(USER, photos)
         text = await reply(emulator, timeout=40)
+        [answer] = emulator.calls("sendMessage", chat_id=USER)
+        rows = answer.params["reply_markup"]["inline_keyboard"]
+        buttons = [b["callback_data"] for row in rows for b in row]
+        assert [b.split(":")[0] for b in buttons] == ["ok", "fix"]  # no single photo to show
+        # ✏️ Fix it: the album's ten digit pictures get the typed labels
+        emulator.user_presses_button(USER, answer.result["message_id"], buttons[1])
+        assert "type the right number" in await reply(emulator, count=2)
+        emulator.user_sends_text(USER, "416 555 0128")
+        assert "10 digit pictures" in await reply(emulator, count=3)
     assert "(416) 555-0123" in text
     with Store(tmp_path) as store:
         assert store.stats()["photos"] == 10 and not store.unanswered_readings()
+        assert store.labelled_digits("corrected")[1].tolist() == [4, 1, 6, 5, 5, 5, 0, 1, 2, 8]
 
 
 async def test_bad_inputs_get_a_clear_message_and_the_bot_keeps_serving(

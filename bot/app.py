@@ -7,8 +7,6 @@
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 import logging
 
 from telegram import Update
@@ -25,6 +23,7 @@ from telegram.ext import (
 from bot import admin, handlers
 from bot.handlers import Services
 from bot.limits import RateLimiter
+from bot.memory import cap_malloc_arenas
 from bot.recognition import RecognitionService
 from bot.settings import Settings
 from bot.speech import Speaker
@@ -135,22 +134,6 @@ async def _post_shutdown(application: Application) -> None:
     hey.store.close()
 
 
-M_ARENA_MAX = -8  # glibc's mallopt() parameter number
-MALLOC_ARENAS = 2
-
-
-def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
-    """Cap glibc's per-thread malloc arenas (as MALLOC_ARENA_MAX does). The bot's threads (recognition,
-    speech, HTTP) each grow an arena of their own by default, and their freed photo buffers stay
-    reserved there: the cap keeps the resident memory down at no measurable speed cost."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        if not libc.mallopt(M_ARENA_MAX, arenas):
-            log.debug("mallopt(M_ARENA_MAX) was refused")
-    except (OSError, AttributeError) as error:  # not glibc: nothing to cap
-        log.debug("malloc arenas not capped: %s", error)
-
-
 WEBHOOK_PATH = "telegram"
 
 
@@ -170,7 +153,7 @@ def webhook_options(settings: Settings) -> dict:
 
 def run(settings: Settings) -> None:
     """Serve until interrupted: long polling, or a webhook when ``settings.webhook_url`` is set."""
-    limit_malloc_arenas()
+    cap_malloc_arenas()
     application = build_application(settings)
     if settings.webhook_url:
         log.info("serving by webhook on %s:%d", settings.webhook_listen, settings.webhook_port)

@@ -13,6 +13,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from bot.memory import give_back_freed_memory
 from recognizer import Reading, Recognizer
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,17 @@ class RecognitionService:
 
     async def read(self, photo: bytes | Path) -> Reading:
         """Read one photo; raises :class:`recognizer.ImageError` for files that are not readable photos."""
-        recognizer = self._recognizer
-        return await asyncio.get_running_loop().run_in_executor(self._pool, recognizer.read, photo)
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, _read_and_trim, self._recognizer, photo
+        )
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _read_and_trim(recognizer: Recognizer, photo: bytes | Path) -> Reading:
+    """On a worker thread: read, then hand the photo's freed buffers back to the system."""
+    try:
+        return recognizer.read(photo)
+    finally:
+        give_back_freed_memory()

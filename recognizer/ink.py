@@ -39,6 +39,9 @@ SURROUND_DEPTH_RATIO = 3.0
 SURROUND_MIN_DEPTH = 3.0
 SURROUND_SOLID_DEPTH = 2.0  # ... and most of it (this share) is at least this deep
 SURROUND_SOLID_SHARE = 0.4
+# Once such a surround is found, wherever the "paper" (the local background) is darker than this
+# share of the page's light, it is the surface, not a page in shadow: its texture is not ink.
+DARK_SURFACE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -65,10 +68,14 @@ def paper_brightness(grey: np.ndarray) -> np.ndarray:
 
 def darkness_map(rgb: np.ndarray) -> np.ndarray:
     """How much darker than the surrounding paper each pixel is, 0..1."""
+    return _darkness_and_paper(rgb)[0]
+
+
+def _darkness_and_paper(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     paper = paper_brightness(grey).astype(np.float32)
     ratio = grey.astype(np.float32) / np.maximum(paper, 1.0)
-    return np.clip(1.0 - ratio, 0.0, 1.0)
+    return np.clip(1.0 - ratio, 0.0, 1.0), paper
 
 
 def _ruled_lines(weak: np.ndarray) -> np.ndarray:
@@ -149,9 +156,12 @@ def find_ink(rgb: np.ndarray) -> InkMap:
     A photo that is mostly "ink" (a dark or black page, noise, a picture) has no paper to write
     on: its mask is empty.
     """
-    darkness = darkness_map(rgb)
+    darkness, paper = _darkness_and_paper(rgb)
     weak = (darkness > WEAK_DARKNESS).astype(np.uint8) * 255
     surround = _surround(weak)
+    if surround.any():  # a photo of a page on a darker surface: no writing where no page is lit
+        page_light = float(np.percentile(paper[::8, ::8], 95))
+        surround[paper < DARK_SURFACE_SHARE * page_light] = 255
     weak[surround > 0] = 0
     bar = _strong_bar(darkness, surround)
     if bar < STRONG_DARKNESS:  # faint writing: smooth the paper's grain away, then look closer

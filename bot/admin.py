@@ -29,7 +29,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler
 
-from bot.handlers import Context, Services, _retrying, _say, in_chat_order, services
+from bot.handlers import Context, Services, in_chat_order, retrying, say, services
 from recognizer import Recognizer
 from recognizer.classifier import DigitClassifier
 from recognizer.registry import (
@@ -157,7 +157,7 @@ def admin_only(handler: Callable[..., Awaitable[None]]) -> Callable[..., Awaitab
             message = update.effective_message
             command = ((message.text if message else None) or "/?").split()[0].split("@")[0]
             log.warning("admin command %s refused for user %s", command, user.id if user else None)
-            await _say(context, update.effective_chat.id, REFUSED.format(command=command))
+            await say(context, update.effective_chat.id, REFUSED.format(command=command))
             return
         await handler(update, context)
 
@@ -177,7 +177,7 @@ async def model_command(update: Update, context: Context) -> None:
     images, labels, ids = await asyncio.to_thread(hey.store.labelled_digits, CORRECTION_KIND)
     classifier = hey.recognition.recognizer.classifier
     text = await asyncio.to_thread(describe_model, version, classifier, (images, labels, ids), previous_label)
-    await _say(context, update.effective_chat.id, text)
+    await say(context, update.effective_chat.id, text)
 
 
 def describe_model(
@@ -250,22 +250,22 @@ async def retrain_command(update: Update, context: Context) -> None:
     chat_id = update.effective_chat.id
     argument = (context.args or [""])[0].lower()
     if argument == "cancel":
-        await _say(context, chat_id, cancel(state))
+        await say(context, chat_id, cancel(state))
         return
     if state.job is not None:
-        await _say(context, chat_id, ALREADY_RUNNING.format(state=_job_state(state.job)))
+        await say(context, chat_id, ALREADY_RUNNING.format(state=_job_state(state.job)))
         return
     epochs = _epochs(argument, hey.settings.retrain_epochs)
     if epochs is None:
         usage = RETRAIN_USAGE.format(most=MAX_EPOCHS, default=hey.settings.retrain_epochs)
-        await _say(context, chat_id, usage)
+        await say(context, chat_id, usage)
         return
     images, labels, ids = await asyncio.to_thread(hey.store.labelled_digits, CORRECTION_KIND)
     if state.job is not None:  # another admin started one while the store was read
-        await _say(context, chat_id, ALREADY_RUNNING.format(state=_job_state(state.job)))
+        await say(context, chat_id, ALREADY_RUNNING.format(state=_job_state(state.job)))
         return
     if not len(labels):
-        await _say(context, chat_id, NO_CORRECTIONS)
+        await say(context, chat_id, NO_CORRECTIONS)
         return
     serving = await asyncio.to_thread(state.registry.current)
     job = RetrainJob(chat_id, epochs, serving, digits=len(labels), readings=len(np.unique(ids)))
@@ -326,7 +326,7 @@ async def _run(
         job.name, job.candidate = await asyncio.to_thread(registry.new_candidate)
         job.corrections = job.candidate.parent / (job.name + CORRECTIONS_SUFFIX)
         await asyncio.to_thread(_export, job.corrections, *corrections)
-        message = await _say(context, job.chat_id, _starting_text(job))
+        message = await say(context, job.chat_id, _starting_text(job))
         job.message_id = message.message_id
         if not job.cancelled:
             job.process = await asyncio.create_subprocess_exec(
@@ -344,7 +344,7 @@ async def _run(
         log.exception("retraining %s failed in the bot", job.name)
         with contextlib.suppress(Exception):
             reason = "an unexpected error in the bot (see its log)"
-            await _say(
+            await say(
                 context, job.chat_id, FAILED.format(name=job.name, reason=reason, serving=job.serving.label)
             )
     finally:
@@ -435,7 +435,7 @@ async def _on_event(context: Context, job: RetrainJob, event: dict) -> None:
 
 async def _edit_progress(context: Context, job: RetrainJob, text: str) -> None:
     try:
-        await _retrying(
+        await retrying(
             lambda: context.bot.edit_message_text(text, chat_id=job.chat_id, message_id=job.message_id)
         )
     except TelegramError as error:  # progress is a courtesy: never let it stop the job
@@ -447,14 +447,14 @@ async def _conclude(context: Context, hey: Services, state: AdminState, job: Ret
     returncode = job.process.returncode if job.process is not None else None
     if job.cancelled:
         log.info("retraining %s cancelled", job.name)
-        await _say(context, job.chat_id, CANCELLED.format(name=job.name, serving=job.serving.label))
+        await say(context, job.chat_id, CANCELLED.format(name=job.name, serving=job.serving.label))
         return
     if job.done is None or returncode != 0:
         reason = _failure_reason(job, returncode)
         log.warning(
             "retraining %s failed: %s; stderr tail:\n%s", job.name, reason, "\n".join(job.stderr_tail)
         )
-        await _say(
+        await say(
             context, job.chat_id, FAILED.format(name=job.name, reason=reason, serving=job.serving.label)
         )
         return
@@ -472,7 +472,7 @@ async def _conclude(context: Context, hey: Services, state: AdminState, job: Ret
             training=_training(job),
         )
         log.info("retraining %s not promoted: %s", job.name, "; ".join(decision.lines))
-        await _say(context, job.chat_id, text)
+        await say(context, job.chat_id, text)
         await _send_pictures(context, job.chat_id, job.name, job.candidate)
 
 
@@ -494,7 +494,7 @@ async def _promote(
     except (RegistryError, OSError) as error:
         log.error("candidate %s not promoted: %s", job.name, error)
         text = NOT_VERIFIED.format(name=job.name, reason=error, serving=job.serving.label)
-        await _say(context, job.chat_id, text)
+        await say(context, job.chat_id, text)
         return
     job.keep_candidate = True  # it lives in versions/ now
     try:
@@ -507,7 +507,7 @@ async def _promote(
     text = PROMOTED.format(
         name=job.name, serving=job.serving.label, lines=_bullets(decision), training=_training(job)
     )
-    await _say(context, job.chat_id, text)
+    await say(context, job.chat_id, text)
     await _send_pictures(context, job.chat_id, job.name, version.directory)
 
 
@@ -520,7 +520,7 @@ async def _send_pictures(context: Context, chat_id: int, name: str, directory: P
         path = directory / file_name
         if path.is_file():
             picture = await asyncio.to_thread(path.read_bytes)
-            await _retrying(lambda p=picture, c=caption: context.bot.send_photo(chat_id, p, caption=c))
+            await retrying(lambda p=picture, c=caption: context.bot.send_photo(chat_id, p, caption=c))
 
 
 def _bullets(decision: Decision) -> str:
@@ -591,18 +591,18 @@ async def rollback_command(update: Update, context: Context) -> None:
     hey, state = services(context), admin_state(context.application)
     chat_id = update.effective_chat.id
     if state.job is not None:
-        await _say(context, chat_id, ROLLBACK_BUSY)
+        await say(context, chat_id, ROLLBACK_BUSY)
         return
     current = await asyncio.to_thread(state.registry.current)
     try:
         version = await asyncio.to_thread(state.registry.rollback)
     except RegistryError as error:
-        await _say(context, chat_id, NO_ROLLBACK.format(reason=error, serving=current.label))
+        await say(context, chat_id, NO_ROLLBACK.format(reason=error, serving=current.label))
         return
     recognizer = await asyncio.to_thread(Recognizer.load, version.tflite)
     hey.recognition.swap(recognizer)
     log.info("rolled back to model version %s", version.name)
-    await _say(context, chat_id, ROLLED_BACK.format(version=version.label, was=current.label))
+    await say(context, chat_id, ROLLED_BACK.format(version=version.label, was=current.label))
 
 
 # --- life cycle ----------------------------------------------------------------------------------------

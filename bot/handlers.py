@@ -92,7 +92,7 @@ def in_chat_order(handler: Callable[..., Awaitable[None]]) -> Callable[..., Awai
     return ordered
 
 
-async def _retrying(send: Callable[[], Awaitable[T]]) -> T:
+async def retrying(send: Callable[[], Awaitable[T]]) -> T:
     """Retry a send on network trouble (Bad Gateway, a dropped connection); not on bad requests
     or time-outs, which may have been delivered. Flood limits are the rate limiter's business."""
     for attempt in range(1, SEND_ATTEMPTS + 1):
@@ -108,8 +108,8 @@ async def _retrying(send: Callable[[], Awaitable[T]]) -> T:
     raise AssertionError("unreachable")
 
 
-async def _say(context: Context, chat_id: int, text: str, **kwargs: Any) -> Any:
-    return await _retrying(lambda: context.bot.send_message(chat_id, text, **kwargs))
+async def say(context: Context, chat_id: int, text: str, **kwargs: Any) -> Any:
+    return await retrying(lambda: context.bot.send_message(chat_id, text, **kwargs))
 
 
 def _user_language(update: Update) -> str:
@@ -124,7 +124,7 @@ def _user_language(update: Update) -> str:
 async def start(update: Update, context: Context) -> None:
     prefs = await asyncio.to_thread(services(context).store.get_settings, update.effective_user.id)
     voice = "on" if prefs.voice else "off"
-    await _say(context, update.effective_chat.id, texts.START.format(voice=voice))
+    await say(context, update.effective_chat.id, texts.START.format(voice=voice))
 
 
 @in_chat_order
@@ -133,7 +133,7 @@ async def help_command(update: Update, context: Context) -> None:
     prefs = await asyncio.to_thread(hey.store.get_settings, update.effective_user.id)
     language = prefs.language or _user_language(update)
     region = prefs.region or hey.settings.default_region
-    await _say(context, update.effective_chat.id, texts.HELP.format(region=region, language=language))
+    await say(context, update.effective_chat.id, texts.HELP.format(region=region, language=language))
 
 
 @in_chat_order
@@ -144,10 +144,10 @@ async def voice_command(update: Update, context: Context) -> None:
     if choice not in ("on", "off"):
         prefs = await asyncio.to_thread(store.get_settings, user_id)
         state = "on" if prefs.voice else "off"
-        await _say(context, update.effective_chat.id, texts.VOICE_USAGE.format(state=state))
+        await say(context, update.effective_chat.id, texts.VOICE_USAGE.format(state=state))
         return
     await asyncio.to_thread(store.update_settings, user_id, voice=choice == "on")
-    await _say(context, update.effective_chat.id, texts.VOICE_STATE.format(state=choice))
+    await say(context, update.effective_chat.id, texts.VOICE_STATE.format(state=choice))
 
 
 @in_chat_order
@@ -158,10 +158,10 @@ async def region_command(update: Update, context: Context) -> None:
     if code is None:
         prefs = await asyncio.to_thread(hey.store.get_settings, user_id)
         current = prefs.region or hey.settings.default_region
-        await _say(context, update.effective_chat.id, texts.REGION_USAGE.format(code=current))
+        await say(context, update.effective_chat.id, texts.REGION_USAGE.format(code=current))
         return
     await asyncio.to_thread(hey.store.update_settings, user_id, region=code)
-    await _say(context, update.effective_chat.id, texts.REGION_SET.format(name=region_name(code), code=code))
+    await say(context, update.effective_chat.id, texts.REGION_SET.format(name=region_name(code), code=code))
 
 
 @in_chat_order
@@ -172,27 +172,27 @@ async def language_command(update: Update, context: Context) -> None:
     current = prefs.language or _user_language(update)
     wanted = " ".join(context.args or []).strip().lower()
     if not wanted:
-        await _say(context, update.effective_chat.id, texts.LANGUAGE_USAGE.format(current=current))
+        await say(context, update.effective_chat.id, texts.LANGUAGE_USAGE.format(current=current))
         return
     if hey.speaker.voice_for(wanted) is None:
         reply = texts.LANGUAGE_UNKNOWN.format(language=wanted, current=current)
-        await _say(context, update.effective_chat.id, reply)
+        await say(context, update.effective_chat.id, reply)
         return
     await asyncio.to_thread(hey.store.update_settings, user_id, language=wanted)
-    await _say(context, update.effective_chat.id, texts.LANGUAGE_SET.format(language=wanted))
+    await say(context, update.effective_chat.id, texts.LANGUAGE_SET.format(language=wanted))
 
 
 @in_chat_order
 async def forget_command(update: Update, context: Context) -> None:
     count = await asyncio.to_thread(services(context).store.forget_user, update.effective_user.id)
     context.user_data.pop(FIXING, None)
-    await _say(context, update.effective_chat.id, texts.FORGOTTEN.format(count=count))
+    await say(context, update.effective_chat.id, texts.FORGOTTEN.format(count=count))
 
 
 @in_chat_order
 async def cancel_command(update: Update, context: Context) -> None:
     context.user_data.pop(FIXING, None)
-    await _say(context, update.effective_chat.id, texts.FIX_CANCELLED)
+    await say(context, update.effective_chat.id, texts.FIX_CANCELLED)
 
 
 # --- photos --------------------------------------------------------------------------------------
@@ -221,23 +221,23 @@ async def _photo_in_order(
     hey = services(context)
     chat_id, user = update.effective_chat.id, update.effective_user
     if not hey.limiter.allow(user.id):
-        await _say(context, chat_id, texts.SLOW_DOWN.format(seconds=hey.limiter.seconds_until_free(user.id)))
+        await say(context, chat_id, texts.SLOW_DOWN.format(seconds=hey.limiter.seconds_until_free(user.id)))
         return
     if size and size > hey.settings.max_photo_bytes:
-        await _say(context, chat_id, texts.TOO_BIG.format(megabytes=size / 2**20))
+        await say(context, chat_id, texts.TOO_BIG.format(megabytes=size / 2**20))
         return
     await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
     photo = await _download(context, file_id)
     if not photo:
-        await _say(context, chat_id, texts.EMPTY_FILE)
+        await say(context, chat_id, texts.EMPTY_FILE)
         return
     reading_id = await asyncio.to_thread(hey.store.save_photo, user.id, chat_id, photo, source)
     await answer_photo(context, chat_id, user.id, _user_language(update), reading_id, photo)
 
 
 async def _download(context: Context, file_id: str) -> bytes:
-    telegram_file = await _retrying(lambda: context.bot.get_file(file_id))
-    return bytes(await _retrying(telegram_file.download_as_bytearray))
+    telegram_file = await retrying(lambda: context.bot.get_file(file_id))
+    return bytes(await retrying(telegram_file.download_as_bytearray))
 
 
 async def answer_photo(
@@ -249,13 +249,13 @@ async def answer_photo(
     try:
         reading = await hey.recognition.read(photo)
     except ImageError as error:
-        await _say(context, chat_id, str(error))
+        await say(context, chat_id, str(error))
         await asyncio.to_thread(hey.store.mark_answered, reading_id)
         return
     answer = texts.answer_for(reading, prefs.region or hey.settings.default_region)
     await asyncio.to_thread(hey.store.record_reading, reading_id, reading.text, _crops(reading))
     markup = _buttons(reading_id) if reading.digits else None
-    await _say(context, chat_id, answer.text, reply_markup=markup)
+    await say(context, chat_id, answer.text, reply_markup=markup)
     await asyncio.to_thread(hey.store.mark_answered, reading_id)
     if prefs.voice and answer.checks:
         _voice_later(context, chat_id, answer, prefs.language or language)
@@ -301,7 +301,7 @@ async def _send_voice(context: Context, chat_id: int, answer: texts.Answer, lang
     except SpeechError:
         log.warning("speech failed for chat %s", chat_id, exc_info=True)
         return
-    await _retrying(lambda: context.bot.send_voice(chat_id, note.ogg, duration=round(note.seconds)))
+    await retrying(lambda: context.bot.send_voice(chat_id, note.ogg, duration=round(note.seconds)))
 
 
 # --- albums: one digit per photo ----------------------------------------------------------------
@@ -333,7 +333,7 @@ async def _album_in_order(update: Update, context: Context, file_ids: list[str])
     hey = services(context)
     chat_id, user = update.effective_chat.id, update.effective_user
     if not hey.limiter.allow(user.id):
-        await _say(context, chat_id, texts.SLOW_DOWN.format(seconds=hey.limiter.seconds_until_free(user.id)))
+        await say(context, chat_id, texts.SLOW_DOWN.format(seconds=hey.limiter.seconds_until_free(user.id)))
         return
     await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
     photos = [await _download(context, file_id) for file_id in file_ids]
@@ -352,7 +352,7 @@ async def _album_in_order(update: Update, context: Context, file_ids: list[str])
         text = "".join(str(d.digit) for d in digits)
         await asyncio.to_thread(hey.store.record_reading, ids[0], text, crops)
         markup = _buttons(ids[0], show=False)
-    await _say(context, chat_id, answer.text, reply_markup=markup)
+    await say(context, chat_id, answer.text, reply_markup=markup)
     for reading_id in ids:
         await asyncio.to_thread(hey.store.mark_answered, reading_id)
     if prefs.voice and answer.checks:
@@ -382,7 +382,7 @@ async def on_button(update: Update, context: Context) -> None:
     elif action == "fix":
         await query.answer()
         context.user_data[FIXING] = reading.id
-        await _say(context, update.effective_chat.id, texts.ASK_FOR_FIX, reply_markup=ForceReply())
+        await say(context, update.effective_chat.id, texts.ASK_FOR_FIX, reply_markup=ForceReply())
     else:
         await query.answer()
 
@@ -398,7 +398,7 @@ async def _show_reading(context: Context, chat_id: int, photo_path) -> None:
     reading = await services(context).recognition.read(photo_path)
     caption = " / ".join(reading.lines) or "no digits"
     picture = await asyncio.to_thread(reading.annotated, 1280)
-    await _retrying(lambda: context.bot.send_photo(chat_id, picture, caption=f"What I read: {caption}"))
+    await retrying(lambda: context.bot.send_photo(chat_id, picture, caption=f"What I read: {caption}"))
 
 
 @in_chat_order
@@ -407,21 +407,21 @@ async def on_text(update: Update, context: Context) -> None:
     chat_id = update.effective_chat.id
     reading_id = context.user_data.get(FIXING)
     if reading_id is None:
-        await _say(context, chat_id, texts.SEND_A_PHOTO)
+        await say(context, chat_id, texts.SEND_A_PHOTO)
         return
     digits = texts.digits_of(update.effective_message.text or "")
     if not digits:
-        await _say(context, chat_id, texts.FIX_NEEDS_DIGITS)
+        await say(context, chat_id, texts.FIX_NEEDS_DIGITS)
         return
     store = services(context).store
     correction = await asyncio.to_thread(store.save_correction, reading_id, update.effective_user.id, digits)
     context.user_data.pop(FIXING, None)
     if correction.labelled:
-        await _say(context, chat_id, texts.FIX_SAVED.format(labelled=correction.labelled))
+        await say(context, chat_id, texts.FIX_SAVED.format(labelled=correction.labelled))
     else:
         reading = await asyncio.to_thread(store.get_reading, reading_id)
         found = len(reading.crops) if reading else 0
-        await _say(context, chat_id, texts.FIX_SAVED_UNLABELLED.format(wanted=len(digits), found=found))
+        await say(context, chat_id, texts.FIX_SAVED_UNLABELLED.format(wanted=len(digits), found=found))
 
 
 @in_chat_order
@@ -429,7 +429,7 @@ async def on_not_a_photo(update: Update, context: Context) -> None:
     """Stickers, videos, voice messages, PDFs and other files: say what to send instead."""
     document = update.effective_message.document if update.effective_message else None
     reply = texts.NOT_AN_IMAGE if document else texts.SEND_A_PHOTO
-    await _say(context, update.effective_chat.id, reply)
+    await say(context, update.effective_chat.id, reply)
 
 
 # --- life cycle and errors --------------------------------------------------------------------------
@@ -456,7 +456,7 @@ async def answer_missed_photos(application: Application) -> None:
     for reading in missed:
         try:
             async with hey.chat_locks[reading.chat_id]:
-                await _say(context, reading.chat_id, texts.RECOVERED)
+                await say(context, reading.chat_id, texts.RECOVERED)
                 photo = await asyncio.to_thread(reading.photo_path.read_bytes)
                 await answer_photo(context, reading.chat_id, reading.user_id, "en", reading.id, photo)
         except Exception:

@@ -241,8 +241,9 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
     train.add_argument(
         "--polish-epochs",
         type=int,
-        default=4,
-        help="after choosing the checkpoint on validation, this many low-rate epochs on all training images",
+        default=0,
+        help="after choosing the checkpoint on validation, this many low-rate epochs on all training "
+        "images (measured to buy nothing; off by default)",
     )
     train.add_argument("--resume", action="store_true", help="continue from the last saved epoch in --out")
     train.add_argument("--install", action="store_true", help="copy the result into models/ when done")

@@ -13,14 +13,13 @@ from recognizer.data import DataError, load_digits
 
 def test_train_then_eval_from_the_command_line(idx_dir: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "run"
-    assert (
-        main(["train", "--data", str(idx_dir), "--epochs", "1", "--batch-size", "16", "--out", str(out)]) == 0
-    )
+    command = ["train", "--data", str(idx_dir), "--epochs", "1", "--batch-size", "16", "--out", str(out)]
+    assert main([*command, "--polish-epochs", "1"]) == 0
     printed = capsys.readouterr().out
     assert "validation accuracy:" in printed and "test accuracy (LiteRT):" in printed
     card = json.loads((out / "model-card.json").read_text())
     assert card["data"]["source"] == str(idx_dir)
-    assert "4 more epochs on all 60 training images" in card["polish"]  # the default second stage
+    assert "1 more epochs on all 60 training images" in card["polish"]  # the optional second stage
 
     assert main(["eval", "--data", str(idx_dir), "--model", str(out / "digits.tflite")]) == 0
     report = capsys.readouterr().out

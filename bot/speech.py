@@ -64,6 +64,8 @@ from typing import Any, TypeVar
 import numpy as np
 import soundfile as sf
 
+from bot.memory import give_back_freed_memory
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -97,6 +99,15 @@ WORKER_THREAD_NAME = "hey-number-speech"
 # The worker runs this much nicer than the rest of the bot: when the CPU is short, the text answers
 # (recognition) go first and voice notes wait, instead of every reply slowing down together.
 WORKER_NICENESS = 10
+# Encoding (resampling to 48 kHz, then libsndfile's Opus encoder) is ~90% of a note's CPU and is
+# thread-safe, unlike pyttsx3: it runs on this many threads beside the one espeak-ng worker, so
+# notes are made as fast as the cores allow, not one at a time.
+ENCODER_THREADS = 2
+# At most this many notes between "rendered" and "encoded": the rest of a backlog waits as text,
+# not as audio samples (~1.5 MB each) queued for the encoders.
+NOTES_IN_PROGRESS = ENCODER_THREADS + 1
+RESAMPLE_BLOCK = 48_000  # output samples resampled at a time (one second)
+ENCODER_THREAD_PREFIX = "hey-number-voice-encoder"
 TEMP_DIR_PREFIX = "hey-number-speech-"
 MAX_CACHED_LANGUAGES = 512
 MBROLA_VOICE_PREFIX = "mb/"  # mbrola voices run at 16 kHz, but pyttsx3 writes 22050 Hz WAV headers
@@ -231,12 +242,16 @@ def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
         return samples.copy()
     taps, half = _sinc_table(up, down)
     n_out = (samples.size * up + down - 1) // down
-    position = np.arange(n_out, dtype=np.int64) * down  # output instants, in 1/up input samples
-    base, phase = position // up, position % up
     padded = np.concatenate([np.zeros(half, np.float32), samples, np.zeros(half + 1, np.float32)])
-    out = np.zeros(n_out, np.float32)
-    for tap in range(taps.shape[1]):  # tap j weighs input sample base + j - half + 1
-        out += padded[base + tap + 1] * taps[phase, tap]
+    out = np.empty(n_out, np.float32)
+    for start in range(0, n_out, RESAMPLE_BLOCK):  # in blocks: a few MB of temporaries, not ~40
+        stop = min(start + RESAMPLE_BLOCK, n_out)
+        position = np.arange(start, stop, dtype=np.int64) * down  # output instants, in 1/up input samples
+        base, phase = position // up, position % up
+        block = np.zeros(stop - start, np.float32)
+        for tap in range(taps.shape[1]):  # tap j weighs input sample base + j - half + 1
+            block += padded[base + tap + 1] * taps[phase, tap]
+        out[start:stop] = block
     return out
 
 
@@ -432,8 +447,29 @@ class _Job:
     future: concurrent.futures.Future[Any]
 
 
+@dataclass(frozen=True)
+class _Speech:
+    """espeak-ng's output for one text, before encoding."""
+
+    samples: np.ndarray = field(repr=False)
+    rate: int
+    voice: str
+    characters: int
+
+
+def _encode(speech: _Speech) -> VoiceNote:
+    """Runs on an encoder thread: samples → OGG/Opus voice note."""
+    ogg, seconds = encode_voice_note(speech.samples, speech.rate)
+    give_back_freed_memory()
+    log.debug(
+        "voice note: %d chars, voice %s, %.2f s, %d bytes", speech.characters, speech.voice, seconds, len(ogg)
+    )
+    return VoiceNote(ogg=ogg, seconds=seconds, voice=speech.voice)
+
+
 class Speaker:
-    """Turns text into Telegram voice notes on one dedicated worker thread.
+    """Turns text into Telegram voice notes: espeak-ng on one dedicated worker thread (pyttsx3 is not
+    thread-safe), the encoding on a small pool of threads beside it.
 
     The worker (and a private temporary directory) starts on the first request, not in the
     constructor. Use as a context manager or call :meth:`close`. Several speakers in one process are
@@ -447,6 +483,9 @@ class Speaker:
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._encoders: concurrent.futures.ThreadPoolExecutor | None = None
+        self._slots = threading.BoundedSemaphore(NOTES_IN_PROGRESS)  # blocking callers
+        self._loop_slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}  # first come, first served
         self._closed = False
 
     # -- speaking --
@@ -456,15 +495,34 @@ class Speaker:
 
         Never blocks the event loop. Raises :class:`SpeechError`.
         """
-        future = self._submit(lambda workdir: self._make_note(text, language, workdir))
+
+        async def render_then_encode() -> VoiceNote:
+            async with self._slots_of(asyncio.get_running_loop()):
+                speech = await asyncio.wrap_future(
+                    self._submit(lambda workdir: self._render(text, language, workdir))
+                )
+                return await asyncio.wrap_future(self._encoder_pool().submit(_encode, speech))
+
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), REQUEST_TIMEOUT_SECONDS)
+            return await asyncio.wait_for(render_then_encode(), REQUEST_TIMEOUT_SECONDS)
         except TimeoutError:
             raise SpeechError("Speech synthesis took too long and was abandoned.") from None
 
     def speak_blocking(self, text: str, language: str | None = DEFAULT_LANGUAGE) -> VoiceNote:
         """:meth:`speak` for threads without an event loop; blocks until the note is ready."""
-        return self._run_blocking(lambda workdir: self._make_note(text, language, workdir))
+        started = time.monotonic()
+        if not self._slots.acquire(timeout=REQUEST_TIMEOUT_SECONDS):
+            raise SpeechError("Speech synthesis took too long and was abandoned.")
+        try:
+            speech = self._run_blocking(lambda workdir: self._render(text, language, workdir))
+            encoding = self._encoder_pool().submit(_encode, speech)
+            try:
+                return encoding.result(max(0.0, REQUEST_TIMEOUT_SECONDS - (time.monotonic() - started)))
+            except TimeoutError:
+                encoding.cancel()
+                raise SpeechError("Speech synthesis took too long and was abandoned.") from None
+        finally:
+            self._slots.release()
 
     # -- languages --
 
@@ -504,13 +562,15 @@ class Speaker:
             if self._closed:
                 return
             self._closed = True
-            thread = self._thread
+            thread, encoders = self._thread, self._encoders
             if thread is not None:
                 self._jobs.put(None)
         if thread is not None and thread is not threading.current_thread():
             thread.join(CLOSE_TIMEOUT_SECONDS)
             if thread.is_alive():
                 log.warning("the speech worker did not stop within %g s", CLOSE_TIMEOUT_SECONDS)
+        if encoders is not None:
+            encoders.shutdown(wait=True)
 
     def __enter__(self) -> Speaker:
         return self
@@ -525,8 +585,27 @@ class Speaker:
 
     # -- internals --
 
-    def _make_note(self, text: str, language: str | None, workdir: Path) -> VoiceNote:
-        """Runs on the worker thread: the whole text → voice note pipeline."""
+    def _slots_of(self, loop: asyncio.AbstractEventLoop) -> asyncio.Semaphore:
+        with self._lock:
+            for old in [known for known in self._loop_slots if known.is_closed()]:
+                del self._loop_slots[old]
+            return self._loop_slots.setdefault(loop, asyncio.Semaphore(NOTES_IN_PROGRESS))
+
+    def _encoder_pool(self) -> concurrent.futures.ThreadPoolExecutor:
+        with self._lock:
+            if self._closed:
+                raise SpeechError("The speech service has been shut down.")
+            if self._encoders is None:
+                self._encoders = concurrent.futures.ThreadPoolExecutor(
+                    ENCODER_THREADS,
+                    thread_name_prefix=ENCODER_THREAD_PREFIX,
+                    initializer=_lower_priority_of_this_thread,
+                    initargs=(WORKER_NICENESS,),
+                )
+            return self._encoders
+
+    def _render(self, text: str, language: str | None, workdir: Path) -> _Speech:
+        """Runs on the worker thread: text → espeak-ng samples (encoding happens elsewhere)."""
         cleaned = _clean_text(text)
         wav_path = workdir / f"{next(_wav_numbers)}.wav"
         try:
@@ -545,9 +624,7 @@ class Speaker:
             wav_path.unlink(missing_ok=True)
         if not np.any(samples):
             raise SpeechError("The speech engine produced only silence for this text.")
-        ogg, seconds = encode_voice_note(samples, rate)
-        log.debug("voice note: %d chars, voice %s, %.2f s, %d bytes", len(cleaned), voice, seconds, len(ogg))
-        return VoiceNote(ogg=ogg, seconds=seconds, voice=voice)
+        return _Speech(samples, rate, voice, len(cleaned))
 
     def _submit(self, work: Callable[[Path], T]) -> concurrent.futures.Future[T]:
         future: concurrent.futures.Future[T] = concurrent.futures.Future()

@@ -20,6 +20,7 @@ import pytest
 import soundfile as sf
 
 from bot.speech import (
+    ENCODER_THREAD_PREFIX,
     MAX_TEXT_CHARS,
     VOICE_SAMPLE_RATE,
     WORKER_NICENESS,
@@ -281,10 +282,13 @@ def test_a_closed_speaker_refuses_politely():
         Speaker(rate_wpm=10)
 
 
-def test_the_worker_thread_alone_runs_nicer_than_the_bot(speaker):
+def test_the_speech_threads_alone_run_nicer_than_the_bot(speaker):
     speaker.speak_blocking("1 2 3")
-    worker = next(t for t in threading.enumerate() if t.name == WORKER_THREAD_NAME and t.is_alive())
+    threads = [
+        t for t in threading.enumerate() if t.name.startswith((WORKER_THREAD_NAME, ENCODER_THREAD_PREFIX))
+    ]
+    assert {t.name.startswith(ENCODER_THREAD_PREFIX) for t in threads} == {True, False}  # espeak and encoding
     mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    theirs = os.getpriority(os.PRIO_PROCESS, worker.native_id)
-    assert theirs == min(19, mine + WORKER_NICENESS)
+    for thread in threads:
+        assert os.getpriority(os.PRIO_PROCESS, thread.native_id) == min(19, mine + WORKER_NICENESS)
     assert os.getpriority(os.PRIO_PROCESS, 0) == mine  # the process (main thread) kept its priority

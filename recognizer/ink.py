@@ -52,13 +52,21 @@ class InkMap:
     mask: np.ndarray
 
 
+def _shrink(image: np.ndarray, factor: int) -> np.ndarray:
+    """``image`` ``factor`` times smaller (pixel areas averaged). The last rows and columns that do
+    not fill a whole block are left out: OpenCV's fast path wants an exact factor (4x faster)."""
+    height, width = image.shape[:2]
+    if height < factor or width < factor:
+        return cv2.resize(
+            image, (max(1, width // factor), max(1, height // factor)), interpolation=cv2.INTER_AREA
+        )
+    whole = image[: height - height % factor, : width - width % factor]
+    return cv2.resize(whole, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
+
+
 def paper_brightness(grey: np.ndarray) -> np.ndarray:
     """Local paper brightness: a max-filter wide enough to swallow pen strokes, smoothed."""
-    small = cv2.resize(
-        grey,
-        (max(1, grey.shape[1] // BACKGROUND_DOWNSCALE), max(1, grey.shape[0] // BACKGROUND_DOWNSCALE)),
-        interpolation=cv2.INTER_AREA,
-    )
+    small = _shrink(grey, BACKGROUND_DOWNSCALE)
     side = max(5, (min(small.shape) // 25) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
     paper = cv2.dilate(small, kernel)
@@ -81,12 +89,7 @@ def _darkness_and_paper(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _ruled_lines(weak: np.ndarray) -> np.ndarray:
     """Mask of long straight lines (ruled paper, grids, table edges) in the weak-ink mask,
     searched on a 4x smaller copy (long lines survive shrinking; the search costs 16x less)."""
-    height, width = weak.shape
-    small = cv2.resize(
-        weak,
-        (max(1, width // LINE_SEARCH_SCALE), max(1, height // LINE_SEARCH_SCALE)),
-        interpolation=cv2.INTER_AREA,
-    )
+    small = _shrink(weak, LINE_SEARCH_SCALE)
     small = np.where(small > 0, 255, 0).astype(np.uint8)
     min_length = max(12, int(0.25 * max(small.shape)))
     lines = cv2.HoughLinesP(
@@ -107,11 +110,7 @@ def _surround(weak: np.ndarray) -> np.ndarray:
     the ink that does not touch the border, so a tight crop of thick writing (every stroke at the
     edge) keeps its strokes."""
     height, width = weak.shape
-    small = cv2.resize(
-        weak,
-        (max(1, width // LINE_SEARCH_SCALE), max(1, height // LINE_SEARCH_SCALE)),
-        interpolation=cv2.INTER_AREA,
-    )
+    small = _shrink(weak, LINE_SEARCH_SCALE)
     small = np.where(small > 127, 255, 0).astype(np.uint8)
     count, labels = cv2.connectedComponents(small, connectivity=8)
     border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
@@ -183,7 +182,7 @@ def find_ink(rgb: np.ndarray) -> InkMap:
     keep = np.zeros(count, bool)
     keep[np.unique(labels[strong > 0])] = True
     keep[0] = False
-    mask = np.where(keep[labels], 255, 0).astype(np.uint8)
+    mask = np.take(np.where(keep, 255, 0).astype(np.uint8), labels)  # (np.take: 3-4x faster than indexing)
     if bar < STRONG_DARKNESS:  # faint, grainy strokes (pencil) break up: join the pieces again
         mask = cv2.morphologyEx(
             mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, FAINT_CLOSING)

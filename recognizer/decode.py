@@ -38,6 +38,9 @@ class DecodedImage:
     original: np.ndarray
     working: np.ndarray
     scale: float  # original pixels per working pixel
+    # photo pixels per ``original`` pixel: a big JPEG is decoded at 1/2, 1/4 or 1/8 of its size
+    # when that still leaves the working copy its full resolution (far cheaper than decoding all)
+    full_scale: float = 1.0
 
 
 def _open(source: bytes | str | Path) -> Image.Image:
@@ -67,7 +70,20 @@ def _open(source: bytes | str | Path) -> Image.Image:
     return image
 
 
-def _to_rgb(image: Image.Image) -> np.ndarray:
+def _draft_for_working_copy(image: Image.Image) -> float:
+    """Let a big JPEG decode at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling) as long as its long
+    side stays at least ``WORKING_SIDE``; returns photo pixels per decoded pixel."""
+    width, height = image.size
+    factor = 1
+    while factor < 8 and max(width, height) // (factor * 2) >= WORKING_SIDE:
+        factor *= 2
+    if image.format != "JPEG" or factor == 1:
+        return 1.0
+    image.draft("RGB", (-(-width // factor), -(-height // factor)))
+    return max(width, height) / max(image.size)
+
+
+def _to_rgb(image: Image.Image) -> tuple[np.ndarray, float]:
     if image.format not in ACCEPTED_FORMATS:
         raise ImageError(
             f"{image.format or 'This'} files are not supported; please send a JPEG or PNG photo."
@@ -79,13 +95,14 @@ def _to_rgb(image: Image.Image) -> np.ndarray:
         raise ImageError(f"The image is too small ({width}x{height} pixels) to hold a number.")
     try:
         image.seek(0)  # animated GIF / WebP: the first frame
+        full_scale = _draft_for_working_copy(image)
         image.load()
         image = ImageOps.exif_transpose(image)
         if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
             image = image.convert("RGBA")
             white = Image.new("RGBA", image.size, (255, 255, 255, 255))
             image = Image.alpha_composite(white, image)
-        return np.asarray(image.convert("RGB"))
+        return np.asarray(image.convert("RGB")), full_scale
     except (OSError, ValueError, SyntaxError, EOFError):
         raise ImageError("This image file is damaged or incomplete and cannot be read.") from None
 
@@ -127,6 +144,6 @@ def working_copy(rgb: np.ndarray, side: int = WORKING_SIDE) -> tuple[np.ndarray,
 
 def decode(source: bytes | str | Path | np.ndarray) -> DecodedImage:
     """Decode a photo given as file bytes, a path, or an RGB(A)/grey uint8 array."""
-    rgb = _from_array(source) if isinstance(source, np.ndarray) else _to_rgb(_open(source))
+    rgb, full_scale = (_from_array(source), 1.0) if isinstance(source, np.ndarray) else _to_rgb(_open(source))
     working, scale = working_copy(rgb)
-    return DecodedImage(original=rgb, working=working, scale=scale)
+    return DecodedImage(original=rgb, working=working, scale=scale, full_scale=full_scale)

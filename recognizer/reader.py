@@ -59,6 +59,7 @@ class Reading:
     rotation: int = 0
     stray: int = 0  # digit-like marks set aside in lines too short to be part of a number
     image: np.ndarray | None = field(default=None, repr=False)
+    image_scale: float = 1.0  # photo pixels per pixel of ``image`` (big JPEGs are decoded smaller)
 
     @property
     def text(self) -> str:
@@ -84,7 +85,7 @@ class Reading:
             canvas = cv2.resize(canvas, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         thickness = max(2, max(canvas.shape[:2]) // 400)
         for digit in self.digits:
-            x, y, w, h = (round(v * scale) for v in digit.box)
+            x, y, w, h = (round(v * scale / self.image_scale) for v in digit.box)
             colour = (0, 170, 0) if digit.confidence >= 0.9 else (0, 140, 255)
             cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, thickness)
             font_scale = max(0.6, h / 40)
@@ -156,7 +157,7 @@ class Recognizer:
         assert best is not None
         best.timings = {k: round(v, 5) for k, v in timings.items()}
         best.timings["total"] = round(time.perf_counter() - started, 5)
-        best.image = decoded.original
+        best.image, best.image_scale = decoded.original, decoded.full_scale
         return best
 
     def _read_oriented(self, decoded: DecodedImage, degrees: int, timings: dict[str, float]) -> Reading:
@@ -194,7 +195,7 @@ class Recognizer:
                 if inverse is not None:
                     box = _clip(box_back(box, inverse), working.shape[:2])
                 unrotated = _unrotate_box(box, degrees, decoded.working.shape[:2])
-                original = tuple(round(v * decoded.scale) for v in unrotated)
+                original = tuple(round(v * decoded.scale * decoded.full_scale) for v in unrotated)
                 digits.append(
                     DigitReading(
                         digit=prediction.digit,

@@ -66,6 +66,18 @@ def test_large_photo_gets_a_working_copy_and_scale() -> None:
     assert same.shape == (480, 640, 3) and scale == 1.0
 
 
+def test_a_big_jpeg_is_decoded_smaller_but_still_at_working_resolution() -> None:
+    pixels = np.full((3000, 4000, 3), 255, np.uint8)
+    pixels[1000:1400, 2000:2400] = 0
+    decoded = decode(_encode(Image.fromarray(pixels), "JPEG", quality=90))
+    assert decoded.original.shape == (1500, 2000, 3) and decoded.full_scale == 2.0  # libjpeg at 1/2
+    assert max(decoded.working.shape[:2]) == 1280
+    assert decoded.original[600, 1100].max() < 60 and decoded.original[400, 400].min() > 200
+    # not for PNG (no cheap scaled decoding), nor when 1/2 would fall below the working size
+    assert decode(_encode(Image.fromarray(pixels[:1000, :1500]), "PNG")).full_scale == 1.0
+    assert decode(_encode(Image.fromarray(pixels[:1500, :2000]), "JPEG")).full_scale == 1.0
+
+
 def test_small_scans_are_enlarged_at_most_five_times() -> None:
     scan, scale = working_copy(np.zeros((57, 131, 3), np.uint8))  # a scanned cheque amount
     assert scan.shape[:2] == (278, 640) and scale == pytest.approx(131 / 640)

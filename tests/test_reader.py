@@ -97,6 +97,12 @@ def test_small_number_in_the_corner_of_a_12_megapixel_photo(recognizer, bank) ->
     assert reading.text == photo.text
     for digit, box in zip(reading.digits, photo.digit_boxes, strict=True):
         assert _iou(digit.box, box) > 0.3  # boxes come back in original-photo coordinates
+    # the JPEG was decoded at half size; the picture of what was read has the boxes on the digits
+    picture = np.asarray(Image.open(io.BytesIO(reading.annotated())).convert("RGB"))
+    assert picture.shape == (1500, 2000, 3)
+    x, y, _, h = (round(v / 2) for v in reading.digits[0].box)
+    edge = picture[y : y + h + 1, x]  # the box's left edge, drawn in green or orange
+    assert (edge[:, 1].astype(int) - edge[:, 2].astype(int) > 60).mean() > 0.8
 
 
 def test_blank_page_and_noise_read_as_no_digits(recognizer) -> None:

@@ -459,8 +459,13 @@ class _Speech:
 
 def _encode(speech: _Speech) -> VoiceNote:
     """Runs on an encoder thread: samples → OGG/Opus voice note."""
-    ogg, seconds = encode_voice_note(speech.samples, speech.rate)
-    give_back_freed_memory()
+    try:
+        ogg, seconds = encode_voice_note(speech.samples, speech.rate)
+    except Exception as error:  # as on the espeak worker: callers get a SpeechError, never a crash
+        log.exception("unexpected failure while encoding a voice note")
+        raise SpeechError("Speech synthesis failed unexpectedly.") from error
+    finally:
+        give_back_freed_memory()
     log.debug(
         "voice note: %d chars, voice %s, %.2f s, %d bytes", speech.characters, speech.voice, seconds, len(ogg)
     )

@@ -292,3 +292,14 @@ def test_the_speech_threads_alone_run_nicer_than_the_bot(speaker):
     for thread in threads:
         assert os.getpriority(os.PRIO_PROCESS, thread.native_id) == min(19, mine + WORKER_NICENESS)
     assert os.getpriority(os.PRIO_PROCESS, 0) == mine  # the process (main thread) kept its priority
+
+
+def test_an_encoding_failure_is_a_speech_error_and_the_next_note_works(speaker, monkeypatch):
+    def broken(samples, rate):
+        raise ValueError("the encoder broke")
+
+    monkeypatch.setattr("bot.speech.encode_voice_note", broken)
+    with pytest.raises(SpeechError, match="failed unexpectedly"):
+        speaker.speak_blocking("1 2 3")
+    monkeypatch.undo()
+    assert speaker.speak_blocking("1 2 3").seconds > 0.5

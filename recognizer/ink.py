@@ -5,7 +5,9 @@ brightness (a large max-filter of the grey image), so ink is "clearly darker tha
 around it". Strong ink seeds a hysteresis threshold that keeps the lighter edges of the same
 strokes. The surface around the page (a table seen past the paper's edge) is dark too, relative
 to the page beside it; it is found as weak ink that touches the photo's border and is too thick
-to be a pen stroke, and dropped before anything else. Ruled and grid lines (long, straight,
+to be a pen stroke, and dropped before anything else. Faint writing (pencil: its darkest strokes
+never reach the "strong" bar) gets a lower bar, its paper grain smoothed away, and its broken
+strokes closed. Ruled and grid lines (long, straight,
 lighter than the pen) are found with a probabilistic Hough transform and removed wherever they
 are not also strong ink, so digits written across a line keep their strokes.
 """
@@ -74,12 +76,8 @@ def paper_brightness(grey: np.ndarray) -> np.ndarray:
     return cv2.resize(paper, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
 
 
-def darkness_map(rgb: np.ndarray) -> np.ndarray:
-    """How much darker than the surrounding paper each pixel is, 0..1."""
-    return _darkness_and_paper(rgb)[0]
-
-
-def _darkness_and_paper(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def darkness_and_paper(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How much darker than the surrounding paper each pixel is (0..1), and that paper's brightness."""
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     paper = paper_brightness(grey).astype(np.float32)
     ratio = grey.astype(np.float32) / np.maximum(paper, 1.0)
@@ -155,7 +153,7 @@ def find_ink(rgb: np.ndarray) -> InkMap:
     A photo that is mostly "ink" (a dark or black page, noise, a picture) has no paper to write
     on: its mask is empty.
     """
-    darkness, paper = _darkness_and_paper(rgb)
+    darkness, paper = darkness_and_paper(rgb)
     weak = (darkness > WEAK_DARKNESS).astype(np.uint8) * 255
     surround = _surround(weak)
     if surround.any():  # a photo of a page on a darker surface: no writing where no page is lit

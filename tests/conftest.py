@@ -35,16 +35,21 @@ def render_digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
+def write_mnist_dir(directory: Path, train: int, test: int) -> Path:
+    """Write an MNIST-layout directory (the four IDX .gz files) of rendered digits."""
+    train_x, train_y = render_digits(train, seed=1)
+    test_x, test_y = render_digits(test, seed=2)
+    write_idx(directory / "train-images-idx3-ubyte.gz", train_x, 2051)
+    write_idx(directory / "train-labels-idx1-ubyte.gz", train_y, 2049)
+    write_idx(directory / "t10k-images-idx3-ubyte.gz", test_x, 2051)
+    write_idx(directory / "t10k-labels-idx1-ubyte.gz", test_y, 2049)
+    return directory
+
+
 @pytest.fixture
 def idx_dir(tmp_path: Path) -> Path:
     """A valid MNIST-layout directory with 60 train and 20 test rendered digits."""
-    train_x, train_y = render_digits(60, seed=1)
-    test_x, test_y = render_digits(20, seed=2)
-    write_idx(tmp_path / "train-images-idx3-ubyte.gz", train_x, 2051)
-    write_idx(tmp_path / "train-labels-idx1-ubyte.gz", train_y, 2049)
-    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", test_x, 2051)
-    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", test_y, 2049)
-    return tmp_path
+    return write_mnist_dir(tmp_path, train=60, test=20)
 
 
 def mnist_location() -> Path | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import render_digits, write_idx
+from conftest import render_digits, write_mnist_dir
 from PIL import Image
 from telegram_emulator import Call, TelegramEmulator, polling
 
@@ -51,14 +51,7 @@ SHIPPED_LABEL = SHIPPED_CARD["version"]  # e.g. 1.1.0
 @pytest.fixture(scope="module")
 def tiny_mnist(tmp_path_factory) -> Path:
     """An MNIST-layout directory of rendered digits: 400 to train on, 200 to test on."""
-    directory = tmp_path_factory.mktemp("mnist")
-    train_x, train_y = render_digits(400, seed=1)
-    test_x, test_y = render_digits(200, seed=2)
-    write_idx(directory / "train-images-idx3-ubyte.gz", train_x, 2051)
-    write_idx(directory / "train-labels-idx1-ubyte.gz", train_y, 2049)
-    write_idx(directory / "t10k-images-idx3-ubyte.gz", test_x, 2051)
-    write_idx(directory / "t10k-labels-idx1-ubyte.gz", test_y, 2049)
-    return directory
+    return write_mnist_dir(tmp_path_factory.mktemp("mnist"), train=400, test=200)
 
 
 @pytest.fixture(scope="module")

@@ -57,6 +57,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
         seed=args.seed,
+        split_seed=args.split_seed,
         architecture=args.architecture,
         augmentation=args.augmentation,
         limit=args.limit,
@@ -224,7 +225,8 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
     train.add_argument("--data", help=DATA_HELP)
     train.add_argument("--epochs", type=int, default=20)
     train.add_argument("--out", default="runs/latest", help="output directory (checkpoints go inside)")
-    train.add_argument("--seed", type=int, default=1)
+    train.add_argument("--seed", type=int, default=1, help="weights, batch order and augmentation")
+    train.add_argument("--split-seed", type=int, default=1, help="which 10%% is held out for validation")
     train.add_argument("--batch-size", type=int, default=128)
     train.add_argument("--learning-rate", type=float, default=1e-3)
     train.add_argument("--lr-decay", type=float, default=0.85, help="learning-rate factor per epoch")

@@ -27,6 +27,14 @@ MAX_PIECES = 300  # more separate pieces of ink than this is not a phone number
 WIDE_DIGIT = 1.25  # a piece wider than this many typical digit widths may be touching digits
 BLOB_STROKE = 0.4  # a "stroke" wider than this fraction of the digit height is a blob
 FLAT = 3.0  # ink this many times wider than high, and lower than a digit, is a rule or an edge
+# A slash ("030/1234567") is a straight stroke leaning right, taller than the digits beside it and
+# reaching below their baseline; a "1" is as tall as its neighbours (measured on rendered numbers,
+# in typical digit heights: slashes 1.07-1.21 tall and 0.05-0.17 below the neighbours' bottoms;
+# 95% of ones at most 1.05 tall and 0.04 below).
+SLASH_HEIGHT = 1.05  # in typical digit heights
+SLASH_DESCENT = 0.045  # below its neighbours' bottoms, in digit heights
+SLASH_LEAN = 8.0  # degrees from upright, top to the right
+SLASH_STRAIGHT = 0.5  # spread of the ink across the stroke's axis / stroke width (a line: ~0.3)
 
 
 @dataclass
@@ -131,6 +139,38 @@ def _is_separator(mask: np.ndarray, box: tuple[int, int, int, int], height: floa
     return False
 
 
+def _is_slash(piece: Piece, neighbours: list[Piece], height: float) -> bool:
+    """A straight stroke leaning right, taller than the digits and dipping below its neighbours."""
+    x, y, w, h = piece.box
+    baseline = float(np.mean([p.box[1] + p.box[3] for p in neighbours]))
+    if w > 0.7 * h or h < SLASH_HEIGHT * height or y + h - baseline < SLASH_DESCENT * height:
+        return False
+    moments = cv2.moments(piece.mask, binaryImage=True)
+    if moments["m00"] == 0:
+        return False
+    mu20, mu02, mu11 = (moments[k] / moments["m00"] for k in ("mu20", "mu02", "mu11"))
+    spread = np.sqrt(((mu20 - mu02) / 2) ** 2 + mu11**2)
+    across = max((mu20 + mu02) / 2 - spread, 0.0)
+    # the long axis's angle from upright; y grows downwards, so a top leaning right is negative
+    lean = -np.degrees(0.5 * np.arctan2(2 * mu11, mu02 - mu20))
+    return lean > SLASH_LEAN and np.sqrt(across) < SLASH_STRAIGHT * stroke_width(piece.mask)
+
+
+def _set_aside_slashes(lines: list[list[Piece]], height: float) -> tuple[list[list[Piece]], list]:
+    """Move slashes out of lines of at least three pieces (a slash has a digit on either side)."""
+    kept, slashes = [], []
+    for line in lines:
+        is_slash = [False] * len(line)
+        for index in range(1, len(line) - 1):
+            is_slash[index] = _is_slash(line[index], [line[index - 1], line[index + 1]], height)
+        slashes += [p.box for p, slash in zip(line, is_slash, strict=True) if slash]
+        kept.append([p for p, slash in zip(line, is_slash, strict=True) if not slash])
+    for index, line in enumerate(kept):
+        for piece in line:
+            piece.line = index
+    return kept, slashes
+
+
 def _group_lines(pieces: list[Piece], height: float) -> list[list[Piece]]:
     """Chain pieces left to right into lines: each joins the line whose last piece is nearest
     and level with it, so writing that drifts up or down still forms one line."""
@@ -193,5 +233,6 @@ def segment(mask: np.ndarray) -> Segmentation:
         typical_width = min(max(typical_width, 0.45 * height), 0.9 * height)
         for piece in pieces:
             piece.width_ratio = piece.box[2] / typical_width
-    result.lines = _group_lines(pieces, height)
+    result.lines, slashes = _set_aside_slashes(_group_lines(pieces, height), height)
+    result.separators += slashes
     return result

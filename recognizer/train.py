@@ -57,6 +57,9 @@ class TrainConfig:
     ema_momentum: float = 0.0
     validation_fraction: float = 0.10
     seed: int = 1
+    # The validation split has its own seed, so runs with different seeds can be compared and
+    # ensembled on one held-out set that none of them trained on.
+    split_seed: int = 1
     architecture: str = "bn"
     augmentation: str = "photo"  # "photo" (with stroke/blur/shear) or "baseline"
     # Photo-like extras (shear, stroke width, blur) only in the first part of training; the last
@@ -162,7 +165,7 @@ def export_tflite(model, path: Path) -> None:
 
 
 def _prepare(data: DigitData, config: TrainConfig):
-    train_idx, val_idx = validation_split(data.train_labels, config.validation_fraction, config.seed)
+    train_idx, val_idx = validation_split(data.train_labels, config.validation_fraction, config.split_seed)
     if config.limit:
         train_idx = train_idx[: config.limit]
         val_idx = val_idx[: max(config.limit // 5, 50)]

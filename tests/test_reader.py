@@ -128,3 +128,11 @@ def test_the_table_around_a_turned_page_is_not_ink(recognizer, bank, seed: int) 
     border = np.concatenate([mask[0], mask[-1], mask[:, 0], mask[:, -1]])
     assert not border.any(), "the table seen past the page's edge was taken for ink"
     assert reading.text == photo.text
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_slash_between_groups_is_not_a_one(recognizer, bank, seed: int) -> None:
+    """German-style "030/..." numbers: the slash leans, stands taller and dips below the line;
+    the ones beside it, as tall as the other digits, stay ones."""
+    photo, reading = _read(recognizer, bank, ["0301/1171 41"], seed=seed, slant_degrees=8)
+    assert reading.text == photo.text == "0301117141"

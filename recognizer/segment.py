@@ -141,7 +141,7 @@ def _is_separator(mask: np.ndarray, box: tuple[int, int, int, int], height: floa
 
 def _is_slash(piece: Piece, neighbours: list[Piece], height: float) -> bool:
     """A straight stroke leaning right, taller than the digits and dipping below its neighbours."""
-    x, y, w, h = piece.box
+    _, y, w, h = piece.box
     baseline = float(np.mean([p.box[1] + p.box[3] for p in neighbours]))
     if w > 0.7 * h or h < SLASH_HEIGHT * height or y + h - baseline < SLASH_DESCENT * height:
         return False

@@ -17,6 +17,8 @@ from recognizer.segment import Segmentation
 MIN_DIGITS_FOR_ANGLE = 4  # a line needs this many pieces before its slope is trusted
 MIN_SKEW_DEGREES = 4.0  # straighter writing is read as it is
 MAX_SKEW_DEGREES = 40.0  # steeper slopes are not measured reliably by chaining pieces
+BAND = 0.5  # digit heights: the width of the band a line of digit centres falls in
+ANGLE_STEP = 2.0  # degrees between the slopes tried when no line is long enough to fit
 
 
 def writing_angle(segmentation: Segmentation) -> float:
@@ -34,10 +36,35 @@ def writing_angle(segmentation: Segmentation) -> float:
         slope = np.polyfit(xs, ys, 1)[0]
         slopes.append(np.degrees(np.arctan(slope)))
         weights.append(len(line))
-    if not slopes:
-        return 0.0
-    angle = float(np.average(slopes, weights=weights))
+    angle = float(np.average(slopes, weights=weights)) if slopes else _angle_of_best_band(segmentation)
     return angle if MIN_SKEW_DEGREES <= abs(angle) <= MAX_SKEW_DEGREES else 0.0
+
+
+def _most_in_band(points: np.ndarray, degrees: float, width: float) -> int:
+    """How many points lie in the fullest band of ``width`` running at ``degrees``."""
+    theta = np.radians(degrees)
+    across = np.sort(points[:, 1] * np.cos(theta) - points[:, 0] * np.sin(theta))
+    ends = np.searchsorted(across, across + width, side="right")
+    return int((ends - np.arange(len(across))).max())
+
+
+def _angle_of_best_band(segmentation: Segmentation) -> float:
+    """The slope along which most pieces and separators line up, for steep writing whose lines
+    the segmenter broke into short bits (groups of two digits climbing across dashes)."""
+    centres = [piece.centre for line in segmentation.lines for piece in line]
+    centres += [(x + w / 2, y + h / 2) for x, y, w, h in segmentation.separators]
+    if len(centres) < MIN_DIGITS_FOR_ANGLE:
+        return 0.0
+    points = np.array(centres, np.float64)
+    width = BAND * segmentation.digit_height
+    level = _most_in_band(points, 0.0, width)
+    best, best_count = 0.0, level
+    for degrees in np.arange(-MAX_SKEW_DEGREES, MAX_SKEW_DEGREES + ANGLE_STEP, ANGLE_STEP):
+        count = _most_in_band(points, float(degrees), width)
+        if count > best_count or (count == best_count and abs(degrees) < abs(best)):
+            best, best_count = float(degrees), count
+    # a clear gain only: two more pieces in line than level writing, and a line long enough to trust
+    return best if best_count >= max(level + 2, MIN_DIGITS_FOR_ANGLE) else 0.0
 
 
 def rotate_mask(mask: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:

@@ -56,6 +56,14 @@ def test_crooked_note_is_levelled_and_boxes_land_on_the_digits(recognizer, bank,
         assert _iou(digit.box, box) > 0.3
 
 
+@pytest.mark.parametrize("degrees", [-26, 24])
+def test_steep_writing_in_pairs_is_levelled(recognizer, bank, degrees: int) -> None:
+    """Pairs of digits between dashes climbing at 25°: no run of four pieces chains into a line
+    to fit, so the slope is found as the band most pieces and dashes line up in."""
+    photo, reading = _read(recognizer, bank, ["02-64-79-68-40"], seed=2, rotation_degrees=degrees)
+    assert reading.text == photo.text == "0264796840"
+
+
 @pytest.mark.parametrize(
     ("paper", "ink"),
     [("ruled", "pencil"), ("squared", "black"), ("yellow", "marker"), ("grey", "blue"), ("white", "black")],

@@ -29,10 +29,16 @@ FAINTEST_STRONG = 0.2
 FAINT_SMOOTHING = 1.5
 FAINT_WEAK_SHARE = 0.35
 FAINT_CLOSING = (5, 5)  # closing that joins the grain-broken pieces of a faint stroke
-WEAK_DARKNESS = 0.20  # may be ink if connected to certain ink
+WEAK_DARKNESS = 0.20  # may be ink if connected to certain ink ...
+# ... and at least this share of the strong strokes' width wide (at least MIN_WEAK_WIDTH pixels)
+WEAK_WIDTH_SHARE = 0.5
+MIN_WEAK_WIDTH = 3
 BACKGROUND_DOWNSCALE = 4
 LINE_SEARCH_SCALE = 4
-MAX_INK_FRACTION = 0.25  # handwriting covers far less of a page than this
+# Certain ink covers far less of a page than this, even in a tight crop of big writing (scanned
+# cheque amounts: at most 24%); noise and pictures cover more. (Weak ink is no measure: the
+# printed pattern behind a cheque's amount is weak "ink" over a third of it.)
+MAX_INK_FRACTION = 0.3
 DARKEST_PAPER = 40  # a photo whose median grey is below this shows no paper
 # A dark region that touches the photo's border and is this many times thicker than the other ink
 # (and at least SURROUND_MIN_DEPTH pixels deep on the 4x smaller copy), and solid, is the surface
@@ -147,6 +153,20 @@ def _strong_bar(darkness: np.ndarray, surround: np.ndarray) -> float:
     return float(np.clip(FAINT_SHARE * darkest, FAINTEST_STRONG, STRONG_DARKNESS))
 
 
+def _without_thin_lines(weak: np.ndarray, strong: np.ndarray) -> np.ndarray:
+    """Weak ink without the lines much thinner than the pen's strokes (the fine printed pattern
+    behind a cheque's amount) away from the strokes: near strong ink (within one stroke width),
+    weak ink is kept as it is, thin tails included. The strokes' width is twice their area over
+    their outline's length."""
+    outline = np.count_nonzero(strong) - np.count_nonzero(cv2.erode(strong, np.ones((3, 3), np.uint8)))
+    width = 2 * np.count_nonzero(strong) / max(outline, 1)
+    side = max(MIN_WEAK_WIDTH, round(WEAK_WIDTH_SHARE * width))
+    wide = cv2.morphologyEx(weak, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
+    reach = 2 * max(MIN_WEAK_WIDTH, round(width)) + 1
+    near = cv2.dilate(strong, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach)))
+    return wide | (weak & near)
+
+
 def find_ink(rgb: np.ndarray) -> InkMap:
     """The ink mask of a photo (working copy), with ruled lines and paper texture removed.
 
@@ -170,12 +190,15 @@ def find_ink(rgb: np.ndarray) -> InkMap:
     strong[surround > 0] = 0
     # (the median of every 8th pixel each way: the same answer, 60x cheaper than the full median)
     page_area = weak.size - np.count_nonzero(surround)  # (a share of the page, not of the photo)
-    if np.count_nonzero(weak) > MAX_INK_FRACTION * page_area or np.median(rgb[::8, ::8]) < DARKEST_PAPER:
+    if np.count_nonzero(strong) > MAX_INK_FRACTION * page_area or np.median(rgb[::8, ::8]) < DARKEST_PAPER:
         return InkMap(darkness=darkness, mask=np.zeros_like(weak))
     lines = _ruled_lines(weak)
     weak[(lines > 0) & (strong == 0)] = 0
     strong[(lines > 0) & (darkness < bar + 0.15)] = 0
-    # hysteresis: keep weak components that touch strong ink
+    # hysteresis: keep weak components that touch strong ink (the light edges and light parts of a
+    # stroke; not the thin lines of a printed pattern that happen to cross it)
+    if bar >= STRONG_DARKNESS:  # (faint pencil strokes are grainy and thin: all of them count)
+        weak = _without_thin_lines(weak, strong)
     count, labels = cv2.connectedComponents(weak, connectivity=8)
     keep = np.zeros(count, bool)
     keep[np.unique(labels[strong > 0])] = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -144,3 +145,27 @@ def test_a_slash_between_groups_is_not_a_one(recognizer, bank, seed: int) -> Non
     the ones beside it, as tall as the other digits, stay ones."""
     photo, reading = _read(recognizer, bank, ["0301/1171 41"], seed=seed, slant_degrees=8)
     assert reading.text == photo.text == "0301117141"
+
+
+def _printed_pattern(image: np.ndarray, strength: float) -> np.ndarray:
+    """The fine wavy lines printed behind a cheque's amount, over the whole image."""
+    height, width = image.shape[:2]
+    pattern = np.zeros((height, width), np.uint8)
+    xs = np.arange(0, width, 2)
+    for k in range(-60, 60):
+        ys = k * 6 + 20 * np.sin(xs / 25.0 + k) + xs * 0.3
+        cv2.polylines(pattern, [np.stack([xs, ys], 1).astype(np.int32)], False, 255, 1, cv2.LINE_AA)
+    return (image * (1 - strength * pattern[..., None] / 255.0)).astype(np.uint8)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_tight_crop_of_big_writing_on_a_printed_pattern(recognizer, bank, seed: int) -> None:
+    """A scanned cheque amount: the writing fills the crop, and a printed pattern of thin lines
+    (weak "ink" over more than a quarter of the image) runs behind and through the digits."""
+    photo = render_photo(
+        bank,
+        ["58433"],
+        np.random.default_rng(seed),
+        PhotoOptions(size=(400, 110), digit_height=90, ink="black", stroke_scale=1.6, jpeg_quality=None),
+    )
+    assert recognizer.read(_printed_pattern(photo.image, 0.27)).text == "58433"

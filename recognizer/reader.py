@@ -31,6 +31,12 @@ ROTATIONS = (0, 180, 90, 270)
 GOOD_ENOUGH = 0.9  # stop trying orientations once a reading scores this well
 SURE_SINGLE = 0.9  # a wide piece read this confidently as one digit is not cut ...
 CLEARLY_WIDE = 1.6  # ... unless it is this many typical digit widths wide
+MAX_PARTS = 5  # a wide piece is cut into at most this many digits
+MIN_PART_WIDTH = 0.15  # in piece heights: the narrowest digit (a 1) ...
+MAX_PART_WIDTH = 1.3  # ... and the widest
+MIN_PART_HEIGHT = 0.6  # share of the piece's height a part's ink must span to be a digit
+MIN_CUT_GAP = 0.12  # in piece heights: candidate cuts closer than this are one cut
+MAX_CUTS = 16  # the lowest-ink candidate cuts tried in one piece
 
 
 def _blank_digit() -> np.ndarray:
@@ -223,41 +229,75 @@ class Recognizer:
         return results
 
     def _best_split(self, piece: Piece):
-        """Try cutting a wide piece into 2 or 3 digits at low-ink columns; keep the surest cut."""
+        """Cut a wide piece into 2 to MAX_PARTS digits: every way of cutting it at low-ink
+        columns is read, and the cut whose digits the classifier is surest of (geometric mean of
+        their confidences) wins. Returns [(box, prediction, pixels)] or None."""
         mask = piece.mask
-        height, width = mask.shape
-        column_ink = (mask > 0).sum(axis=0).astype(np.float32)
-        best, best_score = None, -1.0
-        for parts in (2, 3):
-            if width < parts * 0.35 * height:
-                continue
-            cuts_per_position = []
-            for k in range(1, parts):
-                centre = width * k / parts
-                lo, hi = int(centre - 0.2 * width / parts), int(centre + 0.2 * width / parts) + 1
-                window = column_ink[max(lo, 1) : min(hi, width - 1)]
-                if len(window) == 0:
-                    break
-                cuts_per_position.append(max(lo, 1) + int(np.argmin(window)))
-            if len(cuts_per_position) != parts - 1:
-                continue
-            edges = [0, *cuts_per_position, width]
-            crops, boxes = [], []
-            for left, right in itertools.pairwise(edges):
-                part = mask[:, left:right]
-                ys, _ = np.nonzero(part)
-                if len(ys) == 0:
-                    break
-                crops.append(to_mnist(part))
-                x, y = piece.box[0] + left, piece.box[1] + int(ys.min())
-                boxes.append((x, y, right - left, int(ys.max() - ys.min() + 1)))
-            if len(crops) != parts:
-                continue
-            predictions = self.classifier.predict(np.stack(crops))
-            score = _geometric_mean([p.confidence for p in predictions])
-            if score > best_score:
-                best, best_score = list(zip(boxes, predictions, crops, strict=True)), score
-        return best
+        height = mask.shape[0]
+        cuts = _cut_candidates(mask)
+        spans = [
+            (a, b)
+            for i, a in enumerate(cuts)
+            for b in cuts[i + 1 :]
+            if MIN_PART_WIDTH * height <= b - a <= MAX_PART_WIDTH * height
+        ]
+        parts = {}
+        for a, b in spans:
+            ys = np.flatnonzero(mask[:, a:b].any(axis=1))
+            if len(ys) >= MIN_PART_HEIGHT * height:  # a digit stands nearly as tall as its line
+                parts[a, b] = ys
+        if not parts:
+            return None
+        spans = list(parts)
+        crops = [to_mnist(mask[:, a:b]) for a, b in spans]
+        predictions = dict(zip(spans, self.classifier.predict(np.stack(crops)), strict=True))
+        pixels = dict(zip(spans, crops, strict=True))
+        most = min(MAX_PARTS, max(2, int(np.ceil(piece.width_ratio)) + 1))
+        chain = _surest_chain(cuts, predictions, most)
+        if chain is None:
+            return None
+        results = []
+        for a, b in itertools.pairwise(chain):
+            ys = parts[a, b]
+            box = (piece.box[0] + a, piece.box[1] + int(ys[0]), b - a, int(ys[-1] - ys[0] + 1))
+            results.append((box, predictions[a, b], pixels[a, b]))
+        return results
+
+
+def _cut_candidates(mask: np.ndarray) -> list[int]:
+    """Columns where a wide piece may be cut: its ends and the local minima of its column ink
+    (smoothed), at least MIN_CUT_GAP heights apart."""
+    height, width = mask.shape
+    ink = np.convolve((mask > 0).sum(axis=0).astype(np.float32), [1, 2, 1], mode="same")
+    minima = [c for c in range(1, width - 1) if ink[c] <= ink[c - 1] and ink[c] <= ink[c + 1]]
+    gap = max(2, int(MIN_CUT_GAP * height))
+    chosen: list[int] = []
+    for column in sorted(minima, key=lambda c: ink[c]):  # lowest ink first
+        if all(abs(column - other) >= gap for other in chosen) and gap <= column <= width - gap:
+            chosen.append(column)
+    return [0, *sorted(chosen[:MAX_CUTS]), width]
+
+
+def _surest_chain(cuts: list[int], predictions: dict, most: int) -> list[int] | None:
+    """The chain of cuts from the first to the last column, in 2..``most`` parts, whose parts'
+    geometric-mean confidence is highest (dynamic programming over the number of parts)."""
+    # best[k][c]: (sum of log confidences, path) of the surest k parts ending at cut c
+    best: list[dict[int, tuple[float, list[int]]]] = [{cuts[0]: (0.0, [cuts[0]])}]
+    for _ in range(most):
+        step: dict[int, tuple[float, list[int]]] = {}
+        for start, (score, path) in best[-1].items():
+            for end in cuts:
+                if (start, end) in predictions:
+                    total = score + float(np.log(max(predictions[start, end].confidence, 1e-6)))
+                    if end not in step or total > step[end][0]:
+                        step[end] = (total, [*path, end])
+        best.append(step)
+    finished = [
+        (np.exp(best[k][cuts[-1]][0] / k), best[k][cuts[-1]][1])
+        for k in range(2, most + 1)
+        if cuts[-1] in best[k]
+    ]
+    return max(finished, key=lambda item: item[0])[1] if finished else None
 
 
 def _geometric_mean(confidences: list[float]) -> float:

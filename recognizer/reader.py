@@ -220,7 +220,8 @@ class Recognizer:
         normalised = [to_mnist(p.mask) for p in pieces]
         singles = self.classifier.predict(np.stack(normalised))
         for piece, single, pixels in zip(pieces, singles, normalised, strict=True):
-            if piece.wide:
+            # (a piece read surely as one digit, and not clearly wider than one, is not cut)
+            if piece.wide and (single.confidence < SURE_SINGLE or piece.width_ratio > CLEARLY_WIDE):
                 split = self._best_split(piece)
                 if split and _prefer_split(piece, single.confidence, split):
                     results.extend(split)

@@ -80,6 +80,25 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ensemble(args: argparse.Namespace) -> int:
+    from recognizer.data import load_digits
+    from recognizer.ensemble import build_ensemble
+    from recognizer.train import install
+
+    out = Path(args.out)
+    card = build_ensemble([Path(m) for m in args.members], load_digits(args.data), out, not args.no_quantize)
+    for name, figures in card["validation"].items():
+        total = card["data"]["validation_samples"]
+        print(f"validation {name}: {figures['right']}/{total}, loss {figures['loss']}")
+    if "test_accuracy" in card:
+        print(f"test accuracy (LiteRT, measured only): {card['test_accuracy'] * 100:.2f}%")
+    print(f"wrote {out}/digits.keras, digits.tflite, model-card.json")
+    if args.install:
+        install(out, SHIPPED_MODEL.parent)
+        print(f"installed into {SHIPPED_MODEL.parent}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from recognizer.data import load_digits
     from recognizer.evaluate import evaluate
@@ -250,6 +269,16 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
     train.add_argument("--resume", action="store_true", help="continue from the last saved epoch in --out")
     train.add_argument("--install", action="store_true", help="copy the result into models/ when done")
     train.set_defaults(handler=cmd_train)
+
+    ensemble = commands.add_parser(
+        "ensemble", help="average trained models into one (.keras + .tflite + card)"
+    )
+    ensemble.add_argument("members", nargs="+", help="trained .keras models (same validation split)")
+    ensemble.add_argument("--data", help=DATA_HELP)
+    ensemble.add_argument("--out", default="runs/ensemble", help="output directory")
+    ensemble.add_argument("--no-quantize", action="store_true", help="keep 32-bit weights in the .tflite")
+    ensemble.add_argument("--install", action="store_true", help="copy the result into models/")
+    ensemble.set_defaults(handler=cmd_ensemble)
 
     evaluate = commands.add_parser("eval", help="test accuracy, per digit, most confused pairs")
     evaluate.add_argument("--data", help=DATA_HELP)

@@ -149,8 +149,9 @@ def _callbacks(config: TrainConfig, checkpoints: Path, epoch_holder: dict, histo
     ]
 
 
-def export_tflite(model, path: Path) -> None:
-    """Convert a Keras model to a LiteRT flatbuffer with a dynamic batch dimension."""
+def export_tflite(model, path: Path, quantize: bool = False) -> None:
+    """Convert a Keras model to a LiteRT flatbuffer with a dynamic batch dimension; ``quantize``
+    stores the weights in 8 bits (dynamic-range quantisation: about 4x smaller)."""
     import tempfile
 
     import tensorflow as tf
@@ -158,6 +159,8 @@ def export_tflite(model, path: Path) -> None:
     with tempfile.TemporaryDirectory() as saved_model:
         model.export(saved_model, format="tf_saved_model", verbose=False)
         converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
+        if quantize:
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
         flatbuffer = converter.convert()
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(flatbuffer)

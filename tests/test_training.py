@@ -106,3 +106,40 @@ def test_resume_keeps_the_best_checkpoint_unless_a_later_epoch_beats_it(tiny_dat
     config.epochs, config.resume = 2, True
     train(tiny_data, out, config, verbose=0)
     assert sha256_of(best) == before
+
+
+def test_an_ensemble_averages_its_members_and_can_be_retrained(tiny_run, tiny_data, tmp_path: Path) -> None:
+    """``hey-number ensemble``: the .keras output is the mean of the members' outputs, the 8-bit
+    .tflite agrees with it, the card holds each member's validation figures, and the average
+    is an ordinary model that ``/retrain`` can train further."""
+    import keras
+
+    from recognizer.ensemble import build_ensemble
+    from recognizer.model import build_model
+
+    trained = tiny_run[0] / "digits.keras"
+    untrained = tmp_path / "untrained.keras"
+    build_model("bn").save(untrained)
+    card = build_ensemble([trained, untrained], tiny_data, tmp_path / "ensemble")
+
+    images = tiny_data.test_images[..., None].astype(np.float32) / 255.0
+    members = [
+        keras.models.load_model(path, compile=False).predict(images, verbose=0)
+        for path in (trained, untrained)
+    ]
+    average = keras_probabilities(tmp_path / "ensemble" / "digits.keras", tiny_data.test_images)
+    np.testing.assert_allclose(average, (members[0] + members[1]) / 2, atol=1e-5)
+    served = DigitClassifier(tmp_path / "ensemble" / "digits.tflite").classify_all(tiny_data.test_images)
+    assert (served.argmax(axis=1) == average.argmax(axis=1)).mean() >= 0.95
+    assert np.abs(served - average).max() < 0.1
+    assert set(card["validation"]) == {str(trained), str(untrained), "average (keras)", "average (LiteRT)"}
+    assert card["size_bytes"]["digits.tflite"] < card["size_bytes"]["digits.keras"] / 3  # 8-bit weights
+
+    again = train(
+        tiny_data,
+        tmp_path / "retrained",
+        TrainConfig(epochs=1, batch_size=32, seed=5, version="test"),
+        initial_model=tmp_path / "ensemble" / "digits.keras",
+        verbose=0,
+    )
+    assert again["parameters"] == card["parameters"]

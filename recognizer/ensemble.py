@@ -1,0 +1,114 @@
+"""Training, step 5 (optional): average several trained digit models into one.
+
+Networks trained with different seeds make different mistakes; the average of their
+probabilities is wrong less often than either. The members are wrapped into one Keras model
+(input → each member → mean), so serving, ``eval`` and ``/retrain`` see an ordinary model, and
+exported to LiteRT, optionally with 8-bit weights (dynamic-range quantisation) to keep the
+committed files small. Every figure that may decide anything is measured on the seeded
+validation split of the training set; the test set is measured once, for the card.
+
+TensorFlow is imported inside the functions only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from recognizer import metrics
+from recognizer.classifier import DigitClassifier
+from recognizer.data import DigitData, sha256_of, validation_split
+from recognizer.train import CARD_NAME, CONFUSION_NAME, KERAS_NAME, TFLITE_NAME, export_tflite
+
+VALIDATION_FRACTION = 0.10
+SPLIT_SEED = 1  # the split every member was trained with (``hey-number train --split-seed``)
+
+
+def average_model(member_paths: list[Path]):
+    """One Keras model whose output is the mean of the members' softmax outputs."""
+    import keras
+
+    inputs = keras.Input((28, 28, 1), name="digits")
+    outputs = []
+    for index, path in enumerate(member_paths):
+        member = keras.models.load_model(path, compile=False)
+        # each member becomes a named sub-model, so two copies of one architecture do not clash
+        wrapped = keras.Model(member.inputs[0], member.outputs[0], name=f"member_{index}")
+        outputs.append(wrapped(inputs))
+    mean = keras.layers.Average(name="mean")(outputs)
+    return keras.Model(inputs, mean, name="digit_ensemble")
+
+
+def _accuracy(probabilities: np.ndarray, labels: np.ndarray) -> tuple[int, float]:
+    """(right answers, mean cross-entropy)."""
+    right = int((probabilities.argmax(axis=1) == labels).sum())
+    picked = np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0)
+    return right, float(-np.log(picked).mean())
+
+
+def build_ensemble(member_paths: list[Path], data: DigitData, out_dir: Path, quantize: bool = True) -> dict:
+    """Write ``digits.keras``, ``digits.tflite`` and the model card of the members' average into
+    ``out_dir``; returns the card, with each member's and the average's validation figures."""
+    import keras
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _, val_idx = validation_split(data.train_labels, VALIDATION_FRACTION, SPLIT_SEED)
+    val_x, val_y = data.train_images[val_idx], data.train_labels[val_idx]
+    scaled = val_x[..., None].astype(np.float32) / 255.0
+
+    validation = {}
+    for path in member_paths:
+        member = keras.models.load_model(path, compile=False)
+        right, loss = _accuracy(member.predict(scaled, batch_size=500, verbose=0), val_y)
+        validation[str(path)] = {"right": right, "loss": round(loss, 5)}
+    model = average_model(member_paths)
+    keras_path, tflite_path = out_dir / KERAS_NAME, out_dir / TFLITE_NAME
+    tmp = out_dir / "digits.tmp.keras"
+    model.save(tmp)
+    os.replace(tmp, keras_path)
+    export_tflite(model, tflite_path, quantize=quantize)
+    right, loss = _accuracy(model.predict(scaled, batch_size=500, verbose=0), val_y)
+    validation["average (keras)"] = {"right": right, "loss": round(loss, 5)}
+    right, loss = _accuracy(DigitClassifier(tflite_path).classify_all(val_x), val_y)
+    validation["average (LiteRT)"] = {"right": right, "loss": round(loss, 5)}
+
+    card = {
+        "name": "hey-number digit classifier",
+        "version": datetime.now(UTC).strftime("%Y.%m.%d-%H%M"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "architecture": f"average of {len(member_paths)} networks",
+        "parameters": int(model.count_params()),
+        "input": "float32 (N, 28, 28, 1), 0..1, white ink on black, MNIST-normalised",
+        "output": "float32 (N, 10) softmax probabilities for digits 0..9",
+        "members": [str(path) for path in member_paths],
+        "quantized_weights": "8-bit (dynamic range)" if quantize else "none",
+        "data": {
+            "source": data.source,
+            "checksums_sha256": data.checksums,
+            "validation_samples": len(val_y),
+            "validation": f"seeded stratified {VALIDATION_FRACTION:.0%} of the training set",
+            "split_seed": SPLIT_SEED,
+            "test_samples": 0 if data.test_labels is None else len(data.test_labels),
+        },
+        "validation": validation,
+        "validation_accuracy": validation["average (LiteRT)"]["right"] / len(val_y),
+        "checkpoint_choice": "members chosen on validation; the test set is measured only",
+    }
+    if data.test_images is not None:
+        probabilities = DigitClassifier(tflite_path).classify_all(data.test_images)
+        summary = metrics.summarise(data.test_labels, probabilities.argmax(axis=1))
+        card["test"] = {k: v for k, v in summary.items() if k != "confusion_matrix"}
+        card["test_accuracy"] = summary["accuracy"]
+        metrics.plot_confusion(
+            np.asarray(summary["confusion_matrix"]),
+            out_dir / CONFUSION_NAME,
+            f"MNIST test, {summary['accuracy'] * 100:.2f}% ({summary['errors']} errors)",
+        )
+    card["files"] = {name: sha256_of(out_dir / name) for name in (KERAS_NAME, TFLITE_NAME)}
+    card["size_bytes"] = {name: (out_dir / name).stat().st_size for name in (KERAS_NAME, TFLITE_NAME)}
+    (out_dir / CARD_NAME).write_text(json.dumps(card, indent=2) + "\n")
+    return card

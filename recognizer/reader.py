@@ -154,8 +154,11 @@ class Recognizer:
         decoded = decode(image)
         timings["decode"] = time.perf_counter() - started
         best: Reading | None = None
+        start = time.perf_counter()
+        ink = find_ink(decoded.working).mask  # found once; turned with the page (90° turns are exact)
+        timings["ink"] = time.perf_counter() - start
         for degrees in ROTATIONS:
-            reading = self._read_oriented(decoded, degrees, timings)
+            reading = self._read_oriented(decoded, ink, degrees, timings)
             if best is None or _score(reading) > _score(best):
                 best = reading
             if _score(best) >= GOOD_ENOUGH:
@@ -166,20 +169,21 @@ class Recognizer:
         best.image, best.image_scale = decoded.original, decoded.full_scale
         return best
 
-    def _read_oriented(self, decoded: DecodedImage, degrees: int, timings: dict[str, float]) -> Reading:
+    def _read_oriented(
+        self, decoded: DecodedImage, ink: np.ndarray, degrees: int, timings: dict[str, float]
+    ) -> Reading:
         def timed(stage: str, function, *args):
             start = time.perf_counter()
             value = function(*args)
             timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
             return value
 
-        working = _rotate(decoded.working, degrees)
-        ink = timed("ink", find_ink, working)
-        segmentation = timed("segment", segment, ink.mask)
+        mask = _rotate(ink, degrees)
+        segmentation = timed("segment", segment, mask)
         angle = writing_angle(segmentation)
         inverse = None
         if angle:  # slanted writing: level the lines and segment again
-            turned, inverse = timed("deskew", rotate_mask, ink.mask, angle)
+            turned, inverse = timed("deskew", rotate_mask, mask, angle)
             segmentation = timed("segment", segment, turned)
         digits: list[DigitReading] = []
         lines: list[str] = []
@@ -199,7 +203,7 @@ class Recognizer:
             lines.append("".join(str(p.digit) for _, p, _ in read))
             for box, prediction, pixels in read:
                 if inverse is not None:
-                    box = _clip(box_back(box, inverse), working.shape[:2])
+                    box = _clip(box_back(box, inverse), mask.shape[:2])
                 unrotated = _unrotate_box(box, degrees, decoded.working.shape[:2])
                 original = tuple(round(v * decoded.scale * decoded.full_scale) for v in unrotated)
                 digits.append(

@@ -18,10 +18,9 @@ from recognizer.normalise import stroke_width
 
 MIN_AREA = 12  # pixels: smaller ink is a speck
 SEPARATOR_HEIGHT = 0.55  # a piece lower than this many digit heights is a dash, dot or plus
-PAREN_BOW = 0.03  # how far, in heights, both ends of a parenthesis lie beside its middle (of rendered
-# ones at most 1 in 184 bow that much, parentheses 0.06-0.09; slanted writing brings one end closer)
+PAREN_BOW = 0.04  # how far, in heights, both ends of a parenthesis lie beside its middle
 MAX_HEIGHT = 2.5  # in typical digit heights: taller ink is a line, an edge or a drawing
-MAX_WIDTH = 6.0  # wider ink is a line or an edge (touching digits are cut into at most 5)
+MAX_WIDTH = 6.0  # wider ink is a line or an edge (touching digits are split at most 3 ways)
 LINE_DRIFT = 0.6  # vertical step, in digit heights, from one digit to the next of the same line
 LINE_GAP = 4.0  # widest horizontal gap, in digit heights, inside one line
 MAX_PIECES = 300  # more separate pieces of ink than this is not a phone number

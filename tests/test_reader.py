@@ -57,15 +57,6 @@ def test_crooked_note_is_levelled_and_boxes_land_on_the_digits(recognizer, bank,
         assert _iou(digit.box, box) > 0.3
 
 
-@pytest.mark.parametrize("seed", [3, 5, 8])
-def test_parentheses_in_thick_slanted_writing_are_not_ones(recognizer, bank, seed: int) -> None:
-    """Marker writing leaning left on a slightly turned photo: the shear moves one end of each
-    parenthesis back towards its middle, and the bow that is left must still tell it from a 1."""
-    options = dict(ink="marker", stroke_scale=1.7, slant_degrees=-7, rotation_degrees=-4)
-    photo, reading = _read(recognizer, bank, ["(42) 75 78 96 12"], seed=seed, **options)
-    assert reading.text == photo.text == "4275789612"
-
-
 @pytest.mark.parametrize("degrees", [-26, 24])
 def test_steep_writing_in_pairs_is_levelled(recognizer, bank, degrees: int) -> None:
     """Pairs of digits between dashes climbing at 25°: no run of four pieces chains into a line

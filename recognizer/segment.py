@@ -23,6 +23,7 @@ MAX_HEIGHT = 2.5  # in typical digit heights: taller ink is a line, an edge or a
 MAX_WIDTH = 6.0  # wider ink is a line or an edge (touching digits are cut into at most 5)
 LINE_DRIFT = 0.6  # vertical step, in digit heights, from one digit to the next of the same line
 LINE_GAP = 4.0  # widest horizontal gap, in digit heights, inside one line
+NESTED = 0.8  # share of the narrower piece's width inside the other's columns: one digit
 MAX_PIECES = 300  # more separate pieces of ink than this is not a phone number
 WIDE_DIGIT = 1.25  # a piece wider than this many typical digit widths may be touching digits
 BLOB_STROKE = 0.4  # a "stroke" wider than this fraction of the digit height is a blob
@@ -82,7 +83,8 @@ def typical_height(boxes: list[tuple[int, int, int, int]]) -> float:
 
 
 def _merge_broken(boxes: list[tuple[int, int, int, int]], height: float) -> list[tuple[int, int, int, int]]:
-    """Merge pieces that sit above one another and together are no taller than a digit."""
+    """Merge pieces that sit above one another, or one within the other's columns, and together
+    are no taller or wider than a digit."""
     boxes = sorted(boxes)
     merged_any = True
     while merged_any:
@@ -94,9 +96,12 @@ def _merge_broken(boxes: list[tuple[int, int, int, int]], height: float) -> list
                 overlap = min(other[0] + other[2], box[0] + box[2]) - max(other[0], box[0])
                 stacked = min(other[1] + other[3], box[1] + box[3]) - max(other[1], box[1])
                 union = _union(other, box)
+                # one above the other, or one mostly within the other's columns (a stroke that
+                # broke off inside its digit)
+                one_digit = stacked < 0.3 * min(other[3], box[3]) or overlap > NESTED * min(other[2], box[2])
                 if (
                     overlap > 0.5 * min(other[2], box[2])
-                    and stacked < 0.3 * min(other[3], box[3])  # one above the other, not side by side
+                    and one_digit
                     and union[3] <= 1.3 * height
                     and union[2] <= 1.2 * height
                 ):

@@ -57,6 +57,46 @@ def test_crooked_note_is_levelled_and_boxes_land_on_the_digits(recognizer, bank,
         assert _iou(digit.box, box) > 0.3
 
 
+def _pen_strokes(strokes: list[list[tuple[float, float]]]) -> np.ndarray:
+    """A photo of a page with the given pen strokes (polylines in pixels) drawn on it."""
+    page = np.full((300, 600, 3), 235, np.uint8)
+    for points in strokes:
+        cv2.polylines(page, [np.array(points, np.int32)], False, (40, 40, 120), 7, cv2.LINE_AA)
+    return page
+
+
+def _one(x: int, y: int) -> list:
+    return [[(x + 30, y), (x + 30, y + 100)]]
+
+
+def _two(x: int, y: int) -> list:
+    bow = [(x + 30 + 25 * np.cos(a), y + 28 + 25 * np.sin(a)) for a in np.linspace(-3.0, 0.3, 10)]
+    return [[*bow, (x + 8, y + 100), (x + 62, y + 100)]]
+
+
+def _five_with_its_bar_apart(x: int, y: int) -> list:
+    bowl = [(x + 30 + 28 * np.cos(a), y + 70 + 26 * np.sin(a)) for a in np.linspace(-2.3, 2.4, 14)]
+    return [[(x + 60, y), (x + 12, y)], [(x + 10, y + 13), (x + 8, y + 45), *bowl]]
+
+
+def _four_in_three_strokes(x: int, y: int) -> list:
+    """The downstroke lifted where it would cross the bar: above the bar, it lies inside the
+    first stroke's columns and beside it, not above it."""
+    return [
+        [(x + 35, y), (x + 5, y + 65), (x + 68, y + 65)],
+        [(x + 50, y + 8), (x + 50, y + 54)],
+        [(x + 50, y + 77), (x + 50, y + 104)],
+    ]
+
+
+def test_broken_strokes_are_merged_into_their_digits(recognizer) -> None:
+    """A 5 whose top bar is apart, and a 4 whose downstroke broke in two around its bar."""
+    fives = _pen_strokes(_one(100, 100) + _five_with_its_bar_apart(190, 100) + _two(290, 100))
+    assert recognizer.read(fives).text == "152"
+    fours = _pen_strokes(_one(100, 100) + _four_in_three_strokes(190, 96) + _two(290, 100))
+    assert recognizer.read(fours).text == "142"
+
+
 @pytest.mark.parametrize("degrees", [-26, 24])
 def test_steep_writing_in_pairs_is_levelled(recognizer, bank, degrees: int) -> None:
     """Pairs of digits between dashes climbing at 25°: no run of four pieces chains into a line

@@ -50,7 +50,7 @@ def cmd_data_report(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from recognizer.data import load_digits
-    from recognizer.train import TrainConfig, install, train
+    from recognizer.train import TrainConfig, train
 
     config = TrainConfig(
         epochs=args.epochs,
@@ -71,10 +71,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     out = Path(args.out)
     card = train(load_digits(args.data), out, config)
     print(f"validation accuracy: {card['validation_accuracy'] * 100:.2f}%")
+    return _report_written(card, out, args.install)
+
+
+def _report_written(card: dict, out: Path, install_it: bool) -> int:
+    """The test figure (measured only), what was written, and the copy into models/ if asked."""
+    from recognizer.train import install
+
     if "test_accuracy" in card:
         print(f"test accuracy (LiteRT): {card['test_accuracy'] * 100:.2f}%")
     print(f"wrote {out}/digits.keras, digits.tflite, model-card.json and the pictures")
-    if args.install:
+    if install_it:
         install(out, SHIPPED_MODEL.parent)
         print(f"installed into {SHIPPED_MODEL.parent}")
     return 0
@@ -83,20 +90,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_ensemble(args: argparse.Namespace) -> int:
     from recognizer.data import load_digits
     from recognizer.ensemble import build_ensemble
-    from recognizer.train import install
 
     out = Path(args.out)
     card = build_ensemble([Path(m) for m in args.members], load_digits(args.data), out, not args.no_quantize)
     for name, figures in card["validation"].items():
         total = card["data"]["validation_samples"]
         print(f"validation {name}: {figures['right']}/{total}, loss {figures['loss']}")
-    if "test_accuracy" in card:
-        print(f"test accuracy (LiteRT, measured only): {card['test_accuracy'] * 100:.2f}%")
-    print(f"wrote {out}/digits.keras, digits.tflite, model-card.json")
-    if args.install:
-        install(out, SHIPPED_MODEL.parent)
-        print(f"installed into {SHIPPED_MODEL.parent}")
-    return 0
+    return _report_written(card, out, args.install)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

@@ -12,17 +12,15 @@ TensorFlow is imported inside the functions only.
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from recognizer import metrics
 from recognizer.classifier import DigitClassifier
-from recognizer.data import DigitData, sha256_of, validation_split
-from recognizer.train import CARD_NAME, CONFUSION_NAME, KERAS_NAME, TFLITE_NAME, export_tflite
+from recognizer.data import DigitData, validation_split
+from recognizer.train import KERAS_NAME, TFLITE_NAME, export_tflite, measure_on_test, write_card
 
 VALIDATION_FRACTION = 0.10
 SPLIT_SEED = 1  # the split every member was trained with (``hey-number train --split-seed``)
@@ -98,17 +96,5 @@ def build_ensemble(member_paths: list[Path], data: DigitData, out_dir: Path, qua
         "validation_accuracy": validation["average (LiteRT)"]["right"] / len(val_y),
         "checkpoint_choice": "members chosen on validation; the test set is measured only",
     }
-    if data.test_images is not None:
-        probabilities = DigitClassifier(tflite_path).classify_all(data.test_images)
-        summary = metrics.summarise(data.test_labels, probabilities.argmax(axis=1))
-        card["test"] = {k: v for k, v in summary.items() if k != "confusion_matrix"}
-        card["test_accuracy"] = summary["accuracy"]
-        metrics.plot_confusion(
-            np.asarray(summary["confusion_matrix"]),
-            out_dir / CONFUSION_NAME,
-            f"MNIST test, {summary['accuracy'] * 100:.2f}% ({summary['errors']} errors)",
-        )
-    card["files"] = {name: sha256_of(out_dir / name) for name in (KERAS_NAME, TFLITE_NAME)}
-    card["size_bytes"] = {name: (out_dir / name).stat().st_size for name in (KERAS_NAME, TFLITE_NAME)}
-    (out_dir / CARD_NAME).write_text(json.dumps(card, indent=2) + "\n")
-    return card
+    measure_on_test(card, data, tflite_path, out_dir)
+    return write_card(card, out_dir)

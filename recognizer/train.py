@@ -267,20 +267,32 @@ def train(
             f"{len(train_x) + len(val_x)} training images at learning rate {config.polish_learning_rate} "
             "(fixed length, no choice made); validation accuracy after polishing is no longer held out"
         )
-    if data.test_images is not None:
-        probabilities = DigitClassifier(tflite_path).classify_all(data.test_images)
-        summary = metrics.summarise(data.test_labels, probabilities.argmax(axis=1))
-        card["test"] = {k: v for k, v in summary.items() if k != "confusion_matrix"}
-        card["test_accuracy"] = summary["accuracy"]
-        degraded = DigitClassifier(tflite_path).classify_all(augment.degraded_copy(data.test_images))
-        card["test_degraded_accuracy"] = float((degraded.argmax(axis=1) == data.test_labels).mean())
-        metrics.plot_confusion(
-            np.asarray(summary["confusion_matrix"]),
-            out_dir / CONFUSION_NAME,
-            f"MNIST test, {summary['accuracy'] * 100:.2f}% ({summary['errors']} errors)",
-        )
+    measure_on_test(card, data, tflite_path, out_dir)
     if history:
         metrics.plot_curves(history, out_dir / CURVES_NAME)
+    return write_card(card, out_dir)
+
+
+def measure_on_test(card: dict, data: DigitData, tflite_path: Path, out_dir: Path) -> None:
+    """Add the test figures (measured only, through LiteRT) to ``card`` and draw the test
+    confusion matrix; nothing when the data holds no test set."""
+    if data.test_images is None:
+        return
+    probabilities = DigitClassifier(tflite_path).classify_all(data.test_images)
+    summary = metrics.summarise(data.test_labels, probabilities.argmax(axis=1))
+    card["test"] = {k: v for k, v in summary.items() if k != "confusion_matrix"}
+    card["test_accuracy"] = summary["accuracy"]
+    degraded = DigitClassifier(tflite_path).classify_all(augment.degraded_copy(data.test_images))
+    card["test_degraded_accuracy"] = float((degraded.argmax(axis=1) == data.test_labels).mean())
+    metrics.plot_confusion(
+        np.asarray(summary["confusion_matrix"]),
+        out_dir / CONFUSION_NAME,
+        f"MNIST test, {summary['accuracy'] * 100:.2f}% ({summary['errors']} errors)",
+    )
+
+
+def write_card(card: dict, out_dir: Path) -> dict:
+    """Record the model files' hashes and sizes in ``card`` and write it as ``model-card.json``."""
     card["files"] = {name: sha256_of(out_dir / name) for name in (KERAS_NAME, TFLITE_NAME)}
     card["size_bytes"] = {name: (out_dir / name).stat().st_size for name in (KERAS_NAME, TFLITE_NAME)}
     (out_dir / CARD_NAME).write_text(json.dumps(card, indent=2) + "\n")

@@ -18,6 +18,7 @@ from typing import Any
 
 from recognizer.classifier import SHIPPED_MODEL, ModelError
 from recognizer.data import MNIST_DIR_ENV, DataError
+from recognizer.model import ARCHITECTURES
 
 log = logging.getLogger("hey-number")
 DATA_HELP = (
@@ -256,7 +257,7 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
         "--photo-fraction", type=float, default=0.3, help="share of epochs with photo-like extras"
     )
     train.add_argument("--note", default="", help="a sentence for the model card")
-    train.add_argument("--architecture", choices=("bn", "baseline"), default="bn")
+    train.add_argument("--architecture", choices=ARCHITECTURES, default="bn")
     train.add_argument("--augmentation", choices=("photo", "baseline"), default="photo")
     train.add_argument("--limit", type=int, help="train on the first N samples only (quick trials)")
     train.add_argument(

@@ -17,7 +17,9 @@ import numpy as np
 from recognizer.normalise import stroke_width
 
 MIN_AREA = 12  # pixels: smaller ink is a speck
-SEPARATOR_HEIGHT = 0.55  # a piece lower than this many digit heights is a dash, dot or plus
+SEPARATOR_HEIGHT = 0.55  # a piece lower than this many digit heights is a dash, dot or plus ...
+SMALL_DIGIT = 0.3  # ... unless it is at least this high and closes a loop: a small 0 (as in "30.000")
+LOOP_AREA = 0.06  # share of its box a loop must enclose (a pen's pinhole is not a loop)
 PAREN_BOW = 0.04  # how far, in heights, both ends of a parenthesis lie beside its middle
 MAX_HEIGHT = 2.5  # in typical digit heights: taller ink is a line, an edge or a drawing
 MAX_WIDTH = 6.0  # wider ink is a line or an edge (touching digits are cut into at most 5)
@@ -27,6 +29,7 @@ NESTED = 0.8  # share of the narrower piece's width inside the other's columns: 
 MAX_PIECES = 300  # more separate pieces of ink than this is not a phone number
 WIDE_DIGIT = 1.25  # a piece wider than this many typical digit widths may be touching digits
 BLOB_STROKE = 0.4  # a "stroke" wider than this fraction of the digit height is a blob
+RULE_LENGTH = 1.5  # in digit heights: a straight horizontal run of ink this long is a rule, not a stroke
 FLAT = 3.0  # ink this many times wider than high, and lower than a digit, is a rule or an edge
 # A slash ("030/1234567") is a straight stroke leaning right, taller than the digits beside it and
 # reaching below their baseline; a "1" is as tall as its neighbours (measured on rendered numbers,
@@ -76,9 +79,35 @@ def _components(mask: np.ndarray) -> list[tuple[int, int, int, int, int]]:
     return [tuple(int(v) for v in stats[i]) for i in range(1, count) if stats[i, 4] >= MIN_AREA]
 
 
+def _inside_boxes(stats: list, shape: tuple[int, ...]) -> list[tuple[int, int, int, int]]:
+    """The pieces' boxes, without long thin ink along the photo's edge (a table's or the page's
+    edge, not writing)."""
+    rows, cols = shape[:2]
+    return [
+        (x, y, w, h)
+        for x, y, w, h, _ in stats
+        if (x > 0 and y > 0 and x + w < cols and y + h < rows) or 0.15 < w / h < 3.0
+    ]
+
+
+def _without_rules(mask: np.ndarray, stats: list, height: float) -> tuple[np.ndarray, list]:
+    """Take long straight horizontal rules (an underline, a printed line that the writing
+    touches) out of the mask, so that the digits they join come apart again."""
+    length = int(RULE_LENGTH * height)
+    if length < 8 or not any(w > length for _, _, w, _, _ in stats):
+        return mask, stats
+    rules = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    if not rules.any():
+        return mask, stats
+    mask = cv2.bitwise_and(mask, cv2.bitwise_not(cv2.dilate(rules, np.ones((3, 1), np.uint8))))
+    return mask, _components(mask)
+
+
 def typical_height(boxes: list[tuple[int, int, int, int]]) -> float:
-    """The height of a digit here: the upper median of the pieces' heights (robust to specks)."""
-    heights = sorted(h for _, _, _, h in boxes)
+    """The height of a digit here: the upper median of the pieces' heights (robust to specks),
+    leaving out flat pieces (dashes, rules, a printed pattern's strokes) unless nothing else is."""
+    upright = [box for box in boxes if box[2] <= FLAT * box[3]] or boxes
+    heights = sorted(h for _, _, _, h in upright)
     return float(np.percentile(heights, 75)) if heights else 0.0
 
 
@@ -123,12 +152,23 @@ def _is_cross(mask: np.ndarray) -> bool:
     return sum(np.count_nonzero(corner) for corner in corners) < 0.04 * total
 
 
+def _closes_loop(mask: np.ndarray) -> bool:
+    """Whether the ink encloses paper, like a 0, 6, 8 or 9 (no dash, dot, plus or bracket does)."""
+    paper = np.pad(mask == 0, 1, constant_values=True).astype(np.uint8)
+    count, labels = cv2.connectedComponents(paper, connectivity=4)
+    outside = labels[0, 0]
+    enclosed = np.count_nonzero((labels > 0) & (labels != outside))
+    return count > 2 and enclosed >= LOOP_AREA * mask.size
+
+
 def _is_separator(mask: np.ndarray, box: tuple[int, int, int, int], height: float) -> bool:
-    """Dashes, dots, plus signs (low pieces), underlines and the edges of the paper (flat pieces)
-    and parentheses (curved, thin, tall) are separators."""
+    """Dashes, dots, plus signs (low pieces, unless a small loop), underlines and the edges of the
+    paper (flat pieces) and parentheses (curved, thin, tall) are separators."""
     _, _, w, h = box
-    if h < SEPARATOR_HEIGHT * height or (w > FLAT * h and h < 0.8 * height):
+    if w > FLAT * h and h < 0.8 * height:
         return True
+    if h < SEPARATOR_HEIGHT * height:
+        return not (h >= SMALL_DIGIT * height and w < 1.5 * h and _closes_loop(mask))
     if h < 0.8 * height and 0.6 < w / h < 1.6 and _is_cross(mask):
         return True
     if w < 0.45 * h:  # thin and tall: a 1, a slash or a parenthesis
@@ -204,13 +244,9 @@ def _group_lines(pieces: list[Piece], height: float) -> list[list[Piece]]:
 def segment(mask: np.ndarray) -> Segmentation:
     """Split a 0/255 ink mask into lines of digit pieces, setting separators and specks aside."""
     stats = _components(mask)
-    rows, cols = mask.shape
-    # long thin ink along the photo's edge is the table or the page's edge, not writing
-    boxes = [
-        (x, y, w, h)
-        for x, y, w, h, _ in stats
-        if (x > 0 and y > 0 and x + w < cols and y + h < rows) or 0.15 < w / h < 3.0
-    ]
+    # (every piece counts here: a rule that runs off the photo may hold all the digits)
+    mask, stats = _without_rules(mask, stats, typical_height([s[:4] for s in stats]))
+    boxes = _inside_boxes(stats, mask.shape)
     height = typical_height(boxes)
     boxes = [b for b in boxes if b[3] <= MAX_HEIGHT * height and b[2] <= MAX_WIDTH * height]
     height = typical_height(boxes)

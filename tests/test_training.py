@@ -29,7 +29,9 @@ def tiny_run(tiny_data, tmp_path_factory) -> tuple[Path, dict]:
     return out, card
 
 
-@pytest.mark.parametrize(("architecture", "parameters"), [("baseline", 887_530), ("bn", 888_874)])
+@pytest.mark.parametrize(
+    ("architecture", "parameters"), [("baseline", 887_530), ("bn", 888_874), ("strided", 326_826)]
+)
 def test_model_shapes(architecture: str, parameters: int) -> None:
     from recognizer.model import build_model
 

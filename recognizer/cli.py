@@ -100,6 +100,25 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     return _report_written(card, out, args.install)
 
 
+def cmd_train_pieces(args: argparse.Namespace) -> int:
+    import shutil
+
+    from recognizer.data import load_digits
+    from recognizer.pieces import SHIPPED_PIECE_MODEL
+    from recognizer.pieces_train import CARD_NAME, TFLITE_NAME, PieceTrainConfig, train_piece_model
+
+    out = Path(args.out)
+    config = PieceTrainConfig(epochs=args.epochs, examples=args.examples, seed=args.seed)
+    card = train_piece_model(load_digits(args.data), out, config)
+    print(f"validation accuracy (one digit or not): {card['validation_accuracy'] * 100:.2f}%")
+    print(f"wrote {out / TFLITE_NAME} and {out / CARD_NAME}")
+    if args.install:
+        for name in (TFLITE_NAME, CARD_NAME):
+            shutil.copy2(out / name, SHIPPED_PIECE_MODEL.parent / name)
+        print(f"installed into {SHIPPED_PIECE_MODEL.parent}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from recognizer.data import load_digits
     from recognizer.evaluate import evaluate
@@ -280,6 +299,17 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
     ensemble.add_argument("--no-quantize", action="store_true", help="keep 32-bit weights in the .tflite")
     ensemble.add_argument("--install", action="store_true", help="copy the result into models/")
     ensemble.set_defaults(handler=cmd_ensemble)
+
+    pieces = commands.add_parser(
+        "train-pieces", help="train the 'one whole digit?' network the reader cuts with"
+    )
+    pieces.add_argument("--data", help=DATA_HELP)
+    pieces.add_argument("--epochs", type=int, default=8)
+    pieces.add_argument("--examples", type=int, default=120_000, help="training examples (half one digit)")
+    pieces.add_argument("--seed", type=int, default=1)
+    pieces.add_argument("--out", default="runs/pieces", help="output directory")
+    pieces.add_argument("--install", action="store_true", help="copy the result into models/")
+    pieces.set_defaults(handler=cmd_train_pieces)
 
     evaluate = commands.add_parser("eval", help="test accuracy, per digit, most confused pairs")
     evaluate.add_argument("--data", help=DATA_HELP)

@@ -3,7 +3,8 @@
 
 :class:`Recognizer` ties the steps together and adds what needs the classifier's opinion:
 which way up the page is (the orientation that reads best wins), where to cut touching digits
-(the cut the classifier is most confident about), and whether the ink is a number at all
+(the cut whose parts the classifier is surest of, each weighed by how surely it is one whole
+digit, :mod:`recognizer.pieces`), and whether the ink is a number at all
 (confidently read lines only). Slanted writing is levelled first (:mod:`recognizer.deskew`).
 Boxes are reported in the original photo's coordinates.
 """
@@ -18,19 +19,26 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from recognizer.classifier import DigitClassifier
+from recognizer.classifier import DigitClassifier, Prediction
 from recognizer.decode import DecodedImage, decode
 from recognizer.deskew import box_back, rotate_mask, writing_angle
 from recognizer.ink import find_ink
 from recognizer.normalise import to_mnist
+from recognizer.pieces import PieceChecker
 from recognizer.segment import Piece, segment
 
 MIN_LINE_CONFIDENCE = 0.75  # median digit confidence below which a line is not read as a number
 MIN_LINE_DIGITS = 3  # shorter lines are dropped when the photo also holds a longer one
 ROTATIONS = (0, 180, 90, 270)
-GOOD_ENOUGH = 0.9  # stop trying orientations once a reading scores this well
-SURE_SINGLE = 0.9  # a wide piece read this confidently as one digit is not cut ...
+UPRIGHT_BONUS = 0.05  # added to the upright reading of one or two digits: a lone 6 or 9 reads as
+# well either way up; with so little writing, upright wins
+GOOD_ENOUGH = 0.9  # stop trying orientations once a reading scores this well ...
+SURE_ONE_WAY_UP = 0.96  # ... or this well before the opposite way up was tried: writing read
+# upside down scores up to 0.94 (99th percentile, 150 synthetic photos read both ways up; the
+# right way up has a median of 0.95)
+SURE_SINGLE = 0.9  # a wide piece read this surely as one whole digit is not cut ...
 CLEARLY_WIDE = 1.6  # ... unless it is this many typical digit widths wide
+DOUBTFUL_WHOLE = 0.5  # a piece less likely than this to be one whole digit is tried for cuts too
 MAX_PARTS = 5  # a wide piece is cut into at most this many digits
 MIN_PART_WIDTH = 0.15  # in piece heights: the narrowest digit (a 1) ...
 MAX_PART_WIDTH = 1.3  # ... and the widest
@@ -63,7 +71,8 @@ class Reading:
     digits: list[DigitReading]
     timings: dict[str, float]
     rotation: int = 0
-    stray: int = 0  # digit-like marks set aside in lines too short to be part of a number
+    stray: int = 0  # digit-like marks not read: in lines too unsure, or too short beside a number
+    sureness: float = 0.0  # mean over the digits of: probability of the digit x of one whole digit
     image: np.ndarray | None = field(default=None, repr=False)
     image_scale: float = 1.0  # photo pixels per pixel of ``image`` (big JPEGs are decoded smaller)
 
@@ -136,8 +145,9 @@ def _unrotate_box(box, degrees: int, shape: tuple[int, int]) -> tuple[int, int, 
 class Recognizer:
     """Reads handwritten digits on photos; thread-safe (the classifier locks itself)."""
 
-    def __init__(self, classifier: DigitClassifier) -> None:
+    def __init__(self, classifier: DigitClassifier, pieces: PieceChecker | None = None) -> None:
         self.classifier = classifier
+        self.pieces = pieces if pieces is not None else PieceChecker()
         # One photo is read on one thread; a server reads several photos in parallel instead.
         # OpenCV's own threads inside one photo only fight with those (labelling got 3x slower).
         cv2.setNumThreads(1)
@@ -157,11 +167,14 @@ class Recognizer:
         start = time.perf_counter()
         ink = find_ink(decoded.working).mask  # found once; turned with the page (90° turns are exact)
         timings["ink"] = time.perf_counter() - start
+        tried: set[int] = set()
         for degrees in ROTATIONS:
+            tried.add(degrees)
             reading = self._read_oriented(decoded, ink, degrees, timings)
             if best is None or _score(reading) > _score(best):
                 best = reading
-            if _score(best) >= GOOD_ENOUGH:
+            opposite_read = (degrees + 180) % 360 in tried
+            if _score(best) >= (GOOD_ENOUGH if opposite_read else SURE_ONE_WAY_UP):
                 break
         assert best is not None
         best.timings = {k: round(v, 5) for k, v in timings.items()}
@@ -188,20 +201,24 @@ class Recognizer:
         digits: list[DigitReading] = []
         lines: list[str] = []
         read_lines = []
+        stray = 0
         for pieces in segmentation.lines:
             read = timed("classify", self._read_line, pieces)
-            confidences = [p.confidence for _, p, _ in read]
+            confidences = [p.confidence for _, p, _, _ in read]
             if read and float(np.median(confidences)) >= MIN_LINE_CONFIDENCE:
                 read_lines.append(read)
+            else:
+                stray += len(read)
         longest = max((len(read) for read in read_lines), default=0)
-        stray = 0
+        surenesses = []
         for read in read_lines:
             if len(read) < MIN_LINE_DIGITS <= longest:  # a stray mark beside a phone number
                 stray += len(read)
                 continue
             line_index = len(lines)
-            lines.append("".join(str(p.digit) for _, p, _ in read))
-            for box, prediction, pixels in read:
+            lines.append("".join(str(p.digit) for _, p, _, _ in read))
+            for box, prediction, pixels, sureness in read:
+                surenesses.append(sureness)
                 if inverse is not None:
                     box = _clip(box_back(box, inverse), mask.shape[:2])
                 unrotated = _unrotate_box(box, degrees, decoded.working.shape[:2])
@@ -216,27 +233,39 @@ class Recognizer:
                         pixels=pixels,
                     )
                 )
-        return Reading(lines=lines, digits=digits, timings=timings, rotation=degrees, stray=stray)
+        sureness = float(np.mean(surenesses)) if surenesses else 0.0
+        return Reading(lines, digits, timings, rotation=degrees, stray=stray, sureness=sureness)
+
+    def _classify(self, digits: list[np.ndarray]) -> list[tuple[Prediction, float]]:
+        """Each normalised digit's prediction and how surely it is that digit and one whole
+        digit: the digit's probability times the piece checker's."""
+        batch = np.stack(digits)
+        whole = self.pieces.one_digit(batch)
+        predictions = self.classifier.predict(batch)
+        return [(p, p.confidence * float(w)) for p, w in zip(predictions, whole, strict=True)]
 
     def _read_line(self, pieces: list[Piece]):
-        """Classify a line's pieces, trying cuts through the wide ones."""
+        """Classify a line's pieces, trying cuts through the wide or doubtful ones.
+        Returns [(box, prediction, pixels, sureness)]."""
         results = []
         normalised = [to_mnist(p.mask) for p in pieces]
-        singles = self.classifier.predict(np.stack(normalised))
-        for piece, single, pixels in zip(pieces, singles, normalised, strict=True):
-            # (a piece read surely as one digit, and not clearly wider than one, is not cut)
-            if piece.wide and (single.confidence < SURE_SINGLE or piece.width_ratio > CLEARLY_WIDE):
+        for piece, (single, sureness), pixels in zip(
+            pieces, self._classify(normalised), normalised, strict=True
+        ):
+            # (a piece read surely as one whole digit, and not clearly wider than one, is not cut)
+            worth_cutting = piece.wide or sureness < DOUBTFUL_WHOLE * single.confidence
+            if worth_cutting and (sureness < SURE_SINGLE or piece.width_ratio > CLEARLY_WIDE):
                 split = self._best_split(piece)
-                if split and _prefer_split(piece, single.confidence, split):
+                if split and _prefer_split(piece, sureness, split):
                     results.extend(split)
                     continue
-            results.append((piece.box, single, pixels))
+            results.append((piece.box, single, pixels, sureness))
         return results
 
     def _best_split(self, piece: Piece):
         """Cut a wide piece into 2 to MAX_PARTS digits: every way of cutting it at low-ink
-        columns is read, and the cut whose digits the classifier is surest of (geometric mean of
-        their confidences) wins. Returns [(box, prediction, pixels)] or None."""
+        columns is read, and the cut whose parts are surest to be whole digits and read (geometric
+        mean) wins. Returns [(box, prediction, pixels, sureness)] or None."""
         mask = piece.mask
         height = mask.shape[0]
         cuts = _cut_candidates(mask)
@@ -255,17 +284,18 @@ class Recognizer:
             return None
         spans = list(parts)
         crops = [to_mnist(mask[:, a:b]) for a, b in spans]
-        predictions = dict(zip(spans, self.classifier.predict(np.stack(crops)), strict=True))
+        readings = dict(zip(spans, self._classify(crops), strict=True))
         pixels = dict(zip(spans, crops, strict=True))
         most = min(MAX_PARTS, max(2, int(np.ceil(piece.width_ratio)) + 1))
-        chain = _surest_chain(cuts, predictions, most)
+        chain = _surest_chain(cuts, {span: sureness for span, (_, sureness) in readings.items()}, most)
         if chain is None:
             return None
         results = []
         for a, b in itertools.pairwise(chain):
             ys = parts[a, b]
             box = (piece.box[0] + a, piece.box[1] + int(ys[0]), b - a, int(ys[-1] - ys[0] + 1))
-            results.append((box, predictions[a, b], pixels[a, b]))
+            prediction, sureness = readings[a, b]
+            results.append((box, prediction, pixels[a, b], sureness))
         return results
 
 
@@ -283,17 +313,17 @@ def _cut_candidates(mask: np.ndarray) -> list[int]:
     return [0, *sorted(chosen[:MAX_CUTS]), width]
 
 
-def _surest_chain(cuts: list[int], predictions: dict, most: int) -> list[int] | None:
+def _surest_chain(cuts: list[int], sureness: dict, most: int) -> list[int] | None:
     """The chain of cuts from the first to the last column, in 2..``most`` parts, whose parts'
-    geometric-mean confidence is highest (dynamic programming over the number of parts)."""
+    geometric-mean sureness is highest (dynamic programming over the number of parts)."""
     # best[k][c]: (sum of log confidences, path) of the surest k parts ending at cut c
     best: list[dict[int, tuple[float, list[int]]]] = [{cuts[0]: (0.0, [cuts[0]])}]
     for _ in range(most):
         step: dict[int, tuple[float, list[int]]] = {}
         for start, (score, path) in best[-1].items():
             for end in cuts:
-                if (start, end) in predictions:
-                    total = score + float(np.log(max(predictions[start, end].confidence, 1e-6)))
+                if (start, end) in sureness:
+                    total = score + float(np.log(max(sureness[start, end], 1e-6)))
                     if end not in step or total > step[end][0]:
                         step[end] = (total, [*path, end])
         best.append(step)
@@ -310,23 +340,22 @@ def _geometric_mean(confidences: list[float]) -> float:
     return float(np.exp(np.mean(np.log(confidences))))
 
 
-def _prefer_split(piece: Piece, single_confidence: float, split) -> bool:
+def _prefer_split(piece: Piece, single_sureness: float, split) -> bool:
     """Keep a cut when it reads better than the whole piece; a piece much wider than one digit
     is cut whenever the cut reads fairly well (a classifier is often sure of a wide "0")."""
-    split_confidence = _geometric_mean([p.confidence for _, p, _ in split])
+    split_sureness = _geometric_mean([sureness for *_, sureness in split])
     if piece.width_ratio > CLEARLY_WIDE:
-        return split_confidence > 0.6
-    return single_confidence < SURE_SINGLE and split_confidence > single_confidence
+        return split_sureness > min(single_sureness, 0.6)
+    return single_sureness < SURE_SINGLE and split_sureness > single_sureness
 
 
 def _score(reading: Reading) -> float:
-    """How well a reading reads: confident digits in lines of several digits (a page turned
-    sideways reads as many one-digit lines), more digits breaking ties."""
+    """How well a reading reads: surely whole and surely read digits in lines of several digits
+    (a page turned sideways reads as many one-digit lines), more digits breaking ties."""
     if not reading.digits:
         return 0.0
     shortest = min(3, len(reading.digits))
     in_long_lines = sum(len(line) for line in reading.lines if len(line) >= shortest)
-    # a lone 6 or 9 reads as well either way up: with so little writing, upright wins
-    upright_bonus = 0.05 if reading.rotation == 0 and len(reading.digits) < 3 else 0.0
+    upright_bonus = UPRIGHT_BONUS if reading.rotation == 0 and len(reading.digits) < 3 else 0.0
     share_in_lines = in_long_lines / (len(reading.digits) + reading.stray)
-    return reading.confidence * (0.5 + 0.5 * share_in_lines) + 0.001 * len(reading.digits) + upright_bonus
+    return reading.sureness * (0.5 + 0.5 * share_in_lines) + 0.001 * len(reading.digits) + upright_bonus

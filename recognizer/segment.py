@@ -73,10 +73,31 @@ def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[
     return x0, y0, x1 - x0, y1 - y0
 
 
-def _components(mask: np.ndarray) -> list[tuple[int, int, int, int, int]]:
+def _label(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Connected pieces of ink: a label image and each label's (x, y, w, h, area); label 0 is paper."""
     # Grana's algorithm: the same labels, 3-4x faster here than OpenCV's default with statistics
-    count, _, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_GRANA)
-    return [tuple(int(v) for v in stats[i]) for i in range(1, count) if stats[i, 4] >= MIN_AREA]
+    _, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_GRANA)
+    return labels, stats
+
+
+def _components(stats: np.ndarray) -> list[tuple[int, int, int, int, int]]:
+    """The pieces that are not specks."""
+    return [tuple(int(v) for v in row) for row in stats[1:] if row[4] >= MIN_AREA]
+
+
+def _own_ink(labels: np.ndarray, stats: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The ink of a piece's box that belongs to it: pieces of ink lying wholly inside the box,
+    not the tips of neighbouring digits that reach into it."""
+    x, y, w, h = box
+    crop = labels[y : y + h, x : x + w]
+    inside = (
+        (stats[:, 0] >= x)
+        & (stats[:, 1] >= y)
+        & (stats[:, 0] + stats[:, 2] <= x + w)
+        & (stats[:, 1] + stats[:, 3] <= y + h)
+    )
+    inside[0] = False
+    return np.where(inside[crop], 255, 0).astype(np.uint8)
 
 
 def _inside_boxes(stats: list, shape: tuple[int, ...]) -> list[tuple[int, int, int, int]]:
@@ -90,17 +111,16 @@ def _inside_boxes(stats: list, shape: tuple[int, ...]) -> list[tuple[int, int, i
     ]
 
 
-def _without_rules(mask: np.ndarray, stats: list, height: float) -> tuple[np.ndarray, list]:
-    """Take long straight horizontal rules (an underline, a printed line that the writing
-    touches) out of the mask, so that the digits they join come apart again."""
+def _without_rules(mask: np.ndarray, stats: np.ndarray, height: float) -> np.ndarray | None:
+    """The mask without long straight horizontal rules (an underline, a printed line that the
+    writing touches), so that the digits they join come apart again; None when it has none."""
     length = int(RULE_LENGTH * height)
-    if length < 8 or not any(w > length for _, _, w, _, _ in stats):
-        return mask, stats
+    if length < 8 or not (stats[1:, 2] > length).any():
+        return None
     rules = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
     if not rules.any():
-        return mask, stats
-    mask = cv2.bitwise_and(mask, cv2.bitwise_not(cv2.dilate(rules, np.ones((3, 1), np.uint8))))
-    return mask, _components(mask)
+        return None
+    return cv2.bitwise_and(mask, cv2.bitwise_not(cv2.dilate(rules, np.ones((3, 1), np.uint8))))
 
 
 def typical_height(boxes: list[tuple[int, int, int, int]]) -> float:
@@ -243,10 +263,13 @@ def _group_lines(pieces: list[Piece], height: float) -> list[list[Piece]]:
 
 def segment(mask: np.ndarray) -> Segmentation:
     """Split a 0/255 ink mask into lines of digit pieces, setting separators and specks aside."""
-    stats = _components(mask)
+    labels, stats = _label(mask)
     # (every piece counts here: a rule that runs off the photo may hold all the digits)
-    mask, stats = _without_rules(mask, stats, typical_height([s[:4] for s in stats]))
-    boxes = _inside_boxes(stats, mask.shape)
+    without_rules = _without_rules(mask, stats, typical_height([c[:4] for c in _components(stats)]))
+    if without_rules is not None:
+        mask = without_rules
+        labels, stats = _label(mask)
+    boxes = _inside_boxes(_components(stats), mask.shape)
     height = typical_height(boxes)
     boxes = [b for b in boxes if b[3] <= MAX_HEIGHT * height and b[2] <= MAX_WIDTH * height]
     height = typical_height(boxes)
@@ -260,14 +283,14 @@ def segment(mask: np.ndarray) -> Segmentation:
     result = Segmentation(digit_height=height)
     pieces = []
     for box in boxes:
-        x, y, w, h = box
-        crop = mask[y : y + h, x : x + w]
+        h = box[3]
+        crop = _own_ink(labels, stats, box)
         if _is_separator(crop, box, height):
             result.separators.append(box)
             continue
         if stroke_width(crop) > BLOB_STROKE * max(h, 0.5 * height):  # a smudge or a filled shape
             continue
-        pieces.append(Piece(box=box, mask=crop.copy()))
+        pieces.append(Piece(box=box, mask=crop))
     if pieces:
         widths = sorted(p.box[2] for p in pieces if p.box[3] > 0.7 * height)
         typical_width = float(np.percentile(widths, 75)) if widths else height * 0.7

@@ -73,6 +73,8 @@ class Reading:
     rotation: int = 0
     stray: int = 0  # digit-like marks not read: in lines too unsure, or too short beside a number
     sureness: float = 0.0  # mean over the digits of: probability of the digit x of one whole digit
+    # the pieces of ink as segmented (before any cut), normalised, and their sureness
+    pieces: list[tuple[np.ndarray, float]] = field(default_factory=list, repr=False)
     image: np.ndarray | None = field(default=None, repr=False)
     image_scale: float = 1.0  # photo pixels per pixel of ``image`` (big JPEGs are decoded smaller)
 
@@ -167,20 +169,33 @@ class Recognizer:
         start = time.perf_counter()
         ink = find_ink(decoded.working).mask  # found once; turned with the page (90° turns are exact)
         timings["ink"] = time.perf_counter() - start
-        tried: set[int] = set()
+        tried: set[int] = set()  # orientations read, or ruled out
         for degrees in ROTATIONS:
+            if degrees in tried:
+                continue
             tried.add(degrees)
             reading = self._read_oriented(decoded, ink, degrees, timings)
             if best is None or _score(reading) > _score(best):
                 best = reading
-            opposite_read = (degrees + 180) % 360 in tried
-            if _score(best) >= (GOOD_ENOUGH if opposite_read else SURE_ONE_WAY_UP):
+            opposite = (degrees + 180) % 360
+            if opposite not in tried and _score(best) >= GOOD_ENOUGH and not self._better_turned(reading):
+                tried.add(opposite)  # its digits turned over read worse: no need to read it that way
+            if _score(best) >= (GOOD_ENOUGH if opposite in tried else SURE_ONE_WAY_UP):
                 break
         assert best is not None
         best.timings = {k: round(v, 5) for k, v in timings.items()}
         best.timings["total"] = round(time.perf_counter() - started, 5)
         best.image, best.image_scale = decoded.original, decoded.full_scale
         return best
+
+    def _better_turned(self, reading: Reading) -> bool:
+        """Whether the pieces of ink of a reading, each turned upside down, are surer digits than
+        upright: a quick look (one batch) before reading the whole page the other way up."""
+        if not reading.pieces:
+            return True
+        turned = [np.rot90(pixels, 2) for pixels, _ in reading.pieces]
+        upright = np.mean([sureness for _, sureness in reading.pieces])
+        return float(np.mean([sureness for _, sureness in self._classify(turned)])) >= upright
 
     def _read_oriented(
         self, decoded: DecodedImage, ink: np.ndarray, degrees: int, timings: dict[str, float]
@@ -202,8 +217,9 @@ class Recognizer:
         lines: list[str] = []
         read_lines = []
         stray = 0
+        singles: list[tuple[np.ndarray, float]] = []
         for pieces in segmentation.lines:
-            read = timed("classify", self._read_line, pieces)
+            read = timed("classify", self._read_line, pieces, singles)
             confidences = [p.confidence for _, p, _, _ in read]
             if read and float(np.median(confidences)) >= MIN_LINE_CONFIDENCE:
                 read_lines.append(read)
@@ -234,7 +250,9 @@ class Recognizer:
                     )
                 )
         sureness = float(np.mean(surenesses)) if surenesses else 0.0
-        return Reading(lines, digits, timings, rotation=degrees, stray=stray, sureness=sureness)
+        return Reading(
+            lines, digits, timings, rotation=degrees, stray=stray, sureness=sureness, pieces=singles
+        )
 
     def _classify(self, digits: list[np.ndarray]) -> list[tuple[Prediction, float]]:
         """Each normalised digit's prediction and how surely it is that digit and one whole
@@ -244,14 +262,16 @@ class Recognizer:
         predictions = self.classifier.predict(batch)
         return [(p, p.confidence * float(w)) for p, w in zip(predictions, whole, strict=True)]
 
-    def _read_line(self, pieces: list[Piece]):
+    def _read_line(self, pieces: list[Piece], singles: list[tuple[np.ndarray, float]]):
         """Classify a line's pieces, trying cuts through the wide or doubtful ones.
-        Returns [(box, prediction, pixels, sureness)]."""
+        Returns [(box, prediction, pixels, sureness)]; each piece read whole, normalised, and its
+        sureness are added to ``singles``."""
         results = []
         normalised = [to_mnist(p.mask) for p in pieces]
         for piece, (single, sureness), pixels in zip(
             pieces, self._classify(normalised), normalised, strict=True
         ):
+            singles.append((pixels, sureness))
             # (a piece read surely as one whole digit, and not clearly wider than one, is not cut)
             worth_cutting = piece.wide or sureness < DOUBTFUL_WHOLE * single.confidence
             if worth_cutting and (sureness < SURE_SINGLE or piece.width_ratio > CLEARLY_WIDE):

@@ -45,6 +45,15 @@ MAX_PART_WIDTH = 1.3  # ... and the widest
 MIN_PART_HEIGHT = 0.6  # share of the piece's height a part's ink must span to be a digit
 MIN_CUT_GAP = 0.12  # in piece heights: candidate cuts closer than this are one cut
 MAX_CUTS = 16  # the lowest-ink candidate cuts tried in one piece
+MAX_CUT_PARTS = 200  # parts read while trying cuts, per photo (a photo of a phone number needs
+# about 100; a photo of noise, all doubtful pieces, would need thousands)
+
+
+@dataclass
+class _CutBudget:
+    """How many more parts one photo may read while trying cuts (all orientations together)."""
+
+    parts_left: int = MAX_CUT_PARTS
 
 
 def _blank_digit() -> np.ndarray:
@@ -170,11 +179,12 @@ class Recognizer:
         ink = find_ink(decoded.working).mask  # found once; turned with the page (90° turns are exact)
         timings["ink"] = time.perf_counter() - start
         tried: set[int] = set()  # orientations read, or ruled out
+        budget = _CutBudget()
         for degrees in ROTATIONS:
             if degrees in tried:
                 continue
             tried.add(degrees)
-            reading = self._read_oriented(decoded, ink, degrees, timings)
+            reading = self._read_oriented(decoded, ink, degrees, timings, budget)
             if best is None or _score(reading) > _score(best):
                 best = reading
             opposite = (degrees + 180) % 360
@@ -198,8 +208,15 @@ class Recognizer:
         return float(np.mean([sureness for _, sureness in self._classify(turned)])) >= upright
 
     def _read_oriented(
-        self, decoded: DecodedImage, ink: np.ndarray, degrees: int, timings: dict[str, float]
+        self,
+        decoded: DecodedImage,
+        ink: np.ndarray,
+        degrees: int,
+        timings: dict[str, float],
+        budget: _CutBudget | None = None,
     ) -> Reading:
+        budget = budget or _CutBudget()
+
         def timed(stage: str, function, *args):
             start = time.perf_counter()
             value = function(*args)
@@ -217,9 +234,9 @@ class Recognizer:
         lines: list[str] = []
         read_lines = []
         stray = 0
-        singles: list[tuple[np.ndarray, float]] = []
-        for pieces in segmentation.lines:
-            read = timed("classify", self._read_line, pieces, singles)
+        singles = timed("classify", self._read_whole, segmentation.lines)
+        for pieces, whole in zip(segmentation.lines, singles, strict=True):
+            read = timed("classify", self._read_line, pieces, whole, budget)
             confidences = [p.confidence for _, p, _, _ in read]
             if read and float(np.median(confidences)) >= MIN_LINE_CONFIDENCE:
                 read_lines.append(read)
@@ -251,7 +268,13 @@ class Recognizer:
                 )
         sureness = float(np.mean(surenesses)) if surenesses else 0.0
         return Reading(
-            lines, digits, timings, rotation=degrees, stray=stray, sureness=sureness, pieces=singles
+            lines,
+            digits,
+            timings,
+            rotation=degrees,
+            stray=stray,
+            sureness=sureness,
+            pieces=[(pixels, sure) for line in singles for _, sure, pixels in line],
         )
 
     def _classify(self, digits: list[np.ndarray]) -> list[tuple[Prediction, float]]:
@@ -262,27 +285,33 @@ class Recognizer:
         predictions = self.classifier.predict(batch)
         return [(p, p.confidence * float(w)) for p, w in zip(predictions, whole, strict=True)]
 
-    def _read_line(self, pieces: list[Piece], singles: list[tuple[np.ndarray, float]]):
-        """Classify a line's pieces, trying cuts through the wide or doubtful ones.
-        Returns [(box, prediction, pixels, sureness)]; each piece read whole, normalised, and its
-        sureness are added to ``singles``."""
+    def _read_whole(self, lines: list[list[Piece]]) -> list[list[tuple[Prediction, float, np.ndarray]]]:
+        """Every piece of every line read whole, in one batch: (prediction, sureness, pixels)."""
+        normalised = [to_mnist(piece.mask) for line in lines for piece in line]
+        if not normalised:
+            return [[] for _ in lines]
+        classified = self._classify(normalised)
+        read = iter(
+            [(single, sure, pixels) for (single, sure), pixels in zip(classified, normalised, strict=True)]
+        )
+        return [list(itertools.islice(read, len(line))) for line in lines]
+
+    def _read_line(self, pieces: list[Piece], whole: list, budget: _CutBudget):
+        """A line's pieces, read whole (``whole``, from :meth:`_read_whole`), with cuts tried
+        through the wide or doubtful ones. Returns [(box, prediction, pixels, sureness)]."""
         results = []
-        normalised = [to_mnist(p.mask) for p in pieces]
-        for piece, (single, sureness), pixels in zip(
-            pieces, self._classify(normalised), normalised, strict=True
-        ):
-            singles.append((pixels, sureness))
+        for piece, (single, sureness, pixels) in zip(pieces, whole, strict=True):
             # (a piece read surely as one whole digit, and not clearly wider than one, is not cut)
             worth_cutting = piece.wide or sureness < DOUBTFUL_WHOLE * single.confidence
             if worth_cutting and (sureness < SURE_SINGLE or piece.width_ratio > CLEARLY_WIDE):
-                split = self._best_split(piece)
+                split = self._best_split(piece, budget)
                 if split and _prefer_split(piece, sureness, split):
                     results.extend(split)
                     continue
             results.append((piece.box, single, pixels, sureness))
         return results
 
-    def _best_split(self, piece: Piece):
+    def _best_split(self, piece: Piece, budget: _CutBudget):
         """Cut a wide piece into 2 to MAX_PARTS digits: every way of cutting it at low-ink
         columns is read, and the cut whose parts are surest to be whole digits and read (geometric
         mean) wins. Returns [(box, prediction, pixels, sureness)] or None."""
@@ -300,8 +329,9 @@ class Recognizer:
             ys = np.flatnonzero(mask[:, a:b].any(axis=1))
             if len(ys) >= MIN_PART_HEIGHT * height:  # a digit stands nearly as tall as its line
                 parts[a, b] = ys
-        if not parts:
+        if not parts or len(parts) > budget.parts_left:
             return None
+        budget.parts_left -= len(parts)
         spans = list(parts)
         crops = [to_mnist(mask[:, a:b]) for a, b in spans]
         readings = dict(zip(spans, self._classify(crops), strict=True))

@@ -111,7 +111,7 @@ def test_steep_writing_in_pairs_is_levelled(recognizer, bank, degrees: int) -> N
 )
 def test_papers_and_inks(recognizer, bank, paper: str, ink: str) -> None:
     """(Seeds 1-8: every one read right on each paper and ink but pencil on ruled paper, read
-    right 4 times in 8; pencil is the weakest condition of the synthetic benchmark too.)"""
+    right 5 times in 8; pencil is the weakest condition of the synthetic benchmark too.)"""
     photo, reading = _read(recognizer, bank, ["(416) 555 0199"], seed=4, paper=paper, ink=ink)
     assert reading.text == photo.text
 
@@ -215,14 +215,14 @@ def test_tight_crop_of_big_writing_on_a_printed_pattern(recognizer, bank, seed: 
 
 @pytest.mark.parametrize(
     ("written", "seed"),
-    [("80000", 2), ("80000", 6), ("5 2000 38", 1), ("5 2000 38", 2), ("5 2000 38", 10)],
+    [("80000", 2), ("80000", 12), ("5 2000 38", 1), ("5 2000 38", 2), ("5 2000 38", 10)],
 )
 def test_touching_digits_are_cut_where_they_read_best(recognizer, bank, written: str, seed: int) -> None:
     """Digits written into one another (every neighbour overlapping): runs of up to five touching
     digits are cut at low-ink columns, trying every chain of cuts, and the chain whose parts are
     surest to be whole digits (``recognizer.pieces``) and read right wins. Overlap this heavy,
-    seeds 1-12 of both numbers, is read right 16 times in 24; 13 with the piece checker switched
-    off, which misreads three of these five (80000/6, 5 2000 38/1 and /10)."""
+    seeds 1-12 of both numbers, is read right 16 times in 24; 14 with the piece checker switched
+    off, which misreads three of these five (80000/12, 5 2000 38/1 and /10)."""
     photo, reading = _read(recognizer, bank, [written], seed=seed, touching=1.0)
     assert reading.text == photo.text == written.replace(" ", "")
 
@@ -231,8 +231,8 @@ def test_touching_digits_are_cut_where_they_read_best(recognizer, bank, written:
 def test_an_underline_the_digits_touch_is_not_part_of_them(recognizer, bank, seed: int) -> None:
     """A dark line under the number (a form's printed line, a cheque's) that every digit's
     bottom stroke runs into: one piece of ink as wide as the photo, until the rule is taken out.
-    (Seeds 1-12: 9 read right; taking the rule out also takes the digits' bottom edge with it,
-    and three lost a digit's shape: a 1 became a bracket, a 4 and a 6 became 0s.)"""
+    (Seeds 1-12: 8 read right; taking the rule out also takes the digits' bottom edge with it,
+    and four lost or changed a digit: a 1 taken for a bracket, a 4 read 19, a 6 read 0, a 6 read 1.)"""
     photo = render_photo(
         bank, ["4165550199"], np.random.default_rng(seed), PhotoOptions(size=(900, 240), jpeg_quality=None)
     )

@@ -2,7 +2,8 @@
 → classify.
 
 :class:`Recognizer` ties the steps together and adds what needs the classifier's opinion:
-which way up the page is (the orientation that reads best wins), where to cut touching digits
+which way up the page is (upright, unless its pieces turned another way read better and the
+page read that way scores higher), where to cut touching digits
 (the cut whose parts the classifier is surest of, each weighed by how surely it is one whole
 digit, :mod:`recognizer.pieces`), and whether the ink is a number at all
 (confidently read lines only). Slanted writing is levelled first (:mod:`recognizer.deskew`).

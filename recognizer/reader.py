@@ -216,9 +216,8 @@ class Recognizer:
         ink: np.ndarray,
         degrees: int,
         timings: dict[str, float],
-        budget: _CutBudget | None = None,
+        budget: _CutBudget,
     ) -> Reading:
-        budget = budget or _CutBudget()
 
         def timed(stage: str, function, *args):
             start = time.perf_counter()

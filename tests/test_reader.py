@@ -11,7 +11,7 @@ from PIL import Image
 
 from recognizer.decode import decode
 from recognizer.ink import find_ink
-from recognizer.reader import Recognizer
+from recognizer.reader import Recognizer, _CutBudget
 from recognizer.synthetic import DigitBank, PhotoOptions, render_photo
 
 
@@ -255,3 +255,14 @@ def test_small_zeros_after_a_thousands_dot_are_digits(recognizer) -> None:
     zeros = _small_zero(210, 100) + _small_zero(260, 100) + _small_zero(310, 100)
     page = _pen_strokes(_one(30, 100) + _two(110, 100) + dot + zeros)
     assert recognizer.read(page).text == "12000"
+
+
+def test_trying_cuts_stops_when_the_photos_budget_is_spent(recognizer, bank) -> None:
+    """Cuts are tried within a budget of parts per photo (a photo of noise is all doubtful
+    pieces): with the budget spent, touching digits stay uncut."""
+    photo = render_photo(bank, ["80000"], np.random.default_rng(2), PhotoOptions(touching=1.0))
+    decoded = decode(photo.jpeg)
+    ink = find_ink(decoded.working).mask
+    assert recognizer._read_oriented(decoded, ink, 0, {}, _CutBudget()).text == "80000"
+    spent = _CutBudget(parts_left=0)
+    assert len(recognizer._read_oriented(decoded, ink, 0, {}, spent).text) < 5

@@ -21,6 +21,13 @@ SEPARATOR_HEIGHT = 0.55  # a piece lower than this many digit heights is a dash,
 SMALL_DIGIT = 0.3  # ... unless it is at least this high and closes a loop: a small 0 (as in "30.000")
 LOOP_AREA = 0.06  # share of its box a loop must enclose (a pen's pinhole is not a loop)
 PAREN_BOW = 0.04  # how far, in heights, both ends of a parenthesis lie beside its middle
+# A thin piece whose ends lie on average this far (in heights) to one side of its middle bows like
+# a bracket; a slanted "(" has one end nearly above its middle, so alone that is not enough (a
+# curved 1 bows as much): only a "(" and a ")" around a short group of digits are taken as brackets.
+PAIR_BOW = 0.035
+PAIR_END = 0.01  # ... with both ends at least this far to that side (a 4 or a flagged 1 has one
+# end straight above or below its middle)
+AREA_CODE_DIGITS = (1, 5)  # digits a pair of brackets holds
 MAX_HEIGHT = 2.5  # in typical digit heights: taller ink is a line, an edge or a drawing
 MAX_WIDTH = 6.0  # wider ink is a line or an edge (touching digits are cut into at most 5)
 LINE_DRIFT = 0.6  # vertical step, in digit heights, from one digit to the next of the same line
@@ -49,6 +56,8 @@ class Piece:
     mask: np.ndarray
     line: int = 0
     width_ratio: float = 1.0  # width / typical digit width of the writing
+    bracket: int = 0  # +1: bows like "(", -1: like ")", 0: neither (see PAIR_BOW)
+    certain_bracket: bool = False  # shaped like a bracket beyond doubt (see PAREN_BOW)
 
     @property
     def wide(self) -> bool:
@@ -181,27 +190,71 @@ def _closes_loop(mask: np.ndarray) -> bool:
     return count > 2 and enclosed >= LOOP_AREA * mask.size
 
 
+def _ends_beside_middle(mask: np.ndarray) -> tuple[float, float]:
+    """How far right of the middle third's ink its top and bottom thirds' ink lie, in heights."""
+    h, w = mask.shape
+    centres = []
+    for part in np.array_split(np.arange(h), 3):
+        _, xs = np.nonzero(mask[part[0] : part[-1] + 1])
+        centres.append(xs.mean() if len(xs) else w / 2)
+    return (centres[0] - centres[1]) / h, (centres[2] - centres[1]) / h
+
+
+def _is_thin(box: tuple[int, int, int, int]) -> bool:
+    """Thin and tall: a 1, a slash or a bracket."""
+    return box[2] < 0.45 * box[3]
+
+
+def _is_bracket(mask: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """Both ends lean the same way from the middle: ( or ); a slanted 1 or / has them opposite."""
+    if not _is_thin(box):
+        return False
+    top, bottom = _ends_beside_middle(mask)
+    return top * bottom > 0 and min(abs(top), abs(bottom)) > PAREN_BOW
+
+
+def _bracket_side(mask: np.ndarray, box: tuple[int, int, int, int]) -> int:
+    """+1 if a thin piece bows like "(", -1 like ")", else 0 (see PAIR_BOW)."""
+    if not _is_thin(box):
+        return 0
+    top, bottom = _ends_beside_middle(mask)
+    side = int(np.sign(top + bottom))
+    bows = abs(top + bottom) / 2 > PAIR_BOW and min(side * top, side * bottom) > PAIR_END
+    return side if bows else 0
+
+
 def _is_separator(mask: np.ndarray, box: tuple[int, int, int, int], height: float) -> bool:
     """Dashes, dots, plus signs (low pieces, unless a small loop), underlines and the edges of the
-    paper (flat pieces) and parentheses (curved, thin, tall) are separators."""
+    paper (flat pieces) are separators. (Brackets are told apart later, in their lines.)"""
     _, _, w, h = box
     if w > FLAT * h and h < 0.8 * height:
         return True
     if h < SEPARATOR_HEIGHT * height:
         return not (h >= SMALL_DIGIT * height and w < 1.5 * h and _closes_loop(mask))
-    if h < 0.8 * height and 0.6 < w / h < 1.6 and _is_cross(mask):
-        return True
-    if w < 0.45 * h:  # thin and tall: a 1, a slash or a parenthesis
-        rows = np.array_split(np.arange(h), 3)
-        centres = []
-        for part in rows:
-            _, xs = np.nonzero(mask[part[0] : part[-1] + 1])
-            centres.append(xs.mean() if len(xs) else w / 2)
-        top, bottom = centres[0] - centres[1], centres[2] - centres[1]
-        # both ends lean the same way from the middle: ( or ); a slanted 1 or / has them opposite
-        if top * bottom > 0 and min(abs(top), abs(bottom)) > PAREN_BOW * h:
-            return True
-    return False
+    return h < 0.8 * height and 0.6 < w / h < 1.6 and _is_cross(mask)
+
+
+def _set_aside_brackets(lines: list[list[Piece]]) -> tuple[list[list[Piece]], list]:
+    """Move brackets out of their lines: those shaped like one beyond doubt, and a "(" and ")"
+    that bow only a little but enclose a short group of digits, like "(416)"."""
+    kept, brackets = [], []
+    for line in lines:
+        out = {i for i, piece in enumerate(line) if piece.certain_bracket}
+        for i, opening in enumerate(line):
+            if opening.bracket <= 0:
+                continue
+            for j in range(i + 1, len(line)):
+                if line[j].bracket < 0 or line[j].certain_bracket:
+                    digits = sum(1 for k in range(i + 1, j) if k not in out)
+                    low, high = AREA_CODE_DIGITS
+                    if line[j].bracket < 0 and low <= digits <= high:
+                        out |= {i, j}
+                    break
+        brackets += [line[i].box for i in sorted(out)]
+        rest = [piece for i, piece in enumerate(line) if i not in out]
+        if rest:
+            kept.append(rest)
+    return kept, brackets
 
 
 def _is_slash(piece: Piece, neighbours: list[Piece], height: float) -> bool:
@@ -290,13 +343,18 @@ def segment(mask: np.ndarray) -> Segmentation:
             continue
         if stroke_width(crop) > BLOB_STROKE * max(h, 0.5 * height):  # a smudge or a filled shape
             continue
-        pieces.append(Piece(box=box, mask=crop))
+        pieces.append(
+            Piece(
+                box=box, mask=crop, bracket=_bracket_side(crop, box), certain_bracket=_is_bracket(crop, box)
+            )
+        )
     if pieces:
-        widths = sorted(p.box[2] for p in pieces if p.box[3] > 0.7 * height)
+        widths = sorted(p.box[2] for p in pieces if p.box[3] > 0.7 * height and not p.certain_bracket)
         typical_width = float(np.percentile(widths, 75)) if widths else height * 0.7
         typical_width = min(max(typical_width, 0.45 * height), 0.9 * height)
         for piece in pieces:
             piece.width_ratio = piece.box[2] / typical_width
-    result.lines, slashes = _set_aside_slashes(_group_lines(pieces, height), height)
-    result.separators += slashes
+    lines, brackets = _set_aside_brackets(_group_lines(pieces, height))
+    result.lines, slashes = _set_aside_slashes(lines, height)
+    result.separators += brackets + slashes
     return result

@@ -189,6 +189,17 @@ def test_a_slash_between_groups_is_not_a_one(recognizer, bank, seed: int) -> Non
     assert reading.text == photo.text == "0301117141"
 
 
+@pytest.mark.parametrize(
+    ("written", "seed"), [("(42) 75 78 96 12", 3), ("(42) 75 78 96 12", 5), ("(740) 236-0428", 8)]
+)
+def test_slanted_brackets_around_an_area_code_are_not_ones(recognizer, bank, written: str, seed: int) -> None:
+    """Writing that leans left tilts each bracket's ends, so one end sits nearly above its middle
+    and the bracket alone looks like a curved 1; a "(" and ")" around a few digits are brackets."""
+    options = dict(ink="marker", slant_degrees=-7, rotation_degrees=-4)
+    photo, reading = _read(recognizer, bank, [written], seed=seed, **options)
+    assert reading.text == photo.text
+
+
 def _printed_pattern(image: np.ndarray, strength: float) -> np.ndarray:
     """The fine wavy lines printed behind a cheque's amount, over the whole image."""
     height, width = image.shape[:2]

@@ -20,6 +20,7 @@ MIN_AREA = 12  # pixels: smaller ink is a speck
 SEPARATOR_HEIGHT = 0.55  # a piece lower than this many digit heights is a dash, dot or plus ...
 SMALL_DIGIT = 0.3  # ... unless it is at least this high and closes a loop: a small 0 (as in "30.000")
 LOOP_AREA = 0.06  # share of its box a loop must enclose (a pen's pinhole is not a loop)
+BRACKET_LOOP_AREA = 0.02  # a bracket encloses no paper; a narrow 6 may enclose only a little
 PAREN_BOW = 0.04  # how far, in heights, both ends of a parenthesis lie beside its middle
 # A thin piece whose ends lie on average this far (in heights) to one side of its middle bows like
 # a bracket; a slanted "(" has one end nearly above its middle, so alone that is not enough (a
@@ -181,13 +182,14 @@ def _is_cross(mask: np.ndarray) -> bool:
     return sum(np.count_nonzero(corner) for corner in corners) < 0.04 * total
 
 
-def _closes_loop(mask: np.ndarray) -> bool:
-    """Whether the ink encloses paper, like a 0, 6, 8 or 9 (no dash, dot, plus or bracket does)."""
+def _closes_loop(mask: np.ndarray, share: float = LOOP_AREA) -> bool:
+    """Whether the ink encloses paper (at least ``share`` of its box), like a 0, 6, 8 or 9 (no
+    dash, dot, plus or bracket does)."""
     paper = np.pad(mask == 0, 1, constant_values=True).astype(np.uint8)
     count, labels = cv2.connectedComponents(paper, connectivity=4)
     outside = labels[0, 0]
     enclosed = np.count_nonzero((labels > 0) & (labels != outside))
-    return count > 2 and enclosed >= LOOP_AREA * mask.size
+    return count > 2 and enclosed >= share * mask.size
 
 
 def _ends_beside_middle(mask: np.ndarray) -> tuple[float, float]:
@@ -206,11 +208,16 @@ def _is_thin(box: tuple[int, int, int, int]) -> bool:
 
 
 def _is_bracket(mask: np.ndarray, box: tuple[int, int, int, int]) -> bool:
-    """Both ends lean the same way from the middle: ( or ); a slanted 1 or / has them opposite."""
+    """Both ends lean the same way from the middle: ( or ); a slanted 1 or / has them opposite,
+    and a narrow 6 or 9 closes a loop."""
     if not _is_thin(box):
         return False
     top, bottom = _ends_beside_middle(mask)
-    return top * bottom > 0 and min(abs(top), abs(bottom)) > PAREN_BOW
+    return (
+        top * bottom > 0
+        and min(abs(top), abs(bottom)) > PAREN_BOW
+        and not _closes_loop(mask, BRACKET_LOOP_AREA)
+    )
 
 
 def _bracket_side(mask: np.ndarray, box: tuple[int, int, int, int]) -> int:
@@ -234,22 +241,26 @@ def _is_separator(mask: np.ndarray, box: tuple[int, int, int, int], height: floa
     return h < 0.8 * height and 0.6 < w / h < 1.6 and _is_cross(mask)
 
 
-def _set_aside_brackets(lines: list[list[Piece]]) -> tuple[list[list[Piece]], list]:
-    """Move brackets out of their lines: those shaped like one beyond doubt, and a "(" and ")"
-    that bow only a little but enclose a short group of digits, like "(416)"."""
+def _set_aside_brackets(lines: list[list[Piece]], height: float) -> tuple[list[list[Piece]], list]:
+    """Move brackets out of their lines: a "(" and a ")" around a short group of digits, and a
+    piece shaped like a bracket beyond doubt at either end of its line or standing taller than
+    the digits (a narrow 6 or a curved 1 can have a bracket's shape, seldom also its place)."""
     kept, brackets = [], []
+    low, high = AREA_CODE_DIGITS
     for line in lines:
-        out = {i for i, piece in enumerate(line) if piece.certain_bracket}
+        out: set[int] = set()
         for i, opening in enumerate(line):
-            if opening.bracket <= 0:
+            if opening.bracket <= 0 or i in out:
                 continue
             for j in range(i + 1, len(line)):
-                if line[j].bracket < 0 or line[j].certain_bracket:
-                    digits = sum(1 for k in range(i + 1, j) if k not in out)
-                    low, high = AREA_CODE_DIGITS
-                    if line[j].bracket < 0 and low <= digits <= high:
+                if line[j].bracket:
+                    if line[j].bracket < 0 and low <= j - i - 1 <= high:
                         out |= {i, j}
                     break
+        for i, piece in enumerate(line):
+            at_an_end = i in (0, len(line) - 1)
+            if piece.certain_bracket and (at_an_end or piece.box[3] >= SLASH_HEIGHT * height):
+                out.add(i)
         brackets += [line[i].box for i in sorted(out)]
         rest = [piece for i, piece in enumerate(line) if i not in out]
         if rest:
@@ -354,7 +365,7 @@ def segment(mask: np.ndarray) -> Segmentation:
         typical_width = min(max(typical_width, 0.45 * height), 0.9 * height)
         for piece in pieces:
             piece.width_ratio = piece.box[2] / typical_width
-    lines, brackets = _set_aside_brackets(_group_lines(pieces, height))
+    lines, brackets = _set_aside_brackets(_group_lines(pieces, height), height)
     result.lines, slashes = _set_aside_slashes(lines, height)
     result.separators += brackets + slashes
     return result

@@ -200,6 +200,21 @@ def test_slanted_brackets_around_an_area_code_are_not_ones(recognizer, bank, wri
     assert reading.text == photo.text
 
 
+def _narrow_six(x: int, y: int) -> list:
+    """A 6 written as a bracket-like arc ending in a small loop."""
+    stem = [(x + 36 - 30 * np.sin(a), y + 75 * (1 - np.cos(a))) for a in np.linspace(0, 1.2, 10)]
+    loop = [(x + 22 + 13 * np.cos(a), y + 86 + 14 * np.sin(a)) for a in np.linspace(np.pi, 3 * np.pi, 20)]
+    return [stem + loop]
+
+
+@pytest.mark.parametrize(("strokes", "text"), [("162", "162"), ("126", "126")])
+def test_a_narrow_six_is_not_a_bracket(recognizer, strokes: str, text: str) -> None:
+    """A narrow 6 bows like a "(": its closed loop, and its place in the line, keep it a digit."""
+    draw = {"1": _one, "2": _two, "6": _narrow_six}
+    page = _pen_strokes([s for k, char in enumerate(strokes) for s in draw[char](100 + 95 * k, 100)])
+    assert recognizer.read(page).text == text
+
+
 def _printed_pattern(image: np.ndarray, strength: float) -> np.ndarray:
     """The fine wavy lines printed behind a cheque's amount, over the whole image."""
     height, width = image.shape[:2]

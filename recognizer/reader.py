@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -40,6 +40,8 @@ SURE_ONE_WAY_UP = 0.96  # ... but look at the others unless the upright reading 
 SURE_SINGLE = 0.9  # a wide piece read this surely as one whole digit is not cut ...
 CLEARLY_WIDE = 1.6  # ... unless it is this many typical digit widths wide
 DOUBTFUL_WHOLE = 0.5  # a piece less likely than this to be one whole digit is tried for cuts too
+SURE_CAPPED = 0.5  # a digit read with a flat piece beside its top must read at least this surely,
+CAPPED_MARGIN = 0.1  # and at most this much less surely than without it (with it, all ink is read)
 MAX_PARTS = 5  # a wide piece is cut into at most this many digits
 MIN_PART_WIDTH = 0.15  # in piece heights: the narrowest digit (a 1) ...
 MAX_PART_WIDTH = 1.3  # ... and the widest
@@ -288,15 +290,30 @@ class Recognizer:
         return [(p, p.confidence * float(w)) for p, w in zip(predictions, whole, strict=True)]
 
     def _read_whole(self, lines: list[list[Piece]]) -> list[list[tuple[Prediction, float, np.ndarray]]]:
-        """Every piece of every line read whole, in one batch: (prediction, sureness, pixels)."""
-        normalised = [to_mnist(piece.mask) for line in lines for piece in line]
-        if not normalised:
+        """Every piece of every line read whole, in one batch: (prediction, sureness, pixels).
+        A piece with a possible top bar beside it (``Piece.capped``) is read both ways and
+        replaced, in ``lines``, by the surer one."""
+        pieces = [piece for line in lines for piece in line]
+        if not pieces:
             return [[] for _ in lines]
-        classified = self._classify(normalised)
-        read = iter(
-            [(single, sure, pixels) for (single, sure), pixels in zip(classified, normalised, strict=True)]
+        choices = pieces + [piece.capped for piece in pieces if piece.capped is not None]
+        normalised = [to_mnist(piece.mask) for piece in choices]
+        read = dict(
+            zip(map(id, choices), zip(self._classify(normalised), normalised, strict=True), strict=True)
         )
-        return [list(itertools.islice(read, len(line))) for line in lines]
+        result = []
+        for line in lines:
+            row = []
+            for index, piece in enumerate(line):
+                chosen = piece
+                if piece.capped is not None and _reads_capped(
+                    read[id(piece)][0][1], read[id(piece.capped)][0][1]
+                ):
+                    chosen = line[index] = replace(piece.capped, line=piece.line)
+                (prediction, sureness), pixels = read[id(piece if chosen is piece else piece.capped)]
+                row.append((prediction, sureness, pixels))
+            result.append(row)
+        return result
 
     def _read_line(self, pieces: list[Piece], whole: list, budget: _CutBudget):
         """A line's pieces, read whole (``whole``, from :meth:`_read_whole`), with cuts tried
@@ -349,6 +366,12 @@ class Recognizer:
             prediction, sureness = readings[a, b]
             results.append((box, prediction, pixels[a, b], sureness))
         return results
+
+
+def _reads_capped(alone: float, capped: float) -> bool:
+    """Whether a digit is read with the flat piece beside its top (its top bar, come apart), given
+    the sureness of each reading: a 7 without its bar is a very sure 1."""
+    return capped >= SURE_CAPPED and capped > alone - CAPPED_MARGIN
 
 
 def _cut_candidates(mask: np.ndarray) -> list[int]:

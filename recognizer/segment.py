@@ -29,6 +29,16 @@ PAIR_BOW = 0.035
 PAIR_END = 0.01  # ... with both ends at least this far to that side (a 4 or a flagged 1 has one
 # end straight above or below its middle)
 AREA_CODE_DIGITS = (1, 5)  # digits a pair of brackets holds
+# A digit's top bar that came apart (a 5's, a 7's): flat (this many times wider than high, at most
+# CAP_HEIGHT digit heights high), its top level with a piece at least CAP_BODY high (within
+# CAP_LEVEL), and at most CAP_GAP away from it; a dash sits halfway down the digits.
+CAP_FLATNESS = 0.8
+CAP_HEIGHT = 0.35
+CAP_BODY = 0.6
+CAP_LEVEL = 0.15  # below the digit's top, or up to CAP_ABOVE above it
+CAP_ABOVE = 0.45
+CAP_WIDEST = 1.4  # digit heights: a 5 with a long bar is wide
+CAP_GAP = 0.1
 MAX_HEIGHT = 2.5  # in typical digit heights: taller ink is a line, an edge or a drawing
 MAX_WIDTH = 6.0  # wider ink is a line or an edge (touching digits are cut into at most 5)
 LINE_DRIFT = 0.6  # vertical step, in digit heights, from one digit to the next of the same line
@@ -58,6 +68,8 @@ class Piece:
     line: int = 0
     width_ratio: float = 1.0  # width / typical digit width of the writing
     bracket: int = 0  # +1: bows like "(", -1: like ")", 0: neither (see PAIR_BOW)
+    # the same digit with a flat piece beside its top (a top bar the pen lifted from), if any
+    capped: Piece | None = None
     certain_bracket: bool = False  # shaped like a bracket beyond doubt (see PAREN_BOW)
 
     @property
@@ -171,6 +183,33 @@ def _merge_broken(boxes: list[tuple[int, int, int, int]], height: float) -> list
                 result.append(box)
         boxes = sorted(result)
     return boxes
+
+
+def _caps(bar: tuple[int, int, int, int], body: tuple[int, int, int, int], height: float) -> float | None:
+    """How far (in pixels) a flat piece lies beside the top of a taller one, when it could be
+    that digit's top bar come apart (a 5's or a 7's); None when it cannot."""
+    flat = bar[2] >= CAP_FLATNESS * bar[3] and bar[3] <= CAP_HEIGHT * height
+    tall = body[3] >= CAP_BODY * height
+    level = -CAP_ABOVE * height <= bar[1] - body[1] <= CAP_LEVEL * height
+    gap = max(bar[0], body[0]) - min(bar[0] + bar[2], body[0] + body[2])
+    union = _union(bar, body)
+    fits = union[2] <= CAP_WIDEST * height and union[3] <= 1.3 * height
+    return float(gap) if flat and tall and level and gap <= CAP_GAP * height and fits else None
+
+
+def _capped_bodies(boxes: list[tuple[int, int, int, int]], height: float) -> dict:
+    """Each flat piece level with the top of a digit beside it, paired with the nearest such
+    digit: {digit box: its box with the flat piece}. It may be the top bar of a 5 or a 7 that
+    the pen lifted from; the reader keeps whichever reads better."""
+    capped: dict = {}
+    for bar in boxes:
+        gaps = [
+            (gap, body) for body in boxes if body != bar and (gap := _caps(bar, body, height)) is not None
+        ]
+        if gaps:
+            _, body = min(gaps)
+            capped[body] = _union(bar, capped.get(body, body))
+    return capped
 
 
 def _is_cross(mask: np.ndarray) -> bool:
@@ -344,6 +383,7 @@ def segment(mask: np.ndarray) -> Segmentation:
     if len(boxes) > MAX_PIECES:  # texture, noise or a picture: not a handwritten number
         return Segmentation(digit_height=height)
     boxes = _merge_broken(boxes, height)
+    capped = _capped_bodies(boxes, height)
     result = Segmentation(digit_height=height)
     pieces = []
     for box in boxes:
@@ -354,17 +394,20 @@ def segment(mask: np.ndarray) -> Segmentation:
             continue
         if stroke_width(crop) > BLOB_STROKE * max(h, 0.5 * height):  # a smudge or a filled shape
             continue
-        pieces.append(
-            Piece(
-                box=box, mask=crop, bracket=_bracket_side(crop, box), certain_bracket=_is_bracket(crop, box)
-            )
+        piece = Piece(
+            box=box, mask=crop, bracket=_bracket_side(crop, box), certain_bracket=_is_bracket(crop, box)
         )
+        if box in capped:
+            piece.capped = Piece(box=capped[box], mask=_own_ink(labels, stats, capped[box]))
+        pieces.append(piece)
     if pieces:
         widths = sorted(p.box[2] for p in pieces if p.box[3] > 0.7 * height and not p.certain_bracket)
         typical_width = float(np.percentile(widths, 75)) if widths else height * 0.7
         typical_width = min(max(typical_width, 0.45 * height), 0.9 * height)
         for piece in pieces:
             piece.width_ratio = piece.box[2] / typical_width
+            if piece.capped is not None:
+                piece.capped.width_ratio = piece.capped.box[2] / typical_width
     lines, brackets = _set_aside_brackets(_group_lines(pieces, height), height)
     result.lines, slashes = _set_aside_slashes(lines, height)
     result.separators += brackets + slashes

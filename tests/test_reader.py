@@ -97,6 +97,17 @@ def test_broken_strokes_are_merged_into_their_digits(recognizer) -> None:
     assert recognizer.read(fours).text == "142"
 
 
+def _seven_with_its_bar_apart(x: int, y: int) -> list:
+    return [[(x + 5, y + 2), (x + 40, y)], [(x + 52, y + 4), (x + 25, y + 100)]]
+
+
+def test_a_top_bar_the_pen_lifted_from_is_read_with_its_digit(recognizer) -> None:
+    """A 7 whose bar stops short of its stem: without the bar it is a sure 1, and the bar alone
+    would be a dash; read together they are a 7."""
+    page = _pen_strokes(_one(100, 100) + _seven_with_its_bar_apart(190, 100) + _two(290, 100))
+    assert recognizer.read(page).text == "172"
+
+
 @pytest.mark.parametrize("degrees", [-26, 24])
 def test_steep_writing_in_pairs_is_levelled(recognizer, bank, degrees: int) -> None:
     """Pairs of digits between dashes climbing at 25°: no run of four pieces chains into a line

@@ -343,11 +343,13 @@ class Recognizer:
         mask = piece.mask
         height = mask.shape[0]
         cuts = _cut_candidates(mask)
+        # (small digits, such as the joined zeros of "30.000", are as wide as the writing's digits)
+        widest = max(MAX_PART_WIDTH * height, piece.box[2] / piece.width_ratio)
         spans = [
             (a, b)
             for i, a in enumerate(cuts)
             for b in cuts[i + 1 :]
-            if MIN_PART_WIDTH * height <= b - a <= MAX_PART_WIDTH * height
+            if MIN_PART_WIDTH * height <= b - a <= widest
         ]
         parts = {}
         for a, b in spans:

@@ -273,10 +273,12 @@ def _is_separator(mask: np.ndarray, box: tuple[int, int, int, int], height: floa
     """Dashes, dots, plus signs (low pieces, unless a small loop), underlines and the edges of the
     paper (flat pieces) are separators. (Brackets are told apart later, in their lines.)"""
     _, _, w, h = box
+    if SMALL_DIGIT * height <= h < 0.8 * height and _closes_loop(mask):
+        return False  # small zeros ("30.000"), often joined in one stroke
     if w > FLAT * h and h < 0.8 * height:
         return True
     if h < SEPARATOR_HEIGHT * height:
-        return not (h >= SMALL_DIGIT * height and w < 1.5 * h and _closes_loop(mask))
+        return True
     return h < 0.8 * height and 0.6 < w / h < 1.6 and _is_cross(mask)
 
 

@@ -294,6 +294,25 @@ def test_small_zeros_after_a_thousands_dot_are_digits(recognizer) -> None:
     assert recognizer.read(page).text == "12000"
 
 
+def _joined_small_zeros(x: int, y: int, count: int = 3) -> list:
+    """Small oval zeros written in one stroke, each running into the next at its bottom."""
+    points = []
+    for k in range(count):
+        centre = x + 22 + k * 46
+        ovals = np.linspace(0.5 * np.pi, 2.5 * np.pi, 20)
+        points += [(centre + 21 * np.cos(a), y + 84 + 15 * np.sin(a)) for a in ovals]
+    return [points]
+
+
+def test_small_zeros_joined_in_one_stroke_are_cut_into_digits(recognizer) -> None:
+    """ "12.000" as cheque writers often write it: the small zeros in one flat stroke, which
+    encloses paper, as no dash or underline does."""
+    page = _pen_strokes(
+        _one(30, 100) + _two(110, 100) + [[(192, 198), (195, 199)]] + _joined_small_zeros(210, 100)
+    )
+    assert recognizer.read(page).text == "12000"
+
+
 def test_trying_cuts_stops_when_the_photos_budget_is_spent(recognizer, bank) -> None:
     """Cuts are tried within a budget of parts per photo (a photo of noise is all doubtful
     pieces): with the budget spent, touching digits stay uncut."""

@@ -47,6 +47,7 @@ DOUBTFUL_WHOLE = 0.5  # a piece less likely than this to be one whole digit is t
 SURE_CAPPED = 0.5  # a digit read with a flat piece beside its top must read at least this surely,
 CAPPED_MARGIN = 0.1  # and at most this much less surely than without it (with it, all ink is read)
 NARROWEST_PAIR = 0.6  # in typical digit widths: a narrower piece is not two digits, however doubtful
+ONE_SPAN = 0.7  # share of a piece's height a 1 cut from it spans
 MAX_PARTS = 5  # a wide piece is cut into at most this many digits
 MIN_PART_WIDTH = 0.15  # in piece heights: the narrowest digit (a 1) ...
 MAX_PART_WIDTH = 1.3  # ... and the widest
@@ -364,7 +365,11 @@ class Recognizer:
         readings = dict(zip(spans, self._classify(crops), strict=True))
         pixels = dict(zip(spans, crops, strict=True))
         most = min(MAX_PARTS, max(2, int(np.ceil(piece.width_ratio)) + 1))
-        chain = _surest_chain(cuts, {span: sureness for span, (_, sureness) in readings.items()}, most)
+        sureness = {
+            span: 0.0 if prediction.digit == 1 and _short(parts[span], height) else sure
+            for span, (prediction, sure) in readings.items()
+        }
+        chain = _surest_chain(cuts, sureness, most)
         if chain is None:
             return None
         results = []
@@ -374,6 +379,13 @@ class Recognizer:
             prediction, sureness = readings[a, b]
             results.append((box, prediction, pixels[a, b], sureness))
         return results
+
+
+def _short(rows: np.ndarray, height: int) -> bool:
+    """Whether a part's ink (its ``rows``) spans less of the piece's height than a 1 cut from
+    touching digits does: a 1 stands as tall as the digit beside it, while a sliver cut off a
+    digit, or the lead-in stroke of a continental 1, does not."""
+    return rows[-1] - rows[0] + 1 < ONE_SPAN * height
 
 
 def _reads_capped(alone: float, capped: float) -> bool:

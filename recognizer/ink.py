@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from recognizer.normalise import stroke_width
+
 STRONG_DARKNESS = 0.38  # 1 - pixel/paper: certainly ink
 # Faint writing (pencil) never reaches STRONG_DARKNESS: the bar for certain ink is lowered to this
 # share of the darkest ink on the page (the DARKEST_INK_PIXELS-th darkest pixel of a 1-in-4 sample:
@@ -35,6 +37,10 @@ WEAK_DARKNESS = 0.20  # may be ink if connected to certain ink ...
 WEAK_WIDTH_SHARE = 0.5
 MIN_WEAK_WIDTH = 3
 BACKGROUND_DOWNSCALE = 4
+# Strokes at least THICK_STROKE windows wide (a close-up of a digit: the window mistakes the middle
+# of a stroke for paper) are looked for again with a window PAPER_WINDOW_STROKES stroke widths wide.
+THICK_STROKE = 1.1
+PAPER_WINDOW_STROKES = 3.0
 LINE_SEARCH_SCALE = 4
 # Certain ink covers far less of a page than this, even in a tight crop of big writing (scanned
 # cheque amounts: at most 24%); noise and pictures cover more. (Weak ink is no measure: the
@@ -73,20 +79,21 @@ def _shrink(image: np.ndarray, factor: int) -> np.ndarray:
     return cv2.resize(whole, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
 
 
-def paper_brightness(grey: np.ndarray) -> np.ndarray:
-    """Local paper brightness: a max-filter wide enough to swallow pen strokes, smoothed."""
+def paper_brightness(grey: np.ndarray, stroke_width: float = 0.0) -> np.ndarray:
+    """Local paper brightness: a max-filter wide enough to swallow pen strokes (at least
+    PAPER_WINDOW_STROKES times ``stroke_width``, when known), smoothed."""
     small = _shrink(grey, BACKGROUND_DOWNSCALE)
-    side = max(5, (min(small.shape) // 25) | 1)
+    side = max(5, min(small.shape) // 25, int(PAPER_WINDOW_STROKES * stroke_width / BACKGROUND_DOWNSCALE)) | 1
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
     paper = cv2.dilate(small, kernel)
     paper = cv2.GaussianBlur(paper, (0, 0), side / 2)
     return cv2.resize(paper, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
 
 
-def darkness_and_paper(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def darkness_and_paper(rgb: np.ndarray, stroke_width: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """How much darker than the surrounding paper each pixel is (0..1), and that paper's brightness."""
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    paper = paper_brightness(grey).astype(np.float32)
+    paper = paper_brightness(grey, stroke_width).astype(np.float32)
     ratio = grey.astype(np.float32) / np.maximum(paper, 1.0)
     return np.clip(1.0 - ratio, 0.0, 1.0), paper
 
@@ -172,9 +179,19 @@ def find_ink(rgb: np.ndarray) -> InkMap:
     """The ink mask of a photo (working copy), with ruled lines and paper texture removed.
 
     A photo that is mostly "ink" (a dark or black page, noise, a picture) has no paper to write
-    on: its mask is empty.
+    on: its mask is empty. Strokes too thick for the paper's window (a close-up of a digit) are
+    looked for again with a window sized to them.
     """
-    darkness, paper = darkness_and_paper(rgb)
+    found = _find_ink(rgb)
+    width = stroke_width(found.mask)
+    window = BACKGROUND_DOWNSCALE * max(5, min(rgb.shape[:2]) // BACKGROUND_DOWNSCALE // 25)
+    if width >= THICK_STROKE * window:
+        found = _find_ink(rgb, width)
+    return found
+
+
+def _find_ink(rgb: np.ndarray, stroke_width: float = 0.0) -> InkMap:
+    darkness, paper = darkness_and_paper(rgb, stroke_width)
     weak = (darkness > WEAK_DARKNESS).astype(np.uint8) * 255
     surround = _surround(weak)
     if surround.any():  # a photo of a page on a darker surface: no writing where no page is lit

@@ -313,6 +313,16 @@ def test_small_zeros_joined_in_one_stroke_are_cut_into_digits(recognizer) -> Non
     assert recognizer.read(page).text == "12000"
 
 
+def test_a_close_up_of_one_digit_in_thick_soft_strokes(recognizer) -> None:
+    """A phone held close to one digit: strokes 34 pixels wide and blurred, wider than the window
+    that finds the paper around ink, which then takes the middle of a stroke for paper."""
+    page = np.full((1280, 720, 3), 200, np.uint8)
+    stem = [(470 - 260 * np.sin(a), 300 + 380 * (1 - np.cos(a))) for a in np.linspace(0, 1.35, 20)]
+    loop = [(380 + 180 * np.cos(a), 820 + 170 * np.sin(a)) for a in np.linspace(np.pi, 3 * np.pi, 40)]
+    cv2.polylines(page, [np.array(stem + loop, np.int32)], False, (90, 90, 90), 34, cv2.LINE_AA)
+    assert recognizer.read(cv2.GaussianBlur(page, (0, 0), 9)).text == "6"
+
+
 def test_trying_cuts_stops_when_the_photos_budget_is_spent(recognizer, bank) -> None:
     """Cuts are tried within a budget of parts per photo (a photo of noise is all doubtful
     pieces): with the budget spent, touching digits stay uncut."""

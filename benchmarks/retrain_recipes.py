@@ -21,6 +21,10 @@ more than 0.05 points below the shipped model's, the best on the selection corre
 the higher MNIST validation accuracy.
 
     .venv/bin/python benchmarks/retrain_recipes.py [--photos 300] [--out runs/retrain-recipes]
+    .venv/bin/python benchmarks/retrain_recipes.py --blends [--out ...]
+
+``--blends`` trains nothing: it averages each recipe's model (from an earlier run in ``--out``) with
+the shipped one, keeping BLEND_SHARES of the fine-tuned weights, and scores the blends the same way.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ MAX_VALIDATION_DROP = 0.0005  # 0.05 points, as the promotion gate allows on the
 # (name, learning rate, batch normalisation frozen, weight EMA momentum; 0 = off)
 # (the first set, for 1.1.0: 1e-4 and 3e-4 frozen-BN EMA.99, 1e-4 trained-BN EMA.99, 1e-4 frozen-BN
 # no-EMA; see recognizer/retrain.py)
+BLEND_SHARES = (0.3, 0.5, 0.7)  # share of the fine-tuned weights kept (recognizer.retrain --trained-share)
 RECIPES = (
     ("1e-4 trained-BN EMA.99", 1e-4, False, 0.99),
     ("3e-5 trained-BN EMA.99", 3e-5, False, 0.99),
@@ -88,6 +93,8 @@ def run_recipe(recipe: tuple, corrections: Path, out: Path, args: argparse.Names
         "--ema",
         str(ema),
         "--freeze-batch-norm" if frozen else "--no-freeze-batch-norm",
+        "--trained-share",
+        "1",  # unblended: --blends scores the blends afterwards
     ]
     if args.mnist:
         command += ["--mnist", args.mnist]
@@ -103,6 +110,36 @@ def run_recipe(recipe: tuple, corrections: Path, out: Path, args: argparse.Names
     }
 
 
+def blend_rows(out: Path, val: tuple, selection: tuple) -> list[dict]:
+    """Each recipe's model averaged with the shipped one, scored on MNIST validation and selection."""
+    import keras
+
+    def right(model, images: np.ndarray, labels: np.ndarray) -> tuple[int, float]:
+        predicted = model.predict(images[..., None].astype(np.float32) / 255.0, verbose=0, batch_size=512)
+        hits = int((predicted.argmax(axis=1) == labels).sum())
+        return hits, hits / len(labels)
+
+    shipped = keras.models.load_model(SHIPPED / "digits.keras", compile=False).get_weights()
+    rows = []
+    for number, (name, *_) in enumerate(RECIPES, start=1):
+        model = keras.models.load_model(out / f"recipe-{number}" / "digits.keras", compile=False)
+        tuned = model.get_weights()
+        for share in BLEND_SHARES:
+            model.set_weights([(1 - share) * a + share * b for a, b in zip(shipped, tuned, strict=True)])
+            row = {
+                "recipe": f"{name} x{share}",
+                "mnist_validation": right(model, *val)[1],
+                "selection_right": right(model, *selection)[0],
+            }
+            rows.append(row)
+            print(
+                f"{row['recipe']:<30} MNIST validation {row['mnist_validation']:.2%}  selection "
+                f"{row['selection_right']}/{len(selection[1])}",
+                flush=True,
+            )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=300)
@@ -113,13 +150,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mnist", help="MNIST directory (default: $HEY_NUMBER_MNIST_DIR)")
     parser.add_argument("--seed", type=int, default=7, help="the writer's seed (the demo uses 7)")
     parser.add_argument("--out", type=Path, default=REPO / "runs" / "retrain-recipes")
+    parser.add_argument("--blends", action="store_true", help="score blends of an earlier run's recipes")
     args = parser.parse_args(argv)
     args.limit = 0
     args.out.mkdir(parents=True, exist_ok=True)
 
-    print(f"the writer writes {args.photos} numbers; the shipped model reads them", flush=True)
     with Store(args.out / "data") as store:
-        collect(args, store)
+        if not args.blends:
+            print(f"the writer writes {args.photos} numbers; the shipped model reads them", flush=True)
+            collect(args, store)
         images, labels, ids = store.labelled_digits("corrected")
     train_mask, selection_mask = split(ids, args.selection)
     corrections = args.out / "train-corrections.npz"
@@ -136,6 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     shipped_validation = float((DigitClassifier().classify_all(val_x).argmax(axis=1) == val_y).mean())
     sel_x, sel_y = images[selection_mask], labels[selection_mask]
     shipped_selection = int((DigitClassifier().classify_all(sel_x).argmax(axis=1) == sel_y).sum())
+    if args.blends:
+        rows = blend_rows(args.out, (val_x, val_y), (sel_x, sel_y))
+        shipped = f"MNIST validation {shipped_validation:.2%}, selection {shipped_selection}/{len(sel_y)}"
+        print(f"\nshipped: {shipped}")
+        (args.out / "blends.json").write_text(json.dumps(rows, indent=2) + "\n")
+        return 0
     rows = [
         {
             "recipe": "shipped (no retraining)",

@@ -70,6 +70,9 @@ class TrainConfig:
     polish_learning_rate: float = 5e-5
     limit: int | None = None  # train on the first N samples only (smoke tests)
     resume: bool = False
+    # Fine-tuning only: the share of the fine-tuned weights kept, the rest the initial model's
+    # (1: all fine-tuned). Averaging the two keeps most of what the start knew (WiSE-FT).
+    trained_share: float = 1.0
     extra_note: str = ""
     version: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y.%m.%d-%H%M"))
 
@@ -252,6 +255,16 @@ def train(
     if config.polish_epochs:
         chosen = _polish(chosen, np.concatenate([train_x, val_x]), np.concatenate([train_y, val_y]), config)
     model = keras.models.load_model(chosen, compile=False)  # no optimizer state: 1/3 of the size
+    blended = initial_model is not None and config.trained_share < 1.0
+    if blended:
+        start = keras.models.load_model(initial_model, compile=False)
+        share = config.trained_share
+        model.set_weights(
+            [
+                (1 - share) * a + share * b
+                for a, b in zip(start.get_weights(), model.get_weights(), strict=True)
+            ]
+        )
     keras_path, tflite_path = out_dir / KERAS_NAME, out_dir / TFLITE_NAME
     tmp = out_dir / "digits.tmp.keras"
     model.save(tmp)
@@ -260,6 +273,9 @@ def train(
 
     card = _model_card(data, config, model, history, train_seconds, len(train_x), len(val_x), out_dir)
     card["validation_accuracy"] = stage_one_validation
+    if blended:
+        card["validation_accuracy"] = _tflite_accuracy(tflite_path, val_x, val_y)
+        card["validation_accuracy_before_blending"] = stage_one_validation
     if config.polish_epochs:
         card["validation_accuracy_after_polish"] = _tflite_accuracy(tflite_path, val_x, val_y)
         card["polish"] = (

@@ -145,3 +145,21 @@ def test_an_ensemble_averages_its_members_and_can_be_retrained(tiny_run, tiny_da
         verbose=0,
     )
     assert again["parameters"] == card["parameters"]
+
+
+def test_fine_tuning_can_keep_part_of_the_starting_model(tiny_run, tiny_data, tmp_path: Path) -> None:
+    """With ``trained_share`` 0.5 the fine-tuned weights are averaged half and half with the
+    starting model's (the same run otherwise: training is deterministic)."""
+    import keras
+
+    start = tiny_run[0] / "digits.keras"
+    runs = {}
+    for share in (1.0, 0.5):
+        config = TrainConfig(epochs=1, batch_size=32, seed=6, version="test", trained_share=share)
+        card = train(tiny_data, tmp_path / str(share), config, initial_model=start, verbose=0)
+        runs[share] = keras.models.load_model(tmp_path / str(share) / "digits.keras").get_weights()
+        assert ("validation_accuracy_before_blending" in card) == (share < 1.0)
+    initial = keras.models.load_model(start).get_weights()
+    assert any(not np.allclose(a, b) for a, b in zip(initial, runs[1.0], strict=True))
+    for a, b, half in zip(initial, runs[1.0], runs[0.5], strict=True):
+        np.testing.assert_allclose(half, (a + b) / 2, rtol=1e-5, atol=1e-6)

@@ -311,12 +311,12 @@ class Recognizer:
         for line in lines:
             row = []
             for index, piece in enumerate(line):
-                chosen = piece
-                if piece.capped is not None and _reads_capped(
-                    read[id(piece)][0][1], read[id(piece.capped)][0][1]
-                ):
-                    chosen = line[index] = replace(piece.capped, line=piece.line)
-                (prediction, sureness), pixels = read[id(piece if chosen is piece else piece.capped)]
+                (prediction, sureness), pixels = read[id(piece)]
+                if piece.capped is not None:
+                    (capped, capped_sureness), capped_pixels = read[id(piece.capped)]
+                    if _reads_capped(sureness, capped_sureness):
+                        line[index] = replace(piece.capped, line=piece.line)
+                        prediction, sureness, pixels = capped, capped_sureness, capped_pixels
                 row.append((prediction, sureness, pixels))
             result.append(row)
         return result

@@ -2,9 +2,11 @@
 
 Connected pieces of ink are measured against the typical digit height; specks and smudges are
 dropped, broken strokes of one digit (a 5 whose top bar is apart, a 4 in two strokes) merged,
-separators (dashes, dots, plus signs, slashes, parentheses) set aside, and the rest grouped into
-lines of writing in reading order. Pieces too wide to be one digit are marked so the reader can
-try cuts and keep the one the classifier is most confident about.
+separators (dashes, dots, plus signs, slashes) set aside, and the rest grouped into lines of
+writing in reading order. Brackets are told apart in their lines: a "(" and ")" around a few
+digits, or a bracket shape at a line's end. A flat piece beside a digit's top is offered with it
+(``Piece.capped``: its top bar, perhaps), and pieces too wide to be one digit are marked, so the
+reader can keep whichever reading the classifier is surest of.
 """
 
 from __future__ import annotations

@@ -79,21 +79,28 @@ def _shrink(image: np.ndarray, factor: int) -> np.ndarray:
     return cv2.resize(whole, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
 
 
-def paper_brightness(grey: np.ndarray, stroke_width: float = 0.0) -> np.ndarray:
-    """Local paper brightness: a max-filter wide enough to swallow pen strokes (at least
-    PAPER_WINDOW_STROKES times ``stroke_width``, when known), smoothed."""
+def _paper_window(shape: tuple[int, ...], pen_width: float = 0.0) -> int:
+    """Side, in pixels of the BACKGROUND_DOWNSCALE times smaller copy, of the window that finds the
+    paper around the ink: a 25th of the photo's short side (at least 5 pixels), or
+    PAPER_WINDOW_STROKES pen widths when ``pen_width`` is given and that is wider."""
+    short = min(shape[:2]) // BACKGROUND_DOWNSCALE
+    return max(5, short // 25, int(PAPER_WINDOW_STROKES * pen_width / BACKGROUND_DOWNSCALE)) | 1
+
+
+def paper_brightness(grey: np.ndarray, pen_width: float = 0.0) -> np.ndarray:
+    """Local paper brightness: a max-filter wide enough to swallow pen strokes, smoothed."""
     small = _shrink(grey, BACKGROUND_DOWNSCALE)
-    side = max(5, min(small.shape) // 25, int(PAPER_WINDOW_STROKES * stroke_width / BACKGROUND_DOWNSCALE)) | 1
+    side = _paper_window(grey.shape, pen_width)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
     paper = cv2.dilate(small, kernel)
     paper = cv2.GaussianBlur(paper, (0, 0), side / 2)
     return cv2.resize(paper, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
 
 
-def darkness_and_paper(rgb: np.ndarray, stroke_width: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def darkness_and_paper(rgb: np.ndarray, pen_width: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """How much darker than the surrounding paper each pixel is (0..1), and that paper's brightness."""
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    paper = paper_brightness(grey, stroke_width).astype(np.float32)
+    paper = paper_brightness(grey, pen_width).astype(np.float32)
     ratio = grey.astype(np.float32) / np.maximum(paper, 1.0)
     return np.clip(1.0 - ratio, 0.0, 1.0), paper
 
@@ -184,14 +191,13 @@ def find_ink(rgb: np.ndarray) -> InkMap:
     """
     found = _find_ink(rgb)
     width = stroke_width(found.mask)
-    window = BACKGROUND_DOWNSCALE * max(5, min(rgb.shape[:2]) // BACKGROUND_DOWNSCALE // 25)
-    if width >= THICK_STROKE * window:
+    if width >= THICK_STROKE * BACKGROUND_DOWNSCALE * _paper_window(rgb.shape):
         found = _find_ink(rgb, width)
     return found
 
 
-def _find_ink(rgb: np.ndarray, stroke_width: float = 0.0) -> InkMap:
-    darkness, paper = darkness_and_paper(rgb, stroke_width)
+def _find_ink(rgb: np.ndarray, pen_width: float = 0.0) -> InkMap:
+    darkness, paper = darkness_and_paper(rgb, pen_width)
     weak = (darkness > WEAK_DARKNESS).astype(np.uint8) * 255
     surround = _surround(weak)
     if surround.any():  # a photo of a page on a darker surface: no writing where no page is lit

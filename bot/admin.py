@@ -72,7 +72,12 @@ STARTING = (
     "Retraining {name} from {serving}: {epochs} epoch{s} on MNIST plus {digits} corrected digits "
     "from {readings} readings (some held out to judge it). Starting…\n{bar} 0/{epochs}"
 )
-PROGRESS = "Retraining {name} from {serving}\n{bar} {done}/{epochs} epochs · validation {accuracy} · {left}"
+# (the validation accuracy of the weights being trained, before they are blended with the serving
+# model's; the verdict gives the candidate's own figures)
+PROGRESS = (
+    "Retraining {name} from {serving}\n"
+    "{bar} {done}/{epochs} epochs · validation {accuracy} while training · {left}"
+)
 PROMOTED = (
     "✅ Promoted {name}: now serving it instead of {serving} (/rollback goes back).\n{lines}\n{training}"
 )

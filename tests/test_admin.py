@@ -260,7 +260,7 @@ async def test_retrain_edits_progress_per_epoch_promotes_hot_swaps_and_rolls_bac
         edits = emulator.calls("editMessageText", chat_id=ADMIN)
         assert [e.params["message_id"] for e in edits] == [progress.result["message_id"]] * 2
         first, second = (e.params["text"] for e in edits)
-        assert "▓░ 1/2 epochs · validation " in first and " left" in first
+        assert "▓░ 1/2 epochs · validation " in first and "while training" in first and " left" in first
         assert "▓▓ 2/2 epochs · validation " in second and "measuring the candidate" in second
 
         # the confusion matrix and training curves, as pictures

@@ -48,7 +48,7 @@ from bot.store import Store  # noqa: E402
 from recognizer.classifier import DigitClassifier  # noqa: E402
 from recognizer.data import load_digits, resolve_source, validation_split  # noqa: E402
 from recognizer.registry import held_out_mask  # noqa: E402
-from recognizer.train import TrainConfig  # noqa: E402
+from recognizer.train import TrainConfig, blend_weights  # noqa: E402
 
 SHIPPED = REPO / "models"
 SELECTION_SEED = 11  # not the gate's seed, so the two splits are independent
@@ -119,13 +119,13 @@ def blend_rows(out: Path, val: tuple, selection: tuple) -> list[dict]:
         hits = int((predicted.argmax(axis=1) == labels).sum())
         return hits, hits / len(labels)
 
-    shipped = keras.models.load_model(SHIPPED / "digits.keras", compile=False).get_weights()
+    shipped = keras.models.load_model(SHIPPED / "digits.keras", compile=False)
     rows = []
     for number, (name, *_) in enumerate(RECIPES, start=1):
-        model = keras.models.load_model(out / f"recipe-{number}" / "digits.keras", compile=False)
-        tuned = model.get_weights()
+        path = out / f"recipe-{number}" / "digits.keras"
         for share in BLEND_SHARES:
-            model.set_weights([(1 - share) * a + share * b for a, b in zip(shipped, tuned, strict=True)])
+            model = keras.models.load_model(path, compile=False)
+            blend_weights(model, shipped, share)
             row = {
                 "recipe": f"{name} x{share}",
                 "mnist_validation": right(model, *val)[1],

@@ -248,27 +248,17 @@ def _is_thin(box: tuple[int, int, int, int]) -> bool:
     return box[2] < 0.45 * box[3]
 
 
-def _is_bracket(mask: np.ndarray, box: tuple[int, int, int, int]) -> bool:
-    """Both ends lean the same way from the middle: ( or ); a slanted 1 or / has them opposite,
-    and a narrow 6 or 9 closes a loop."""
+def _bracket_shape(mask: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, bool]:
+    """How a piece bows: +1 like "(", -1 like ")", 0 neither (see PAIR_BOW); and whether it is
+    shaped like a bracket beyond doubt: both ends lean the same way from the middle (a slanted 1
+    or / has them opposite), by PAREN_BOW, and it closes no loop (a narrow 6 or 9 does)."""
     if not _is_thin(box):
-        return False
-    top, bottom = _ends_beside_middle(mask)
-    return (
-        top * bottom > 0
-        and min(abs(top), abs(bottom)) > PAREN_BOW
-        and not _closes_loop(mask, BRACKET_LOOP_AREA)
-    )
-
-
-def _bracket_side(mask: np.ndarray, box: tuple[int, int, int, int]) -> int:
-    """+1 if a thin piece bows like "(", -1 like ")", else 0 (see PAIR_BOW)."""
-    if not _is_thin(box):
-        return 0
+        return 0, False
     top, bottom = _ends_beside_middle(mask)
     side = int(np.sign(top + bottom))
     bows = abs(top + bottom) / 2 > PAIR_BOW and min(side * top, side * bottom) > PAIR_END
-    return side if bows else 0
+    certain = top * bottom > 0 and min(abs(top), abs(bottom)) > PAREN_BOW
+    return (side if bows else 0), certain and not _closes_loop(mask, BRACKET_LOOP_AREA)
 
 
 def _is_separator(mask: np.ndarray, box: tuple[int, int, int, int], height: float) -> bool:
@@ -398,9 +388,8 @@ def segment(mask: np.ndarray) -> Segmentation:
             continue
         if stroke_width(crop) > BLOB_STROKE * max(h, 0.5 * height):  # a smudge or a filled shape
             continue
-        piece = Piece(
-            box=box, mask=crop, bracket=_bracket_side(crop, box), certain_bracket=_is_bracket(crop, box)
-        )
+        bracket, certain_bracket = _bracket_shape(crop, box)
+        piece = Piece(box=box, mask=crop, bracket=bracket, certain_bracket=certain_bracket)
         if box in capped:
             piece.capped = Piece(box=capped[box], mask=_own_ink(labels, stats, capped[box]))
         pieces.append(piece)

@@ -257,14 +257,7 @@ def train(
     model = keras.models.load_model(chosen, compile=False)  # no optimizer state: 1/3 of the size
     blended = initial_model is not None and config.trained_share < 1.0
     if blended:
-        start = keras.models.load_model(initial_model, compile=False)
-        share = config.trained_share
-        model.set_weights(
-            [
-                (1 - share) * a + share * b
-                for a, b in zip(start.get_weights(), model.get_weights(), strict=True)
-            ]
-        )
+        blend_weights(model, keras.models.load_model(initial_model, compile=False), config.trained_share)
     keras_path, tflite_path = out_dir / KERAS_NAME, out_dir / TFLITE_NAME
     tmp = out_dir / "digits.tmp.keras"
     model.save(tmp)
@@ -287,6 +280,14 @@ def train(
     if history:
         metrics.plot_curves(history, out_dir / CURVES_NAME)
     return write_card(card, out_dir)
+
+
+def blend_weights(model, start, share: float) -> None:
+    """Set ``model``'s weights (batch-norm statistics too) to ``share`` of its own plus the rest
+    of ``start``'s, a model of the same network (WiSE-FT)."""
+    model.set_weights(
+        [(1 - share) * a + share * b for a, b in zip(start.get_weights(), model.get_weights(), strict=True)]
+    )
 
 
 def measure_on_test(card: dict, data: DigitData, tflite_path: Path, out_dir: Path) -> None:

@@ -24,6 +24,7 @@ WORKING_SIDE = int(os.environ.get("HEY_NUMBER_WORKING_SIDE", 1280))
 MIN_WORKING_FRACTION = 0.5  # smaller pictures are enlarged to half the working side ...
 MAX_ENLARGEMENT = 5.0  # ... by at most this factor
 MIN_SIDE = 8
+EXIF_ORIENTATION = 0x0112  # the EXIF tag saying how the stored pixels are turned
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
 
 
@@ -97,12 +98,13 @@ def _to_rgb(image: Image.Image) -> tuple[np.ndarray, float]:
         image.seek(0)  # animated GIF / WebP: the first frame
         full_scale = _draft_for_working_copy(image)
         image.load()
-        image = ImageOps.exif_transpose(image)
+        if image.getexif().get(EXIF_ORIENTATION, 1) != 1:  # (transposing copies even when upright)
+            image = ImageOps.exif_transpose(image)
         if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
             image = image.convert("RGBA")
             white = Image.new("RGBA", image.size, (255, 255, 255, 255))
             image = Image.alpha_composite(white, image)
-        return np.asarray(image.convert("RGB")), full_scale
+        return np.asarray(image if image.mode == "RGB" else image.convert("RGB")), full_scale
     except (OSError, ValueError, SyntaxError, EOFError):
         raise ImageError("This image file is damaged or incomplete and cannot be read.") from None
 

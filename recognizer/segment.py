@@ -98,9 +98,25 @@ def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[
 
 
 def _label(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Connected pieces of ink: a label image and each label's (x, y, w, h, area); label 0 is paper."""
-    # Grana's algorithm: the same labels, 3-4x faster here than OpenCV's default with statistics
-    _, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_GRANA)
+    """Connected pieces of ink: a label image and each label's (x, y, w, h, area); label 0 is paper
+    (its row: the whole image).
+
+    The statistics are gathered from the ink's pixels alone: OpenCV's own pass over every pixel
+    costs twice as much as the labelling on a photo-sized mask of sparse ink."""
+    count, labels = cv2.connectedComponentsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_GRANA)
+    stats = np.zeros((count, 5), np.int32)
+    stats[0] = (0, 0, mask.shape[1], mask.shape[0], mask.size)
+    if count == 1:
+        return labels, stats
+    points = cv2.findNonZero(mask).reshape(-1, 2)
+    order = np.argsort(labels[points[:, 1], points[:, 0]], kind="stable")
+    xs, ys = points[order, 0], points[order, 1]
+    area = np.bincount(labels[ys, xs], minlength=count)[1:]
+    starts = np.concatenate(([0], np.cumsum(area)[:-1]))
+    left, top = np.minimum.reduceat(xs, starts), np.minimum.reduceat(ys, starts)
+    right, bottom = np.maximum.reduceat(xs, starts), np.maximum.reduceat(ys, starts)
+    stats[1:] = np.stack([left, top, right - left + 1, bottom - top + 1, area], axis=1)
+    stats[0, 4] -= len(xs)
     return labels, stats
 
 

@@ -25,7 +25,14 @@ sys.path.insert(0, str(REPO))
 
 from recognizer.data import load_digits  # noqa: E402
 from recognizer.reader import Recognizer  # noqa: E402
-from recognizer.synthetic import DigitBank, PhotoOptions, random_options, random_phone_number, render_photo  # noqa: E402
+from recognizer.synthetic import (  # noqa: E402
+    DigitBank,
+    PhotoOptions,
+    random_options,
+    random_phone_number,
+    render_photo,
+    split_bank,
+)
 
 EXAMPLES = [
     ("napkin-blue-ballpoint.jpg", ["(416) 555-0199"], PhotoOptions(rotation_degrees=-6, shading=0.5)),
@@ -139,6 +146,12 @@ def main() -> None:
     parser.add_argument("--data", help="MNIST directory (default: $HEY_NUMBER_MNIST_DIR or Keras)")
     parser.add_argument("--model", help="a .tflite model (default: shipped)")
     parser.add_argument(
+        "--digits",
+        choices=("test", "validation"),
+        default="test",
+        help="render MNIST test digits (default) or the digit model's validation tenth of the training set",
+    )
+    parser.add_argument(
         "--write-examples", type=Path, metavar="DIR", help="render the example photos and stop"
     )
     parser.add_argument("--failures", type=Path, metavar="DIR", help="write each misread, annotated")
@@ -147,7 +160,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     data = load_digits(args.data)
-    bank = DigitBank(data.test_images, data.test_labels)  # test digits only: the model never saw them
+    if args.digits == "validation":  # for choosing between models: the test set only measures
+        bank = split_bank(data.train_images, data.train_labels, "validation")
+    else:
+        bank = DigitBank(data.test_images, data.test_labels)  # test digits only: the model never saw them
     if args.write_examples:
         write_examples(bank, args.write_examples)
         return

@@ -32,11 +32,11 @@ from telegram.ext import Application, ContextTypes
 
 from bot import texts
 from bot.limits import RateLimiter
-from bot.numbers import region_name, validate_region
+from bot.numbers import region_name, region_of_language, validate_region
 from bot.recognition import RecognitionService
 from bot.settings import Settings
 from bot.speech import Speaker, SpeechError
-from bot.store import DigitCrop, Store, StoreError
+from bot.store import DigitCrop, Store, StoreError, UserSettings
 from recognizer import ImageError, Reading
 from recognizer.registry import ModelRegistry
 
@@ -117,6 +117,12 @@ def _user_language(update: Update) -> str:
     return (user.language_code if user else None) or "en"
 
 
+def _region(hey: Services, prefs: UserSettings, language: str | None) -> str:
+    """Where numbers are checked: the user's /region, else the country of their Telegram language
+    ("en-GB": the United Kingdom), else DEFAULT_REGION."""
+    return prefs.region or region_of_language(language) or hey.settings.default_region
+
+
 # --- commands ------------------------------------------------------------------------------------
 
 
@@ -132,7 +138,7 @@ async def help_command(update: Update, context: Context) -> None:
     hey = services(context)
     prefs = await asyncio.to_thread(hey.store.get_settings, update.effective_user.id)
     language = prefs.language or _user_language(update)
-    region = prefs.region or hey.settings.default_region
+    region = _region(hey, prefs, _user_language(update))
     await say(context, update.effective_chat.id, texts.HELP.format(region=region, language=language))
 
 
@@ -157,7 +163,7 @@ async def region_command(update: Update, context: Context) -> None:
     code = validate_region(" ".join(context.args or []))
     if code is None:
         prefs = await asyncio.to_thread(hey.store.get_settings, user_id)
-        current = prefs.region or hey.settings.default_region
+        current = _region(hey, prefs, _user_language(update))
         await say(context, update.effective_chat.id, texts.REGION_USAGE.format(code=current))
         return
     await asyncio.to_thread(hey.store.update_settings, user_id, region=code)
@@ -252,7 +258,7 @@ async def answer_photo(
         await say(context, chat_id, str(error))
         await asyncio.to_thread(hey.store.mark_answered, reading_id)
         return
-    answer = texts.answer_for(reading, prefs.region or hey.settings.default_region)
+    answer = texts.answer_for(reading, _region(hey, prefs, language))
     await asyncio.to_thread(hey.store.record_reading, reading_id, reading.text, _crops(reading))
     markup = _buttons(reading_id) if reading.digits else None
     await say(context, chat_id, answer.text, reply_markup=markup)
@@ -345,7 +351,7 @@ async def _album_in_order(update: Update, context: Context, file_ids: list[str])
         except ImageError:
             digits.append(None)
     prefs = await asyncio.to_thread(hey.store.get_settings, user.id)
-    answer = texts.answer_for_digits(digits, prefs.region or hey.settings.default_region)
+    answer = texts.answer_for_digits(digits, _region(hey, prefs, _user_language(update)))
     markup = None
     if digits and all(digits):  # the album's number is kept as one reading (of its first photo)
         crops = [DigitCrop(i, str(d.digit), d.confidence, d.pixels) for i, d in enumerate(digits)]

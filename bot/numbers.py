@@ -266,6 +266,14 @@ def validate_region(code: str) -> str | None:
     return None
 
 
+def region_of_language(language: str | None) -> str | None:
+    """The country of an IETF language tag as Telegram sends it ("en-GB", "pt-br" → "GB", "BR"), or
+    None when the tag names no supported country ("en", "fr")."""
+    subtags = (language or "").replace("_", "-").split("-")[1:]
+    regions = [validate_region(subtag) for subtag in subtags if len(subtag) == 2]
+    return next((region for region in regions if region), None)
+
+
 def region_name(region: str) -> str:
     """The English name of a region code ("GB" → "United Kingdom"), or the code itself when none is known."""
     # libphonenumber has no public per-region name lookup; this is what its country_name_for_number uses.

@@ -1,15 +1,15 @@
 """Step 2 of reading a photo: find the ink — an RGB photo → a mask of pen strokes.
 
-Paper colour, shadows and colour casts are divided away by estimating the paper's local
-brightness (a large max-filter of the grey image), so ink is "clearly darker than the paper
-around it". Strong ink seeds a hysteresis threshold that keeps the lighter edges of the same
-strokes. The surface around the page (a table seen past the paper's edge) is dark too, relative
-to the page beside it; it is found as weak ink that touches the photo's border and is too thick
-to be a pen stroke, and dropped before anything else. Faint writing (pencil: its darkest strokes
-never reach the "strong" bar) gets a lower bar, its paper grain smoothed away, and its broken
-strokes closed. Ruled and grid lines (long, straight,
-lighter than the pen) are found with a probabilistic Hough transform and removed wherever they
-are not also strong ink, so digits written across a line keep their strokes.
+Paper colour, shadows and colour casts are divided away by estimating the paper's local brightness
+(a large max-filter of the grey image), so ink is "clearly darker than the paper around it". Strong
+ink seeds a hysteresis threshold that keeps the lighter edges of the same strokes. The surface
+around the page (a table seen past the paper's edge) is dark too, relative to the page beside it;
+it is found as weak ink that touches the photo's border (or rings a note lying wholly in the photo)
+and is too thick to be a pen stroke, and dropped before anything else. Faint writing (pencil: its
+darkest strokes never reach the "strong" bar) gets a lower bar, its paper grain smoothed away, and
+its broken strokes closed. Ruled and grid lines (long, straight, lighter than the pen) are found
+with a probabilistic Hough transform and removed wherever they are not also strong ink, so digits
+written across a line keep their strokes.
 """
 
 from __future__ import annotations
@@ -52,6 +52,13 @@ DARKEST_PAPER = 40  # a photo whose median grey is below this shows no paper
 # around the page, not writing.
 SURROUND_DEPTH_RATIO = 3.0
 SURROUND_MIN_DEPTH = 3.0
+# A region that touches no border counts too when it rings a page: it spans this share of the
+# photo's width and height, and the paper it encloses, PAGE_HOLE of the photo, holds PAGE_INK of
+# the other ink, the writing (the dark margin of a desk around a sticky note lying wholly in the
+# photo; the desk's own texture outside it is weak ink too).
+PAGE_EDGE_SPAN = 0.5
+PAGE_HOLE = 0.2
+PAGE_INK = 0.25
 SURROUND_SOLID_DEPTH = 2.0  # ... and most of it (this share) is at least this deep
 SURROUND_SOLID_SHARE = 0.4
 # Once such a surround is found, wherever the "paper" (the local background) is darker than this
@@ -122,8 +129,9 @@ def _ruled_lines(weak: np.ndarray) -> np.ndarray:
 
 
 def _surround(weak: np.ndarray) -> np.ndarray:
-    """Mask of the weak-ink regions that touch the photo's border and are far thicker than the
-    writing: the table or floor around the page. Searched on a 4x smaller copy; returned full size.
+    """Mask of the weak-ink regions that touch the photo's border (or ring a page lying wholly in
+    it, :func:`_page_rings`) and are far thicker than the writing: the table or floor around the
+    page. Searched on a 4x smaller copy; returned full size.
 
     Thickness is the distance from a region's inside to its edge; "far thicker" compares it with
     the ink that does not touch the border, so a tight crop of thick writing (every stroke at the
@@ -131,14 +139,15 @@ def _surround(weak: np.ndarray) -> np.ndarray:
     height, width = weak.shape
     small = _shrink(weak, LINE_SEARCH_SCALE)
     small = np.where(small > 127, 255, 0).astype(np.uint8)
-    count, labels = cv2.connectedComponents(small, connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
     border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     border = border[border > 0]
-    if border.size == 0:
-        return np.zeros_like(weak)
-    depth = cv2.distanceTransform(small, cv2.DIST_L2, 3)
     touching = np.zeros(count, bool)
     touching[border] = True
+    touching |= _page_rings(labels, stats)
+    if not touching.any():
+        return np.zeros_like(weak)
+    depth = cv2.distanceTransform(small, cv2.DIST_L2, 3)
     inner = depth[(labels > 0) & ~touching[labels]]
     if inner.size == 0:  # nothing to compare with: all the ink reaches the border
         return np.zeros_like(weak)
@@ -155,6 +164,25 @@ def _surround(weak: np.ndarray) -> np.ndarray:
     found = np.where(chosen[labels], 255, 0).astype(np.uint8)
     found = cv2.dilate(found, np.ones((3, 3), np.uint8))  # its fringe, lost when shrinking
     return cv2.resize(found, (width, height), interpolation=cv2.INTER_NEAREST)
+
+
+def _page_rings(labels: np.ndarray, stats: np.ndarray) -> np.ndarray:
+    """Per label: whether the region rings a page lying wholly in the photo (the dark margin of the
+    desk just past the note's edge): it spans at least PAGE_EDGE_SPAN of the photo's width and
+    height, and encloses at least PAGE_HOLE of the photo, holding PAGE_INK of the other ink."""
+    rows, cols = labels.shape
+    rings = np.zeros(len(stats), bool)
+    wide = (stats[:, cv2.CC_STAT_WIDTH] >= PAGE_EDGE_SPAN * cols) & (
+        stats[:, cv2.CC_STAT_HEIGHT] >= PAGE_EDGE_SPAN * rows
+    )
+    for label in np.flatnonzero(wide[1:]) + 1:
+        outside = np.pad((labels != label).astype(np.uint8), 1, constant_values=1)
+        cv2.floodFill(outside, None, (0, 0), 2)  # the paper outside the region, from the corner
+        hole = outside[1:-1, 1:-1] == 1
+        other = (labels > 0) & (labels != label)
+        inside = np.count_nonzero(other & hole)
+        rings[label] = hole.sum() >= PAGE_HOLE * labels.size and inside >= PAGE_INK * np.count_nonzero(other)
+    return rings
 
 
 def _strong_bar(darkness: np.ndarray, surround: np.ndarray) -> float:

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from recognizer.data import validation_split
+from recognizer.train import TrainConfig
+
 # --- Writing -------------------------------------------------------------------------------------
 SUPERSAMPLE = 2  # glyphs are drawn at this multiple of the final resolution, then area-downsampled
 INK_THRESHOLD = 40  # MNIST grey level counted as ink when cropping a sample
@@ -151,6 +154,15 @@ class DigitBank:
         if indices is None or len(indices) == 0:
             raise ValueError(f"the digit bank holds no image of {digit!r}")
         return self.images[indices[rng.integers(len(indices))]]
+
+
+def split_bank(images: np.ndarray, labels: np.ndarray, part: str) -> DigitBank:
+    """A digit bank of the MNIST training images in the digit model's training (``"train"``) or
+    validation (``"validation"``) split, as ``hey-number train`` makes it by default."""
+    config = TrainConfig()
+    train, validation = validation_split(labels, config.validation_fraction, config.split_seed)
+    chosen = {"train": train, "validation": validation}[part]
+    return DigitBank(images[chosen], labels[chosen])
 
 
 # --- Phone numbers -------------------------------------------------------------------------------

@@ -209,6 +209,21 @@ async def test_voice_off_region_and_language(emulator, recognition, speaker, tmp
     assert hey.settings.default_region == "CA"
 
 
+async def test_numbers_are_checked_in_the_country_of_the_users_language(
+    emulator, recognition, speaker, tmp_path, bank
+) -> None:
+    """No /region yet: a user whose Telegram speaks British English gets UK verdicts, not CA's."""
+    emulator.add_user(USER, language_code="en-GB")
+    async with running_bot(emulator, recognition, speaker, tmp_path) as hey:
+        hey.store.update_settings(USER, voice=False)
+        emulator.user_sends_command(USER, "/help")
+        assert "(now GB)" in await reply(emulator)
+        emulator.user_sends_photo(USER, photo_of(bank, ["020 7946 0018"], seed=4))
+        text = await reply(emulator, count=2, timeout=30)
+    assert "020 7946 0018" in text and "drama" in text
+    assert Store(tmp_path).get_settings(USER).region is None
+
+
 async def test_buttons_show_confirm_and_fix_store_labelled_digits(
     emulator, recognition, speaker, tmp_path, bank
 ) -> None:

@@ -16,6 +16,7 @@ from bot.numbers import (
     describe_uncertainty,
     ordinal,
     region_name,
+    region_of_language,
     validate_region,
 )
 
@@ -665,3 +666,21 @@ def test_partial_matching_agrees_with_libphonenumber() -> None:
                 )
                 outcomes.add(brute)
     assert outcomes == {True, False}  # both answers were exercised
+
+
+@pytest.mark.parametrize(
+    ("language", "region"),
+    [
+        ("en-GB", "GB"),
+        ("pt-br", "BR"),
+        ("zh-Hant-TW", "TW"),
+        ("fr_CA", "CA"),
+        ("en", None),
+        ("", None),
+        (None, None),
+        ("en-XX", None),
+        ("es-419", None),
+    ],
+)
+def test_region_of_a_telegram_language_code(language, region) -> None:
+    assert region_of_language(language) == region

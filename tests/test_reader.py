@@ -192,6 +192,21 @@ def test_the_table_around_a_turned_page_is_not_ink(recognizer, bank, seed: int) 
     assert reading.text == photo.text
 
 
+@pytest.mark.parametrize("degrees", [-35, -27, 25])
+def test_the_dark_margin_around_a_note_wholly_in_the_photo_is_not_ink(recognizer, bank, degrees) -> None:
+    """A note lying on a dark desk, all of it in the photo: the desk just past the note's edge is
+    dark beside the bright paper, a thick ring that touches no border of the photo."""
+    options = {"paper": "squared", "perspective": 0.1, "shading": 0.8, "noise": 4.0, "digit_height": 95}
+    photo, reading = _read(recognizer, bank, ["971 283 0380"], seed=2, rotation_degrees=degrees, **options)
+    decoded = decode(photo.jpeg)
+    ys, xs = np.nonzero(find_ink(decoded.working).mask)
+    boxes = np.array(photo.digit_boxes) / decoded.scale
+    margin = 95 / decoded.scale  # a digit's height
+    assert xs.min() > boxes[:, 0].min() - margin and xs.max() < (boxes[:, 0] + boxes[:, 2]).max() + margin
+    assert ys.min() > boxes[:, 1].min() - margin and ys.max() < (boxes[:, 1] + boxes[:, 3]).max() + margin
+    assert reading.text == photo.text
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_a_slash_between_groups_is_not_a_one(recognizer, bank, seed: int) -> None:
     """German-style "030/..." numbers: the slash leans, stands taller and dips below the line;
@@ -332,3 +347,19 @@ def test_trying_cuts_stops_when_the_photos_budget_is_spent(recognizer, bank) -> 
     assert recognizer._read_oriented(decoded, ink, 0, {}, _CutBudget()).text == "80000"
     spent = _CutBudget(parts_left=0)
     assert len(recognizer._read_oriented(decoded, ink, 0, {}, spent).text) < 5
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_piece_statistics_match_opencvs(seed: int) -> None:
+    """Segmentation gathers each piece's box and area from its pixels; OpenCV's own pass agrees."""
+    from recognizer.segment import _label
+
+    rng = np.random.default_rng(seed)
+    mask = np.where(cv2.GaussianBlur(rng.random((300, 400)), (0, 0), 3) > 0.52, 255, 0).astype(np.uint8)
+    mask[0, :] = 255  # a piece along the edge
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    ours_labels, ours = _label(mask)
+    assert count > 20 and np.array_equal(ours_labels, labels)
+    assert np.array_equal(ours[1:], stats[1:]) and ours[0, 4] == stats[0, 4]
+    empty_labels, empty = _label(np.zeros((30, 40), np.uint8))
+    assert not empty_labels.any() and empty.tolist() == [[0, 0, 40, 30, 1200]]

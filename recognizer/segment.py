@@ -4,9 +4,10 @@ Connected pieces of ink are measured against the typical digit height; specks an
 dropped, broken strokes of one digit (a 5 whose top bar is apart, a 4 in two strokes) merged,
 separators (dashes, dots, plus signs, slashes) set aside, and the rest grouped into lines of
 writing in reading order. Brackets are told apart in their lines: a "(" and ")" around a few
-digits, or a bracket shape at a line's end. A flat piece beside a digit's top is offered with it
-(``Piece.capped``: its top bar, perhaps), and pieces too wide to be one digit are marked, so the
-reader can keep whichever reading the classifier is surest of.
+digits, or a bracket shape at a line's end; so is the thin shadow of a page's edge at a line's end.
+A flat piece beside a digit's top is offered with it (``Piece.capped``: its top bar, perhaps), and
+pieces too wide to be one digit are marked, so the reader can keep whichever reading the classifier
+is surest of.
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ CAP_LEVEL = 0.15  # below the digit's top, or up to CAP_ABOVE above it
 CAP_ABOVE = 0.45
 CAP_WIDEST = 1.4  # digit heights: a 5 with a long bar is wide
 CAP_GAP = 0.1
+# A narrow piece (narrower than THIN_END_WIDTH of its height) ending a line of at least
+# THIN_END_NEIGHBOURS other pieces, drawn with strokes thinner than THIN_END_STROKE of theirs, is
+# the shadow along a page's edge, not a 1 (two such edges read as 1s in synthetic photos of
+# validation digits: 0.53 and 0.62 of the writing's stroke width).
+THIN_END_WIDTH = 0.5
+THIN_END_NEIGHBOURS = 3
+THIN_END_STROKE = 0.7
 MAX_HEIGHT = 2.5  # in typical digit heights: taller ink is a line, an edge or a drawing
 MAX_WIDTH = 6.0  # wider ink is a line or an edge (touching digits are cut into at most 5)
 LINE_DRIFT = 0.6  # vertical step, in digit heights, from one digit to the next of the same line
@@ -349,6 +357,26 @@ def _set_aside_slashes(lines: list[list[Piece]], height: float) -> tuple[list[li
     return kept, slashes
 
 
+def _set_aside_thin_ends(lines: list[list[Piece]]) -> tuple[list[list[Piece]], list]:
+    """Set aside a narrow piece at either end of a line drawn far thinner than the line's other
+    pieces: not the pen but the shadow along a page's edge, or a crease (a pen's 1 is as thick as
+    its neighbours)."""
+    kept, thin = [], []
+    for line in lines:
+        if len(line) < THIN_END_NEIGHBOURS + 1:
+            kept.append(line)
+            continue
+        widths = [stroke_width(piece.mask) for piece in line]
+        keep = [True] * len(line)
+        for index in {0, len(line) - 1}:
+            others = float(np.median(widths[:index] + widths[index + 1 :]))
+            _, _, width, height = line[index].box
+            keep[index] = not (width < THIN_END_WIDTH * height and widths[index] < THIN_END_STROKE * others)
+        thin += [piece.box for piece, kept_piece in zip(line, keep, strict=True) if not kept_piece]
+        kept.append([piece for piece, kept_piece in zip(line, keep, strict=True) if kept_piece])
+    return kept, thin
+
+
 def _group_lines(pieces: list[Piece], height: float) -> list[list[Piece]]:
     """Chain pieces left to right into lines: each joins the line whose last piece is nearest
     and level with it, so writing that drifts up or down still forms one line."""
@@ -418,6 +446,7 @@ def segment(mask: np.ndarray) -> Segmentation:
             if piece.capped is not None:
                 piece.capped.width_ratio = piece.capped.box[2] / typical_width
     lines, brackets = _set_aside_brackets(_group_lines(pieces, height), height)
+    lines, thin_ends = _set_aside_thin_ends(lines)
     result.lines, slashes = _set_aside_slashes(lines, height)
-    result.separators += brackets + slashes
+    result.separators += brackets + thin_ends + slashes
     return result

@@ -363,3 +363,18 @@ def test_piece_statistics_match_opencvs(seed: int) -> None:
     assert np.array_equal(ours[1:], stats[1:]) and ours[0, 4] == stats[0, 4]
     empty_labels, empty = _label(np.zeros((30, 40), np.uint8))
     assert not empty_labels.any() and empty.tolist() == [[0, 0, 40, 30, 1200]]
+
+
+@pytest.mark.parametrize("end", ["left", "right"])
+def test_the_thin_shadow_of_a_pages_edge_ending_a_line_is_not_a_one(end: str) -> None:
+    from recognizer.segment import segment
+
+    mask = np.zeros((220, 700), np.uint8)
+    cv2.putText(mask, "416555", (150, 140), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 7)  # strokes 12 px wide
+    x = 100 if end == "left" else 520
+    cv2.line(mask, (x + 3, 80), (x, 139), 255, 3)  # the page's edge, drawn by its shadow
+    found = segment(mask)
+    assert [len(line) for line in found.lines] == [6]
+    assert any(box[0] <= x <= box[0] + box[2] for box in found.separators)
+    cv2.line(mask, (x + 3, 80), (x, 139), 255, 11)  # a 1 drawn with the same pen is kept
+    assert [len(line) for line in segment(mask).lines] == [7]

@@ -49,6 +49,9 @@ __all__ = [
 ]
 
 
+MIN_TRIMMED_DIGITS = 7  # a number found by leaving out groups of digits keeps at least this many
+
+
 class NumberKind(enum.Enum):
     """What kind of answer the check gives; only ``VALID`` numbers can be real."""
 
@@ -350,6 +353,26 @@ def check_number(digits: str, region: str = "CA") -> NumberCheck:
         return _unparsed_result(digits, user_region)
     kind, verdict = _explain_invalid(digits, chosen, user_region)
     return _result(digits, kind, verdict, chosen, user_region)
+
+
+def check_groups(groups: list[str], region: str = "CA") -> tuple[NumberCheck, str, str]:
+    """:func:`check_number` of digits written in ``groups`` ("416", "555", "0199"), with the digits
+    left out before and after. When the whole is no valid number but leaving out groups at its start
+    or end leaves one (a word or label written before the number and read as digits: "Tel" as "78"),
+    that one is checked instead: the fewest groups left out, those at the start first."""
+    whole = check_number("".join(groups), region)
+    if whole.kind is NumberKind.VALID:
+        return whole, "", ""
+    for dropped in range(1, len(groups)):
+        for start in range(dropped + 1):
+            end = len(groups) - (dropped - start)
+            kept = "".join(groups[start:end])
+            if len(kept) < MIN_TRIMMED_DIGITS:
+                continue
+            check = check_number(kept, region)
+            if check.kind is NumberKind.VALID:
+                return check, "".join(groups[:start]), "".join(groups[end:])
+    return whole, "", ""
 
 
 def _candidates(digits: str, region: str) -> list[PhoneNumber]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.numbers import NumberCheck, check_number, describe_uncertainty
+from bot.numbers import NumberCheck, check_groups, check_number, describe_uncertainty
 from bot.speech import spoken_number
 from recognizer import DigitReading, Reading
 
@@ -33,6 +33,7 @@ HELP = (
     "/forget — delete your photos, corrections and settings\n"
     "Under each answer: “Show what I read” draws what I saw, “✅ Right” and “✏️ Fix it” help me learn."
 )
+LEFT_OUT = "I left out {digits}, written apart {where} it: a word or a label, perhaps."
 NOTHING_FOUND = (
     "I couldn't find a handwritten number in this photo. Try: dark ink on plain paper, the digits "
     "large in the frame, even light without shadows, and the phone held flat above the page."
@@ -85,12 +86,17 @@ def answer_for(reading: Reading, region: str) -> Answer:
     if not reading.lines:
         return Answer(NOTHING_FOUND, NOTHING_FOUND, ())
     blocks, spoken, checks = [], [], []
-    for index, line in enumerate(reading.lines):
-        check = check_number(line, region)
-        doubts = describe_uncertainty(_unsure([d for d in reading.digits if d.line == index]))
+    for index in range(len(reading.lines)):
+        check, before, after = check_groups(reading.groups(index), region)
+        apart = ((before, "before"), (after, "after"))
+        left_out = [LEFT_OUT.format(digits=digits, where=where) for digits, where in apart if digits]
+        line = [d for d in reading.digits if d.line == index]
+        doubts = describe_uncertainty(_unsure(line[len(before) : len(line) - len(after)]))
         checks.append(check)
-        blocks.append("\n".join([f"📞 {check.formatted}", check.verdict, *doubts]))
-        spoken.append(" ".join([spoken_number(check.groups), *map(speakable, [check.verdict, *doubts])]))
+        blocks.append("\n".join([f"📞 {check.formatted}", check.verdict, *left_out, *doubts]))
+        spoken.append(
+            " ".join([spoken_number(check.groups), *map(speakable, [check.verdict, *left_out, *doubts])])
+        )
     intro = f"I found {len(blocks)} numbers:\n\n" if len(blocks) > 1 else ""
     numbers = " ".join(spoken_number(check.groups) for check in checks)
     return Answer(intro + "\n\n".join(blocks), " ".join(spoken), tuple(checks), numbers)

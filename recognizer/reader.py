@@ -48,6 +48,7 @@ SURE_CAPPED = 0.5  # a digit read with a flat piece beside its top must read at 
 CAPPED_MARGIN = 0.1  # and at most this much less surely than without it (with it, all ink is read)
 NARROWEST_PAIR = 0.6  # in typical digit widths: a narrower piece is not two digits, however doubtful
 ONE_SPAN = 0.7  # share of a piece's height a 1 cut from it spans
+GROUP_GAP = 0.5  # in digit heights: a wider gap between two digits of a line parts two groups
 MAX_PARTS = 5  # a wide piece is cut into at most this many digits
 MIN_PART_WIDTH = 0.15  # in piece heights: the narrowest digit (a 1) ...
 MAX_PART_WIDTH = 1.3  # ... and the widest
@@ -76,6 +77,8 @@ class DigitReading:
     alternatives: tuple[tuple[int, float], ...]  # top-3 (digit, probability)
     box: tuple[int, int, int, int]  # x, y, w, h in the original photo
     line: int
+    # which group of its line (digits apart from their neighbours by GROUP_GAP start a new one)
+    group: int = 0
     pixels: np.ndarray = field(
         repr=False, compare=False, default_factory=lambda: np.zeros((28, 28), np.uint8)
     )
@@ -99,6 +102,15 @@ class Reading:
     @property
     def text(self) -> str:
         return "".join(self.lines)
+
+    def groups(self, line: int) -> list[str]:
+        """The digits of line ``line`` in the groups they were written in ("416 555 0199": three)."""
+        groups: dict[int, str] = {}
+        for digit in self.digits:
+            if digit.line == line:
+                groups[digit.group] = groups.get(digit.group, "") + str(digit.digit)
+        found = [groups[key] for key in sorted(groups)]
+        return found if "".join(found) == self.lines[line] else [self.lines[line]]
 
     @property
     def confidence(self) -> float:
@@ -260,7 +272,8 @@ class Recognizer:
                 continue
             line_index = len(lines)
             lines.append("".join(str(p.digit) for _, p, _, _ in read))
-            for box, prediction, pixels, sureness in read:
+            groups = _group_numbers([box for box, *_ in read])
+            for (box, prediction, pixels, sureness), group in zip(read, groups, strict=True):
                 surenesses.append(sureness)
                 if inverse is not None:
                     box = _clip(box_back(box, inverse), mask.shape[:2])
@@ -273,6 +286,7 @@ class Recognizer:
                         alternatives=tuple((d, round(p, 4)) for d, p in prediction.top3),
                         box=original,
                         line=line_index,
+                        group=group,
                         pixels=pixels,
                     )
                 )
@@ -379,6 +393,18 @@ class Recognizer:
             prediction, sureness = readings[a, b]
             results.append((box, prediction, pixels[a, b], sureness))
         return results
+
+
+def _group_numbers(boxes: list[tuple[int, int, int, int]]) -> list[int]:
+    """The group of each digit of a line, left to right (boxes in the levelled page): a gap wider
+    than GROUP_GAP of the line's median digit height starts a new group."""
+    height = float(np.median([h for *_, h in boxes])) if boxes else 0.0
+    groups = [0] * len(boxes)
+    for index in range(1, len(boxes)):
+        left, right = boxes[index - 1], boxes[index]
+        gap = right[0] - (left[0] + left[2])
+        groups[index] = groups[index - 1] + (gap > GROUP_GAP * height)
+    return groups
 
 
 def _short(rows: np.ndarray, height: int) -> bool:

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import soundfile
@@ -222,6 +223,22 @@ async def test_numbers_are_checked_in_the_country_of_the_users_language(
         text = await reply(emulator, count=2, timeout=30)
     assert "020 7946 0018" in text and "drama" in text
     assert Store(tmp_path).get_settings(USER).region is None
+
+
+async def test_a_label_written_before_the_number_is_left_out(emulator, recognition, speaker, tmp_path, bank):
+    """A "Tel:" before the number reads as digits; the bot answers with the real number without them."""
+    photo = render_photo(bank, ["416 979 5000"], np.random.default_rng(1), PhotoOptions(digit_height=70))
+    image = np.ascontiguousarray(photo.image)
+    ys, xs = np.nonzero(image.min(axis=2) < 120)  # the writing
+    origin = (int(xs.min()) - 280, int(np.median(ys)) + 30)
+    cv2.putText(image, "Tel:", origin, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 2.2, (40, 40, 120), 4, cv2.LINE_AA)
+    jpeg = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))[1].tobytes()
+    async with running_bot(emulator, recognition, speaker, tmp_path) as hey:
+        hey.store.update_settings(USER, voice=False)
+        emulator.user_sends_photo(USER, jpeg)
+        text = await reply(emulator, timeout=30)
+    assert text.startswith("📞 (416) 979-5000\nThis looks like a real")
+    assert "written apart before it: a word or a label, perhaps." in text
 
 
 async def test_buttons_show_confirm_and_fix_store_labelled_digits(

@@ -684,3 +684,18 @@ def test_partial_matching_agrees_with_libphonenumber() -> None:
 )
 def test_region_of_a_telegram_language_code(language, region) -> None:
     assert region_of_language(language) == region
+
+
+@pytest.mark.parametrize(
+    ("groups", "formatted", "before", "after"),
+    [
+        (["781", "416", "979", "5000"], "(416) 979-5000", "781", ""),  # "Tel" before the number
+        (["4", "0", "416", "979", "5000", "12"], "(416) 979-5000", "40", "12"),
+        (["1", "800", "267", "2001"], "(800) 267-2001", "", ""),  # valid as written: nothing left out
+        (["416", "555", "0199"], "(416) 555-0199", "", ""),  # fiction is a verdict, not a reason to cut
+        (["7", "911"], "7911", "", ""),  # an emergency number is never what is left
+    ],
+)
+def test_groups_written_apart_are_left_out_only_to_find_a_valid_number(groups, formatted, before, after):
+    check, left_before, left_after = numbers.check_groups(groups, "CA")
+    assert (check.formatted, left_before, left_after) == (formatted, before, after)

@@ -378,3 +378,11 @@ def test_the_thin_shadow_of_a_pages_edge_ending_a_line_is_not_a_one(end: str) ->
     assert any(box[0] <= x <= box[0] + box[2] for box in found.separators)
     cv2.line(mask, (x + 3, 80), (x, 139), 255, 11)  # a 1 drawn with the same pen is kept
     assert [len(line) for line in segment(mask).lines] == [7]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_digits_are_grouped_as_written(recognizer, bank, seed: int) -> None:
+    _, reading = _read(recognizer, bank, ["416 555 0199", "4165550199"], seed=seed)
+    assert reading.lines == ["4165550199", "4165550199"]
+    assert reading.groups(0)[:2] == ["416", "555"] and "".join(reading.groups(0)) == "4165550199"
+    assert reading.groups(1) == ["4165550199"]

@@ -64,3 +64,26 @@ def test_digits_of_typed_corrections() -> None:
     assert texts.digits_of("+1 (416) 555-0199") == "14165550199"
     assert texts.digits_of("٤١٦") == "416"
     assert texts.digits_of("four") == ""
+
+
+def test_a_word_written_before_the_number_and_read_as_digits_is_left_out() -> None:
+    """ "Tel" read as 781, written apart: without that group the rest is a real number."""
+    groups = ["781", "416", "979", "5000"]
+    digits = [
+        DigitReading(int(char), 0.99, ((int(char), 0.99),), (0, 0, 10, 20), 0, group=index)
+        for index, group in enumerate(groups)
+        for char in group
+    ]
+    digits[4] = DigitReading(1, 0.6, ((1, 0.6), (7, 0.4)), (0, 0, 10, 20), 0, group=1)  # the "1" of 416
+    answer = texts.answer_for(Reading(lines=["".join(groups)], digits=digits, timings={}), "CA")
+    assert answer.text.splitlines()[:3] == [
+        "📞 (416) 979-5000",
+        "This looks like a real mobile or landline number in Toronto, ON, Canada.",
+        "I left out 781, written apart before it: a word or a label, perhaps.",
+    ]
+    assert "The 2nd digit looks like a 1, maybe a 7." in answer.text  # counted in the number kept
+    assert "I left out 7 8 1" in answer.speech
+    # read as one group (no gap), the same digits are judged as written: too long
+    whole = [DigitReading(d.digit, d.confidence, d.alternatives, d.box, 0) for d in digits]
+    answer = texts.answer_for(Reading(lines=["".join(groups)], digits=whole, timings={}), "CA")
+    assert "left out" not in answer.text and not answer.checks[0].is_plausible

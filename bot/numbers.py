@@ -99,6 +99,9 @@ class NumberCheck:
         return self.kind is NumberKind.VALID
 
 
+WELL_FORMED = (NumberKind.VALID, NumberKind.FICTION)  # numbers of a real shape (see check_groups)
+
+
 # ----------------------------------------------------------------------------------------------------
 # Rule tables
 # ----------------------------------------------------------------------------------------------------
@@ -357,11 +360,12 @@ def check_number(digits: str, region: str = "CA") -> NumberCheck:
 
 def check_groups(groups: list[str], region: str = "CA") -> tuple[NumberCheck, str, str]:
     """:func:`check_number` of digits written in ``groups`` ("416", "555", "0199"), with the digits
-    left out before and after. When the whole is no valid number but leaving out groups at its start
-    or end leaves one (a word or label written before the number and read as digits: "Tel" as "78"),
-    that one is checked instead: the fewest groups left out, those at the start first."""
+    left out before and after. When the whole is no well-formed number (valid, or reserved for
+    fiction) but leaving out groups at its start or end leaves one (a word or label written before
+    the number and read as digits: "Tel" as "78"), that one is checked instead: the fewest groups
+    left out, those at the start first."""
     whole = check_number("".join(groups), region)
-    if whole.kind is NumberKind.VALID:
+    if whole.kind in WELL_FORMED:
         return whole, "", ""
     for dropped in range(1, len(groups)):
         for start in range(dropped + 1):
@@ -370,7 +374,7 @@ def check_groups(groups: list[str], region: str = "CA") -> tuple[NumberCheck, st
             if len(kept) < MIN_TRIMMED_DIGITS:
                 continue
             check = check_number(kept, region)
-            if check.kind is NumberKind.VALID:
+            if check.kind in WELL_FORMED:
                 return check, "".join(groups[:start]), "".join(groups[end:])
     return whole, "", ""
 

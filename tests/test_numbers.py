@@ -693,9 +693,12 @@ def test_region_of_a_telegram_language_code(language, region) -> None:
         (["4", "0", "416", "979", "5000", "12"], "(416) 979-5000", "40", "12"),
         (["1", "800", "267", "2001"], "(800) 267-2001", "", ""),  # valid as written: nothing left out
         (["416", "555", "0199"], "(416) 555-0199", "", ""),  # fiction is a verdict, not a reason to cut
+        (["781", "416", "555", "0199"], "(416) 555-0199", "781", ""),  # ... and a number of a real shape
         (["7", "911"], "7911", "", ""),  # an emergency number is never what is left
     ],
 )
-def test_groups_written_apart_are_left_out_only_to_find_a_valid_number(groups, formatted, before, after):
+def test_groups_written_apart_are_left_out_only_to_find_a_well_formed_number(
+    groups, formatted, before, after
+):
     check, left_before, left_after = numbers.check_groups(groups, "CA")
     assert (check.formatted, left_before, left_after) == (formatted, before, after)

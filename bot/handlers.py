@@ -296,14 +296,22 @@ def _buttons(reading_id: int, show: bool = True) -> InlineKeyboardMarkup:
 
 
 async def _send_voice(context: Context, chat_id: int, answer: texts.Answer, language: str) -> None:
-    """Speak the answer; in languages other than English only the numbers are spoken (the
-    sentences are English), in that language's voice. A speech failure costs the voice note only."""
+    """Speak the answer; in languages other than English each number is spoken in that language's
+    voice and its sentences (English, like the text) in the English one. A speech failure costs the
+    voice note only."""
     speaker = services(context).speaker
     english = language.lower().startswith("en") or speaker.voice_for(language) is None
-    words = answer.speech if english else answer.number_speech
     try:
         await context.bot.send_chat_action(chat_id, ChatAction.RECORD_VOICE)
-        note = await speaker.speak(words, "en" if english else language)
+        if english:
+            note = await speaker.speak(answer.speech, "en")
+        else:
+            parts = [
+                (part, lang)
+                for number, sentences in answer.spoken
+                for part, lang in ((number, language), (sentences, "en"))
+            ]
+            note = await speaker.speak_parts(parts)
     except SpeechError:
         log.warning("speech failed for chat %s", chat_id, exc_info=True)
         return

@@ -93,6 +93,7 @@ MAX_TEXT_CHARS = 2_000
 WATCHDOG_SECONDS = 30.0  # cancel espeak if it never reports the end of the message (it is ~100x real time)
 FINISH_POLL_SECONDS = 0.005
 IDLE_GRACE_SECONDS = 0.2  # espeak idle this long without reporting the end of the message: failed
+PART_PAUSE_SECONDS = 0.4  # between the parts of one note (a number, then its verdict in English)
 REQUEST_TIMEOUT_SECONDS = 60.0  # a caller waits this long (queueing included) before giving up
 CLOSE_TIMEOUT_SECONDS = 10.0
 WORKER_THREAD_NAME = "hey-number-speech"
@@ -500,11 +501,21 @@ class Speaker:
 
         Never blocks the event loop. Raises :class:`SpeechError`.
         """
+        return await self.speak_parts([(text, language)])
+
+    async def speak_parts(self, parts: Sequence[tuple[str, str | None]]) -> VoiceNote:
+        """One voice note of several texts, each in its own language (``(text, language)``), one
+        after the other with a short pause: a number in the user's language, then a sentence in
+        English. Empty texts are skipped. Never blocks the event loop. Raises :class:`SpeechError`.
+        """
+        parts = [(text, language) for text, language in parts if text.strip()]
+        if not parts:
+            raise SpeechError("There is nothing to say.")
 
         async def render_then_encode() -> VoiceNote:
             async with self._slots_of(asyncio.get_running_loop()):
                 speech = await asyncio.wrap_future(
-                    self._submit(lambda workdir: self._render(text, language, workdir))
+                    self._submit(lambda workdir: self._render_parts(parts, workdir))
                 )
                 return await asyncio.wrap_future(self._encoder_pool().submit(_encode, speech))
 
@@ -608,6 +619,19 @@ class Speaker:
                     initargs=(WORKER_NICENESS,),
                 )
             return self._encoders
+
+    def _render_parts(self, parts: Sequence[tuple[str, str | None]], workdir: Path) -> _Speech:
+        """Runs on the worker thread: each part rendered, joined by PART_PAUSE_SECONDS of silence
+        (at the first part's sample rate)."""
+        spoken = [self._render(text, language, workdir) for text, language in parts]
+        rate = spoken[0].rate
+        pause = np.zeros(round(PART_PAUSE_SECONDS * rate), np.float32)
+        pieces = []
+        for index, speech in enumerate(spoken):
+            samples = speech.samples if speech.rate == rate else resample(speech.samples, speech.rate, rate)
+            pieces += [pause, samples.astype(np.float32)] if index else [samples.astype(np.float32)]
+        voices = "+".join(dict.fromkeys(speech.voice for speech in spoken))
+        return _Speech(np.concatenate(pieces), rate, voices, sum(speech.characters for speech in spoken))
 
     def _render(self, text: str, language: str | None, workdir: Path) -> _Speech:
         """Runs on the worker thread: text → espeak-ng samples (encoding happens elsewhere)."""

@@ -78,14 +78,15 @@ class Answer:
     text: str
     speech: str  # the numbers, their verdicts and doubts (English)
     checks: tuple[NumberCheck, ...]
-    number_speech: str = ""  # the numbers alone, for voices in other languages
+    # per number: its digits to speak and its sentences (English), for voices in other languages
+    spoken: tuple[tuple[str, str], ...] = ()
 
 
 def answer_for(reading: Reading, region: str) -> Answer:
     """The reply to a photo: each number found (formatted, one per line), its verdict, unsure digits."""
     if not reading.lines:
         return Answer(NOTHING_FOUND, NOTHING_FOUND, ())
-    blocks, spoken, checks = [], [], []
+    blocks, parts, checks = [], [], []
     for index in range(len(reading.lines)):
         check, before, after = check_groups(reading.groups(index), region)
         apart = ((before, "before"), (after, "after"))
@@ -94,12 +95,12 @@ def answer_for(reading: Reading, region: str) -> Answer:
         doubts = describe_uncertainty(_unsure(line[len(before) : len(line) - len(after)]))
         checks.append(check)
         blocks.append("\n".join([f"📞 {check.formatted}", check.verdict, *left_out, *doubts]))
-        spoken.append(
-            " ".join([spoken_number(check.groups), *map(speakable, [check.verdict, *left_out, *doubts])])
+        parts.append(
+            (spoken_number(check.groups), " ".join(map(speakable, [check.verdict, *left_out, *doubts])))
         )
     intro = f"I found {len(blocks)} numbers:\n\n" if len(blocks) > 1 else ""
-    numbers = " ".join(spoken_number(check.groups) for check in checks)
-    return Answer(intro + "\n\n".join(blocks), " ".join(spoken), tuple(checks), numbers)
+    speech = " ".join(f"{number} {sentences}" for number, sentences in parts)
+    return Answer(intro + "\n\n".join(blocks), speech, tuple(checks), tuple(parts))
 
 
 def answer_for_digits(digits: list[DigitReading | None], region: str) -> Answer:
@@ -112,8 +113,9 @@ def answer_for_digits(digits: list[DigitReading | None], region: str) -> Answer:
     notes = [ALBUM_PHOTO_UNREADABLE.format(position=i + 1) for i, d in enumerate(digits) if d is None]
     doubts = describe_uncertainty(_unsure([d for d in digits if d is not None]))
     body = "\n".join([f"📞 {check.formatted}", check.verdict, *doubts, *notes])
-    speech = " ".join([spoken_number(check.groups), *map(speakable, [check.verdict, *doubts])])
-    return Answer(body, speech, (check,), spoken_number(check.groups))
+    sentences = " ".join(map(speakable, [check.verdict, *doubts]))
+    number = spoken_number(check.groups)
+    return Answer(body, f"{number} {sentences}", (check,), ((number, sentences),))
 
 
 NUMBER_IN_TEXT = re.compile(r"\d[\d-]*\d")

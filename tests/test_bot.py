@@ -27,7 +27,7 @@ from bot.handlers import Services
 from bot.limits import RateLimiter
 from bot.recognition import RecognitionService
 from bot.settings import Settings, SettingsError
-from bot.speech import Speaker
+from bot.speech import Speaker, spoken_number
 from bot.store import Store
 from recognizer.fuzz import png_header
 from recognizer.synthetic import DigitBank, PhotoOptions, render_photo
@@ -131,6 +131,21 @@ async def test_photo_gets_number_verdict_buttons_and_voice_note(
     assert np.sqrt(np.mean(samples**2)) > 0.01  # speech, not silence
     with Store(tmp_path) as store:
         assert store.stats()["answered"] == 1 and not store.unanswered_readings()
+
+
+async def test_in_french_the_number_is_spoken_in_french_and_its_verdict_in_english(
+    emulator, recognition, speaker, tmp_path, bank
+) -> None:
+    emulator.add_user(USER, language_code="fr")
+    async with running_bot(emulator, recognition, speaker, tmp_path):
+        emulator.user_sends_photo(USER, photo_of(bank, ["(416) 555-0199"]))
+        [voice] = await emulator.wait_for_async("sendVoice", chat_id=USER, timeout=30)
+        [message] = emulator.calls("sendMessage", chat_id=USER)
+    assert FICTION in message.params["text"]
+    number_alone = await speaker.speak(spoken_number(["416", "555", "0199"]), "fr")
+    verdict_alone = await speaker.speak(FICTION, "en")
+    duration = soundfile.info(io.BytesIO(voice.files["voice"])).duration
+    assert duration > number_alone.seconds + verdict_alone.seconds  # both, and the pause between
 
 
 def _free_port() -> int:

@@ -22,6 +22,7 @@ import soundfile as sf
 from bot.speech import (
     ENCODER_THREAD_PREFIX,
     MAX_TEXT_CHARS,
+    PART_PAUSE_SECONDS,
     VOICE_SAMPLE_RATE,
     WORKER_NICENESS,
     WORKER_THREAD_NAME,
@@ -303,3 +304,15 @@ def test_an_encoding_failure_is_a_speech_error_and_the_next_note_works(speaker, 
         speaker.speak_blocking("1 2 3")
     monkeypatch.undo()
     assert speaker.speak_blocking("1 2 3").seconds > 0.5
+
+
+async def test_a_number_in_french_then_its_sentence_in_english_make_one_note(speaker):
+    number = spoken_number(NUMBER)
+    alone = await speaker.speak(number, "fr")
+    sentence = await speaker.speak(SENTENCE, "en")
+    both = await speaker.speak_parts([(number, "fr"), ("", "de"), (SENTENCE, "en")])
+    assert both.voice == f"{alone.voice}+{sentence.voice}" and alone.voice != sentence.voice
+    assert abs(both.seconds - (alone.seconds + PART_PAUSE_SECONDS + sentence.seconds)) < 0.2
+    assert len(inner_pauses_ms(decode(both))) == len(inner_pauses_ms(decode(alone))) + 1
+    with pytest.raises(SpeechError):
+        await speaker.speak_parts([(" ", "fr")])

@@ -29,7 +29,8 @@ def test_one_number_with_an_unsure_digit() -> None:
     assert "The 4th digit looks like a 5, maybe a 1." in answer.text
     assert answer.speech.startswith("4 1 6. 5 5 5. 0 1 9 9.")
     assert "5 5 5 0 1 numbers" in answer.speech and "xx" not in answer.speech
-    assert answer.number_speech == "4 1 6. 5 5 5. 0 1 9 9."
+    assert answer.spoken[0][0] == "4 1 6. 5 5 5. 0 1 9 9." and "films and books" in answer.spoken[0][1]
+    assert answer.speech == " ".join(answer.spoken[0])
 
 
 def test_several_numbers_one_block_each_and_unsure_positions_count_per_line() -> None:

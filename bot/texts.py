@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.numbers import NumberCheck, check_groups, check_number, describe_uncertainty
+from bot.numbers import WELL_FORMED, NumberCheck, check_groups, check_number, describe_uncertainty
 from bot.speech import spoken_number
 from recognizer import DigitReading, Reading
 
@@ -33,6 +33,7 @@ HELP = (
     "/forget — delete your photos, corrections and settings\n"
     "Under each answer: “Show what I read” draws what I saw, “✅ Right” and “✏️ Fix it” help me learn."
 )
+JOINED_LINES = "It was written over two lines; I read them as one number."
 LEFT_OUT = "I left out {digits}, written apart {where} it: a word or a label, perhaps."
 NOTHING_FOUND = (
     "I couldn't find a handwritten number in this photo. Try: dark ink on plain paper, the digits "
@@ -87,20 +88,42 @@ def answer_for(reading: Reading, region: str) -> Answer:
     if not reading.lines:
         return Answer(NOTHING_FOUND, NOTHING_FOUND, ())
     blocks, parts, checks = [], [], []
-    for index in range(len(reading.lines)):
-        check, before, after = check_groups(reading.groups(index), region)
+    for lines in _numbers_written(reading, region):
+        groups = [group for index in lines for group in reading.groups(index)]
+        check, before, after = check_groups(groups, region)
         apart = ((before, "before"), (after, "after"))
-        left_out = [LEFT_OUT.format(digits=digits, where=where) for digits, where in apart if digits]
-        line = [d for d in reading.digits if d.line == index]
-        doubts = describe_uncertainty(_unsure(line[len(before) : len(line) - len(after)]))
+        notes = [LEFT_OUT.format(digits=digits, where=where) for digits, where in apart if digits]
+        notes += [JOINED_LINES] if len(lines) > 1 else []
+        written = [d for index in lines for d in reading.digits if d.line == index]
+        doubts = describe_uncertainty(_unsure(written[len(before) : len(written) - len(after)]))
         checks.append(check)
-        blocks.append("\n".join([f"📞 {check.formatted}", check.verdict, *left_out, *doubts]))
-        parts.append(
-            (spoken_number(check.groups), " ".join(map(speakable, [check.verdict, *left_out, *doubts])))
-        )
+        blocks.append("\n".join([f"📞 {check.formatted}", check.verdict, *notes, *doubts]))
+        sentences = " ".join(map(speakable, [check.verdict, *notes, *doubts]))
+        parts.append((spoken_number(check.groups), sentences))
     intro = f"I found {len(blocks)} numbers:\n\n" if len(blocks) > 1 else ""
     speech = " ".join(f"{number} {sentences}" for number, sentences in parts)
     return Answer(intro + "\n\n".join(blocks), speech, tuple(checks), tuple(parts))
+
+
+def _numbers_written(reading: Reading, region: str) -> list[list[int]]:
+    """The lines of each number on the photo, in order: one line each, except that two lines in a row
+    that are no number of real shape alone but are one together (a number wrapped on a narrow note)
+    are one number."""
+
+    def well_formed(lines: list[int]) -> bool:
+        groups = [group for index in lines for group in reading.groups(index)]
+        return check_groups(groups, region)[0].kind in WELL_FORMED
+
+    numbers, index = [], 0
+    while index < len(reading.lines):
+        pair = [index, index + 1]
+        if index + 1 < len(reading.lines) and not any(well_formed([i]) for i in pair) and well_formed(pair):
+            numbers.append(pair)
+            index += 2
+        else:
+            numbers.append([index])
+            index += 1
+    return numbers
 
 
 def answer_for_digits(digits: list[DigitReading | None], region: str) -> Answer:

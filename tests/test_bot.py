@@ -148,6 +148,16 @@ async def test_in_french_the_number_is_spoken_in_french_and_its_verdict_in_engli
     assert duration > number_alone.seconds + verdict_alone.seconds  # both, and the pause between
 
 
+async def test_a_number_wrapped_on_a_narrow_note_is_answered_as_one(
+    emulator, recognition, speaker, tmp_path, bank
+) -> None:
+    async with running_bot(emulator, recognition, speaker, tmp_path) as hey:
+        hey.store.update_settings(USER, voice=False)
+        emulator.user_sends_photo(USER, photo_of(bank, ["(416)", "979-5000"], seed=1))
+        text = await reply(emulator, timeout=30)
+    assert text.startswith("📞 (416) 979-5000\nThis looks like a real") and texts.JOINED_LINES in text
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

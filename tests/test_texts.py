@@ -88,3 +88,16 @@ def test_a_word_written_before_the_number_and_read_as_digits_is_left_out() -> No
     whole = [DigitReading(d.digit, d.confidence, d.alternatives, d.box, 0) for d in digits]
     answer = texts.answer_for(Reading(lines=["".join(groups)], digits=whole, timings={}), "CA")
     assert "left out" not in answer.text and not answer.checks[0].is_plausible
+
+
+def test_a_number_wrapped_over_two_lines_is_one_number() -> None:
+    answer = texts.answer_for(_reading("416", "9795000"), "CA")
+    assert answer.text.splitlines() == [
+        "📞 (416) 979-5000",
+        "This looks like a real mobile or landline number in Toronto, ON, Canada.",
+        texts.JOINED_LINES,
+    ]
+    assert len(answer.checks) == 1 and answer.checks[0].is_plausible
+    # lines that are numbers on their own stay apart, and so does a short line beside one
+    assert len(texts.answer_for(_reading("4169795000", "2125550147"), "CA").checks) == 2
+    assert len(texts.answer_for(_reading("416", "4169795000"), "CA").checks) == 2

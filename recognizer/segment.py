@@ -49,9 +49,6 @@ CAP_GAP = 0.1
 THIN_END_WIDTH = 0.5
 THIN_END_NEIGHBOURS = 3
 THIN_END_STROKE = 0.7
-EDGE_MARGIN = 0.1  # long thin pieces (EDGE_LINE times longer than wide) this close to the photo's
-EDGE_LINE = 3.0  # border (share of its side) do not set the typical digit height, when at least
-MIN_INNER_PIECES = 3  # this many others can: they are the edges of a page
 MAX_HEIGHT = 2.5  # in typical digit heights: taller ink is a line, an edge or a drawing
 MAX_WIDTH = 6.0  # wider ink is a line or an edge (touching digits are cut into at most 5)
 LINE_DRIFT = 0.6  # vertical step, in digit heights, from one digit to the next of the same line
@@ -172,20 +169,6 @@ def _without_rules(mask: np.ndarray, stats: np.ndarray, height: float) -> np.nda
     if not rules.any():
         return None
     return cv2.bitwise_and(mask, cv2.bitwise_not(cv2.dilate(rules, np.ones((3, 1), np.uint8))))
-
-
-def _away_from_edges(boxes: list[tuple[int, int, int, int]], shape: tuple[int, ...]) -> list:
-    """The boxes without the long thin ones within EDGE_MARGIN of the photo's border (a page's
-    edges, which would set the typical digit height), when at least MIN_INNER_PIECES remain."""
-    rows, cols = shape[:2]
-    side, top = EDGE_MARGIN * cols, EDGE_MARGIN * rows
-
-    def page_edge(x: int, y: int, w: int, h: int) -> bool:
-        inside = side < x < cols - side - w and top < y < rows - top - h
-        return not inside and max(w, h) >= EDGE_LINE * min(w, h)
-
-    kept = [box for box in boxes if not page_edge(*box)]
-    return kept if len(kept) >= MIN_INNER_PIECES else boxes
 
 
 def typical_height(boxes: list[tuple[int, int, int, int]]) -> float:
@@ -428,9 +411,9 @@ def segment(mask: np.ndarray) -> Segmentation:
         mask = without_rules
         labels, stats = _label(mask)
     boxes = _inside_boxes(_components(stats), mask.shape)
-    height = typical_height(_away_from_edges(boxes, mask.shape))
+    height = typical_height(boxes)
     boxes = [b for b in boxes if b[3] <= MAX_HEIGHT * height and b[2] <= MAX_WIDTH * height]
-    height = typical_height(_away_from_edges(boxes, mask.shape))
+    height = typical_height(boxes)
     if not boxes or height < 8:
         return Segmentation(digit_height=height)
     # specks: tiny next to the writing

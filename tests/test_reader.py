@@ -386,17 +386,3 @@ def test_digits_are_grouped_as_written(recognizer, bank, seed: int) -> None:
     assert reading.lines == ["4165550199", "4165550199"]
     assert reading.groups(0)[:2] == ["416", "555"] and "".join(reading.groups(0)) == "4165550199"
     assert reading.groups(1) == ["4165550199"]
-
-
-def test_page_edges_near_the_photos_border_do_not_set_the_digit_height() -> None:
-    """Long lines near the borders (a page's edges) must not make the digits look small, or they
-    would be set aside as dashes."""
-    from recognizer.segment import segment
-
-    mask = np.zeros((700, 1000), np.uint8)
-    cv2.putText(mask, "416555", (300, 380), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 7)
-    for x, top, length in [(30, 100, 220), (48, 300, 240), (955, 150, 210), (972, 380, 260)]:
-        cv2.line(mask, (x, top), (x + 3, top + length), 255, 5)
-    found = segment(mask)
-    assert 55 < found.digit_height < 70
-    assert [len(line) for line in found.lines] == [6]

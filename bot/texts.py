@@ -88,9 +88,7 @@ def answer_for(reading: Reading, region: str) -> Answer:
     if not reading.lines:
         return Answer(NOTHING_FOUND, NOTHING_FOUND, ())
     blocks, parts, checks = [], [], []
-    for lines in _numbers_written(reading, region):
-        groups = [group for index in lines for group in reading.groups(index)]
-        check, before, after = check_groups(groups, region)
+    for lines, (check, before, after) in _numbers_written(reading, region):
         apart = ((before, "before"), (after, "after"))
         notes = [LEFT_OUT.format(digits=digits, where=where) for digits, where in apart if digits]
         notes += [JOINED_LINES] if len(lines) > 1 else []
@@ -105,23 +103,29 @@ def answer_for(reading: Reading, region: str) -> Answer:
     return Answer(intro + "\n\n".join(blocks), speech, tuple(checks), tuple(parts))
 
 
-def _numbers_written(reading: Reading, region: str) -> list[list[int]]:
-    """The lines of each number on the photo, in order: one line each, except that two lines in a row
-    that are no number of real shape alone but are one together (a number wrapped on a narrow note)
-    are one number."""
+def _numbers_written(reading: Reading, region: str) -> list[tuple[list[int], tuple[NumberCheck, str, str]]]:
+    """The lines of each number on the photo, in order, with its :func:`check_groups`: one line each,
+    except that two lines in a row that are no number of real shape alone but are one together (a
+    number wrapped on a narrow note) are one number."""
+    checked: dict[tuple[int, ...], tuple[NumberCheck, str, str]] = {}
+
+    def check(lines: list[int]) -> tuple[NumberCheck, str, str]:
+        if tuple(lines) not in checked:
+            groups = [group for index in lines for group in reading.groups(index)]
+            checked[tuple(lines)] = check_groups(groups, region)
+        return checked[tuple(lines)]
 
     def well_formed(lines: list[int]) -> bool:
-        groups = [group for index in lines for group in reading.groups(index)]
-        return check_groups(groups, region)[0].kind in WELL_FORMED
+        return check(lines)[0].kind in WELL_FORMED
 
     numbers, index = [], 0
     while index < len(reading.lines):
         pair = [index, index + 1]
         if index + 1 < len(reading.lines) and not any(well_formed([i]) for i in pair) and well_formed(pair):
-            numbers.append(pair)
+            numbers.append((pair, check(pair)))
             index += 2
         else:
-            numbers.append([index])
+            numbers.append(([index], check([index])))
             index += 1
     return numbers
 

@@ -7,6 +7,7 @@ the worst conditions, and per-stage latency p50/p95.
 
     .venv/bin/python benchmarks/synthetic_photos.py [--count 500] [--seed 7] [--model M]
     .venv/bin/python benchmarks/synthetic_photos.py --without-piece-checker   # every piece taken as whole
+    .venv/bin/python benchmarks/synthetic_photos.py --turned   # pages turned 90, 180 or 270 degrees
     .venv/bin/python benchmarks/synthetic_photos.py --write-examples examples   # the sample photos
 """
 
@@ -18,6 +19,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
@@ -80,11 +82,31 @@ def write_examples(bank: DigitBank, folder: Path) -> None:
         print(f"wrote {folder / name}: {photo.written}")
 
 
+# --turned: the page's turn (counter-clockwise), OpenCV's rotation doing it, and the turn the reader
+# must then read it at (``Reading.rotation``, clockwise)
+TURNS = {
+    90: (cv2.ROTATE_90_COUNTERCLOCKWISE, 90),
+    180: (cv2.ROTATE_180, 180),
+    270: (cv2.ROTATE_90_CLOCKWISE, 270),
+}
+
+
+def turned_jpeg(jpeg: bytes, degrees: int) -> bytes:
+    """The photo turned ``degrees`` counter-clockwise, as a JPEG without an EXIF orientation."""
+    bgr = cv2.rotate(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), TURNS[degrees][0])
+    return cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+
+
 def benchmark(
-    bank: DigitBank, recognizer: Recognizer, count: int, seed: int, failures: Path | None = None
+    bank: DigitBank,
+    recognizer: Recognizer,
+    count: int,
+    seed: int,
+    failures: Path | None = None,
+    turned: bool = False,
 ) -> None:
     rng = np.random.default_rng(seed)
-    exact = exact10 = count10 = digits_ok = digits_total = 0
+    exact = exact10 = count10 = digits_ok = digits_total = right_way_up = 0
     stages: dict[str, list[float]] = defaultdict(list)
     misses_by: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     kinds: dict[str, int] = defaultdict(int)
@@ -94,7 +116,9 @@ def benchmark(
         lines = [random_phone_number(rng, digits)]
         options = random_options(rng)
         photo = render_photo(bank, lines, rng, options)
-        reading = recognizer.read(photo.jpeg)
+        page_turn = list(TURNS)[index % len(TURNS)] if turned else 0
+        reading = recognizer.read(turned_jpeg(photo.jpeg, page_turn) if turned else photo.jpeg)
+        right_way_up += reading.rotation == (TURNS[page_turn][1] if turned else 0)
         right = reading.text == photo.text
         exact += right
         if len(photo.text) == 10:
@@ -120,12 +144,14 @@ def benchmark(
             f"ink={options.ink}",
             turn,
             f"placement={options.placement}",
+            *([f"page turned {page_turn}°"] if turned else []),
         ):
             misses_by[condition][0] += not right
             misses_by[condition][1] += 1
     digit_share = digits_ok / digits_total
     print(f"{count} photos (seed {seed}): exact strings {exact / count:.1%}, digits {digit_share:.1%}")
     print(f"10-digit numbers: {exact10}/{count10} exact ({exact10 / max(count10, 1):.1%})")
+    print(f"read the right way up: {right_way_up}/{count}")
     print("kinds of misreads:", dict(sorted(kinds.items(), key=lambda kv: -kv[1])))
     common = sorted(edits.items(), key=lambda kv: -kv[1])[:15]
     print("commonest edits (+d: extra digit, -d: missed digit, a>b: a read as b):", dict(common))
@@ -158,6 +184,9 @@ def main() -> None:
     parser.add_argument(
         "--without-piece-checker", action="store_true", help="take every piece as one whole digit"
     )
+    parser.add_argument(
+        "--turned", action="store_true", help="turn each page 90, 180 or 270 degrees (in turn), no EXIF"
+    )
     args = parser.parse_args()
     data = load_digits(args.data)
     if args.digits == "validation":  # for choosing between models: the test set only measures
@@ -170,7 +199,7 @@ def main() -> None:
     recognizer = Recognizer.load(args.model)
     if args.without_piece_checker:
         recognizer.pieces = AllWhole()
-    benchmark(bank, recognizer, args.count, args.seed, args.failures)
+    benchmark(bank, recognizer, args.count, args.seed, args.failures, args.turned)
 
 
 class AllWhole:

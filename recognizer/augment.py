@@ -2,8 +2,9 @@
 
 Besides the classic geometric jitter (rotation, zoom, shift), it imitates what happens to a digit
 cut out of a phone photo: slight shear (slanted writing), thicker or thinner strokes (marker vs.
-pencil) and blur (focus, JPEG). Every random draw comes from the generator passed in, so a
-seeded run is reproducible.
+pencil) and blur (focus, JPEG). Elastic distortion (a smooth random field of small shifts, as in
+Simard et al. 2003) bends strokes the way other hands do: a curled tail, a rounder loop. Every
+random draw comes from the generator passed in, so a seeded run is reproducible.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ class AugmentConfig:
     thin_probability: float = 0.10
     blur_probability: float = 0.15
     blur_sigma: tuple[float, float] = (0.4, 0.9)
+    elastic_probability: float = 0.0
+    elastic_alpha: float = 34.0  # strength of the displacement field (pixels per unit of field)
+    elastic_sigma: float = 4.0  # its smoothness: the Gaussian's sigma, in pixels
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -37,6 +41,8 @@ BASELINE_AUGMENT = AugmentConfig(
     shear=0.0, thicken_probability=0.0, thin_probability=0.0, blur_probability=0.0
 )
 PHOTO_AUGMENT = AugmentConfig()
+# The photo-like extras plus elastic distortion of half the digits: other hands than MNIST's.
+ELASTIC_AUGMENT = AugmentConfig(elastic_probability=0.5)
 # Used to *measure* robustness (a fixed, seeded degraded copy of a test set), never to train.
 DEGRADED_TEST = AugmentConfig(
     rotation_degrees=12.0,
@@ -63,6 +69,15 @@ def _affine_matrix(rng: np.random.Generator, config: AugmentConfig) -> np.ndarra
 
 
 _KERNEL = np.ones((2, 2), np.uint8)
+_GRID = np.mgrid[0:SIDE, 0:SIDE][::-1].astype(np.float32)  # x, y of every pixel
+
+
+def elastic_distortion(image: np.ndarray, rng: np.random.Generator, alpha: float, sigma: float) -> np.ndarray:
+    """``image`` warped by a smooth random displacement field: uniform noise in -1..1 per pixel
+    and axis, blurred by a Gaussian of ``sigma`` pixels, scaled by ``alpha``."""
+    noise = rng.uniform(-1.0, 1.0, size=(2, SIDE, SIDE)).astype(np.float32)
+    shift = [cv2.GaussianBlur(field, (0, 0), sigma) * alpha for field in noise]
+    return cv2.remap(image, _GRID[0] + shift[0], _GRID[1] + shift[1], cv2.INTER_LINEAR, borderValue=0)
 
 
 def augment_digit(image: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
@@ -70,6 +85,8 @@ def augment_digit(image: np.ndarray, rng: np.random.Generator, config: AugmentCo
     out = cv2.warpAffine(
         image, _affine_matrix(rng, config), (SIDE, SIDE), flags=cv2.INTER_LINEAR, borderValue=0
     )
+    if config.elastic_probability and rng.random() < config.elastic_probability:
+        out = elastic_distortion(out, rng, config.elastic_alpha, config.elastic_sigma)
     stroke = rng.random()
     if stroke < config.thicken_probability:
         out = cv2.dilate(out, _KERNEL)

@@ -70,7 +70,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         extra_note=args.note,
     )
     out = Path(args.out)
-    card = train(load_digits(args.data), out, config)
+    card = train(load_digits(args.data), out, config, initial_model=args.start_from)
     print(f"validation accuracy: {card['validation_accuracy'] * 100:.2f}%")
     return _report_written(card, out, args.install)
 
@@ -101,19 +101,26 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
 
 
 def cmd_train_pieces(args: argparse.Namespace) -> int:
+    """``train-pieces`` ("one whole digit?") and ``train-upright`` ("upright?"): ``args.kind``."""
     import shutil
 
+    from recognizer import pieces_train
     from recognizer.data import load_digits
     from recognizer.pieces import SHIPPED_PIECE_MODEL
-    from recognizer.pieces_train import CARD_NAME, TFLITE_NAME, PieceTrainConfig, train_piece_model
 
+    if args.kind == "upright":
+        names = (pieces_train.UPRIGHT_TFLITE_NAME, pieces_train.UPRIGHT_CARD_NAME)
+        train_it, question = pieces_train.train_upright_model, "upright or turned over"
+    else:
+        names = (pieces_train.TFLITE_NAME, pieces_train.CARD_NAME)
+        train_it, question = pieces_train.train_piece_model, "one digit or not"
     out = Path(args.out)
-    config = PieceTrainConfig(epochs=args.epochs, examples=args.examples, seed=args.seed)
-    card = train_piece_model(load_digits(args.data), out, config)
-    print(f"validation accuracy (one digit or not): {card['validation_accuracy'] * 100:.2f}%")
-    print(f"wrote {out / TFLITE_NAME} and {out / CARD_NAME}")
+    config = pieces_train.PieceTrainConfig(epochs=args.epochs, examples=args.examples, seed=args.seed)
+    card = train_it(load_digits(args.data), out, config)
+    print(f"validation accuracy ({question}): {card['validation_accuracy'] * 100:.2f}%")
+    print(f"wrote {out / names[0]} and {out / names[1]}")
     if args.install:
-        for name in (TFLITE_NAME, CARD_NAME):
+        for name in names:
             shutil.copy2(out / name, SHIPPED_PIECE_MODEL.parent / name)
         print(f"installed into {SHIPPED_PIECE_MODEL.parent}")
     return 0
@@ -277,7 +284,10 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
     )
     train.add_argument("--note", default="", help="a sentence for the model card")
     train.add_argument("--architecture", choices=ARCHITECTURES, default="bn")
-    train.add_argument("--augmentation", choices=("photo", "baseline"), default="photo")
+    train.add_argument("--augmentation", choices=("photo", "baseline", "elastic"), default="photo")
+    train.add_argument(
+        "--start-from", type=Path, help="fine-tune this trained .keras model instead of a new network"
+    )
     train.add_argument("--limit", type=int, help="train on the first N samples only (quick trials)")
     train.add_argument(
         "--polish-epochs",
@@ -309,7 +319,18 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
     pieces.add_argument("--seed", type=int, default=1)
     pieces.add_argument("--out", default="runs/pieces", help="output directory")
     pieces.add_argument("--install", action="store_true", help="copy the result into models/")
-    pieces.set_defaults(handler=cmd_train_pieces)
+    pieces.set_defaults(handler=cmd_train_pieces, kind="pieces")
+
+    upright = commands.add_parser(
+        "train-upright", help="train the 'upright or turned over?' network the reader turns pages with"
+    )
+    upright.add_argument("--data", help=DATA_HELP)
+    upright.add_argument("--epochs", type=int, default=6)
+    upright.add_argument("--examples", type=int, default=60_000, help="training examples (half turned over)")
+    upright.add_argument("--seed", type=int, default=1)
+    upright.add_argument("--out", default="runs/upright", help="output directory")
+    upright.add_argument("--install", action="store_true", help="copy the result into models/")
+    upright.set_defaults(handler=cmd_train_pieces, kind="upright")
 
     evaluate = commands.add_parser("eval", help="test accuracy, per digit, most confused pairs")
     evaluate.add_argument("--data", help=DATA_HELP)

@@ -1,14 +1,17 @@
-"""Training the "one whole digit?" network of :mod:`recognizer.pieces` (TensorFlow is imported
-inside the functions only).
+"""Training the reader's two small yes/no networks (TensorFlow is imported inside the functions
+only): "one whole digit?" (:mod:`recognizer.pieces`) and "upright?" (:mod:`recognizer.orientation`).
 
 Examples are made from MNIST **training** digits, drawn as pen masks (upscaled 3x and
 thresholded) and normalised by :func:`recognizer.normalise.to_mnist`, exactly as the reader
-normalises the pieces it cuts out of a photo:
+normalises the pieces it cuts out of a photo. For "one whole digit?":
 
 * one digit (label 1);
 * not one digit (label 0): two digits written into one another or side by side, now and then
   three; a digit cut through (what is left of it on either side of a wrong cut); a digit with a
   slice of its neighbour still attached.
+
+For "upright?": a digit as written (label 1) or turned 180° (label 0), slanted and sheared a
+little either way so that the slant of a hand is no clue.
 
 The validation examples are made from the digits of the same seeded 10% the digit model holds
 out; the MNIST test set is not used.
@@ -35,6 +38,10 @@ MASK_THRESHOLD = 100  # of 255: where an upscaled MNIST digit counts as ink
 MIN_PART_HEIGHT = 0.6  # the reader's rule: a cut-out part stands this tall (see reader.py)
 TFLITE_NAME = "pieces.tflite"
 CARD_NAME = "pieces-card.json"
+UPRIGHT_TFLITE_NAME = "upright.tflite"
+UPRIGHT_CARD_NAME = "upright-card.json"
+UPRIGHT_TILT_DEGREES = 12.0  # upright examples are turned up to this far either way, and sheared
+UPRIGHT_SHEAR = 0.3
 
 
 @dataclass
@@ -126,8 +133,39 @@ def piece_examples(
     return np.stack(pieces), np.array(answers, np.uint8)
 
 
+def _tilted(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A pen mask turned up to UPRIGHT_TILT_DEGREES and sheared up to UPRIGHT_SHEAR, either way."""
+    h, w = mask.shape
+    side = int(np.ceil(np.hypot(h, w))) + 2
+    canvas = np.zeros((side, side), np.uint8)
+    top, left = (side - h) // 2, (side - w) // 2
+    canvas[top : top + h, left : left + w] = mask
+    turn = cv2.getRotationMatrix2D((side / 2, side / 2), rng.uniform(-1, 1) * UPRIGHT_TILT_DEGREES, 1.0)
+    shear = rng.uniform(-1, 1) * UPRIGHT_SHEAR  # x moves by shear * (y - middle)
+    turn[0, 1] += shear
+    turn[0, 2] -= shear * side / 2
+    turned = cv2.warpAffine(canvas, turn, (side, side), flags=cv2.INTER_NEAREST)
+    ys, xs = np.nonzero(turned)
+    return turned[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] if len(xs) else mask
+
+
+def upright_examples(
+    images: np.ndarray, labels: np.ndarray, count: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` normalised 28x28 examples (uint8) and their labels (1: upright, 0: turned 180°)."""
+    pieces, answers = [], []
+    while len(pieces) < count:
+        mask = _tilted(pen_mask(images[rng.integers(len(images))], rng), rng)
+        if not mask.any():
+            continue
+        answer = int(rng.random() < 0.5)
+        pieces.append(to_mnist(mask if answer else np.rot90(mask, 2)))
+        answers.append(answer)
+    return np.stack(pieces), np.array(answers, np.uint8)
+
+
 def build_piece_model():
-    """A small CNN: 28x28 → probability of one whole digit."""
+    """A small CNN: 28x28 → probability of one whole digit (or of an upright one)."""
     import keras
     from keras import layers
 
@@ -153,6 +191,21 @@ def build_piece_model():
 def train_piece_model(data: DigitData, out_dir: Path, config: PieceTrainConfig, verbose: int = 1) -> dict:
     """Make the examples, train, keep the epoch with the best validation accuracy, and write
     ``pieces.tflite`` and ``pieces-card.json`` into ``out_dir``. Returns the card."""
+    what = "probability that a normalised 28x28 piece of ink is one whole digit"
+    return _train_yes_no(data, out_dir, config, piece_examples, (TFLITE_NAME, CARD_NAME), what, verbose)
+
+
+def train_upright_model(data: DigitData, out_dir: Path, config: PieceTrainConfig, verbose: int = 1) -> dict:
+    """As :func:`train_piece_model`, for the "upright?" network: ``upright.tflite`` and
+    ``upright-card.json``."""
+    what = "probability that a normalised 28x28 digit is upright, not turned 180 degrees"
+    names = (UPRIGHT_TFLITE_NAME, UPRIGHT_CARD_NAME)
+    return _train_yes_no(data, out_dir, config, upright_examples, names, what, verbose)
+
+
+def _train_yes_no(
+    data, out_dir: Path, config: PieceTrainConfig, make_examples, names, what: str, verbose: int
+) -> dict:
     import keras
 
     from recognizer.train import export_tflite
@@ -161,10 +214,10 @@ def train_piece_model(data: DigitData, out_dir: Path, config: PieceTrainConfig, 
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     train_idx, val_idx = validation_split(data.train_labels, 0.1, config.split_seed)
-    x_train, y_train = piece_examples(
+    x_train, y_train = make_examples(
         data.train_images[train_idx], data.train_labels[train_idx], config.examples, rng
     )
-    x_val, y_val = piece_examples(
+    x_val, y_val = make_examples(
         data.train_images[val_idx], data.train_labels[val_idx], max(200, config.examples // 10), rng
     )
     log.info(
@@ -174,7 +227,8 @@ def train_piece_model(data: DigitData, out_dir: Path, config: PieceTrainConfig, 
         time.time() - started,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    best = out_dir / "pieces-best.keras"
+    tflite_name, card_name = names
+    best = out_dir / tflite_name.replace(".tflite", "-best.keras")
     model = build_piece_model()
     model.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate),
@@ -194,9 +248,9 @@ def train_piece_model(data: DigitData, out_dir: Path, config: PieceTrainConfig, 
         verbose=verbose,
     )
     model = keras.models.load_model(best)
-    export_tflite(model, out_dir / TFLITE_NAME)
+    export_tflite(model, out_dir / tflite_name)
     card = {
-        "what": "probability that a normalised 28x28 piece of ink is one whole digit",
+        "what": what,
         "trained_on": f"{len(x_train)} examples from MNIST training digits (source: {data.source})",
         "validation_examples": len(x_val),
         "validation_accuracy": round(max(history.history["val_accuracy"]), 4),
@@ -206,5 +260,5 @@ def train_piece_model(data: DigitData, out_dir: Path, config: PieceTrainConfig, 
         "seconds": round(time.time() - started),
         "date": time.strftime("%Y-%m-%d"),
     }
-    (out_dir / CARD_NAME).write_text(json.dumps(card, indent=2) + "\n")
+    (out_dir / card_name).write_text(json.dumps(card, indent=2) + "\n")
     return card

@@ -22,6 +22,12 @@ from recognizer.normalise import stroke_width
 MIN_AREA = 12  # pixels: smaller ink is a speck
 SEPARATOR_HEIGHT = 0.55  # a piece lower than this many digit heights is a dash, dot or plus ...
 SMALL_DIGIT = 0.3  # ... unless it is at least this high and closes a loop: a small 0 (as in "30.000")
+# A low piece at least SMALL_DIGIT high, at least LOW_DIGIT_STROKES pen strokes high and at most
+# LOW_DIGIT_WIDEST times wider than high may be a small or flat digit (a squat 2): it is offered
+# to the reader (``Piece.low``), which keeps it only when read surely. A dash is about one stroke
+# high, a dot about two; a dash slanted enough to stand taller is far wider than high.
+LOW_DIGIT_STROKES = 3.0
+LOW_DIGIT_WIDEST = 2.0
 LOOP_AREA = 0.06  # share of its box a loop must enclose (a pen's pinhole is not a loop)
 BRACKET_LOOP_AREA = 0.02  # a bracket encloses no paper; a narrow 6 may enclose only a little
 PAREN_BOW = 0.04  # how far, in heights, both ends of a parenthesis lie beside its middle
@@ -81,6 +87,7 @@ class Piece:
     # the same digit with a flat piece beside its top (a top bar the pen lifted from), if any
     capped: Piece | None = None
     certain_bracket: bool = False  # shaped like a bracket beyond doubt (see PAREN_BOW)
+    low: bool = False  # lower than a digit, so perhaps a separator (see LOW_DIGIT_STROKES)
 
     @property
     def wide(self) -> bool:
@@ -298,6 +305,18 @@ def _is_separator(mask: np.ndarray, box: tuple[int, int, int, int], height: floa
     return h < 0.8 * height and 0.6 < w / h < 1.6 and _is_cross(mask)
 
 
+def _may_be_low_digit(mask: np.ndarray, box: tuple[int, int, int, int], height: float) -> bool:
+    """Whether a piece taken for a separator because it is low may be a small or flat digit
+    instead: tall enough for a digit's strokes, not flat like a dash, not a plus sign."""
+    _, _, w, h = box
+    return (
+        SMALL_DIGIT * height <= h < SEPARATOR_HEIGHT * height
+        and w <= LOW_DIGIT_WIDEST * h
+        and h >= LOW_DIGIT_STROKES * stroke_width(mask)
+        and not _is_cross(mask)
+    )
+
+
 def _set_aside_brackets(lines: list[list[Piece]], height: float) -> tuple[list[list[Piece]], list]:
     """Move brackets out of their lines: a "(" and a ")" around a short group of digits, and a
     piece shaped like a bracket beyond doubt at either end of its line or standing taller than
@@ -427,13 +446,14 @@ def segment(mask: np.ndarray) -> Segmentation:
     for box in boxes:
         h = box[3]
         crop = _own_ink(labels, stats, box)
-        if _is_separator(crop, box, height):
+        low = _is_separator(crop, box, height)
+        if low and not _may_be_low_digit(crop, box, height):
             result.separators.append(box)
             continue
         if stroke_width(crop) > BLOB_STROKE * max(h, 0.5 * height):  # a smudge or a filled shape
             continue
         bracket, certain_bracket = _bracket_shape(crop, box)
-        piece = Piece(box=box, mask=crop, bracket=bracket, certain_bracket=certain_bracket)
+        piece = Piece(box=box, mask=crop, bracket=bracket, certain_bracket=certain_bracket, low=low)
         if box in capped:
             piece.capped = Piece(box=capped[box], mask=_own_ink(labels, stats, capped[box]))
         pieces.append(piece)

@@ -42,6 +42,7 @@ CARD_NAME = "model-card.json"
 CURVES_NAME = "training-curves.png"
 CONFUSION_NAME = "confusion-matrix.png"
 CHECKPOINT_DIR = "checkpoints"
+AUGMENTATIONS = ("photo", "baseline", "elastic")
 
 
 @dataclass
@@ -61,7 +62,9 @@ class TrainConfig:
     # ensembled on one held-out set that none of them trained on.
     split_seed: int = 1
     architecture: str = "bn"
-    augmentation: str = "photo"  # "photo" (with stroke/blur/shear) or "baseline"
+    # "photo" (with stroke/blur/shear), "baseline", or "elastic" (photo extras and elastic
+    # distortion in every epoch: for fine-tuning a trained model towards other hands)
+    augmentation: str = "photo"
     # Photo-like extras (shear, stroke width, blur) only in the first part of training; the last
     # epochs use the classic jitter alone, so the model settles on clean MNIST-like digits.
     photo_fraction: float = 0.3
@@ -78,8 +81,10 @@ class TrainConfig:
 
     def augment_config(self, epoch: int = 0) -> augment.AugmentConfig:
         """The augmentation used in ``epoch`` (0-based)."""
-        if self.augmentation not in ("photo", "baseline"):
-            raise ValueError(f"unknown augmentation {self.augmentation!r}: use 'photo' or 'baseline'")
+        if self.augmentation not in AUGMENTATIONS:
+            raise ValueError(f"unknown augmentation {self.augmentation!r}: use one of {AUGMENTATIONS}")
+        if self.augmentation == "elastic":
+            return augment.ELASTIC_AUGMENT
         if self.augmentation == "photo" and epoch < self.photo_epochs:
             return augment.PHOTO_AUGMENT
         return augment.BASELINE_AUGMENT
@@ -266,6 +271,8 @@ def train(
 
     card = _model_card(data, config, model, history, train_seconds, len(train_x), len(val_x), out_dir)
     card["validation_accuracy"] = stage_one_validation
+    if initial_model is not None:
+        card["fine_tuned_from"] = str(initial_model)
     if blended:
         card["validation_accuracy"] = _tflite_accuracy(tflite_path, val_x, val_y)
         card["validation_accuracy_before_blending"] = stage_one_validation
@@ -380,6 +387,7 @@ def _model_card(data, config, model, history, seconds, n_train, n_val, out_dir) 
                 "augmentation_ranges": {
                     "photo": augment.PHOTO_AUGMENT.as_dict(),
                     "baseline": augment.BASELINE_AUGMENT.as_dict(),
+                    "elastic": augment.ELASTIC_AUGMENT.as_dict(),
                 },
             },
             "epochs_run": len(history.get("loss", [])),

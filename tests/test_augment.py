@@ -58,3 +58,29 @@ def test_photo_extras_only_in_the_first_epochs() -> None:
 def test_degraded_test_copy_is_reproducible() -> None:
     images, _ = render_digits(8)
     np.testing.assert_array_equal(augment.degraded_copy(images), augment.degraded_copy(images))
+
+
+def test_elastic_distortion_bends_strokes_but_keeps_the_digit() -> None:
+    images, _ = render_digits(8)
+    bend = augment.AugmentConfig(
+        rotation_degrees=0, zoom=0, shift=0, shear=0, thicken_probability=0, elastic_probability=1.0
+    )
+    first = augment.augment_batch(images, np.random.default_rng(5), bend)
+    again = augment.augment_batch(images, np.random.default_rng(5), bend)
+    np.testing.assert_array_equal(first, again)
+    for image, bent in zip(images, first, strict=True):
+        moved = np.abs(bent.astype(int) - image)
+        assert (moved > 64).sum() >= 10  # strokes moved ...
+        ink, bent_ink = (image > 127).sum(), (bent > 127).sum()
+        assert 0.6 * ink <= bent_ink <= 1.4 * ink  # ... but were neither erased nor smeared
+        rows, cols = np.nonzero(bent > 127)
+        centre = np.array([rows.mean(), cols.mean()])
+        original = np.array(np.nonzero(image > 127)).mean(axis=1)
+        assert np.linalg.norm(centre - original) < 3.0  # and stayed where it was
+
+
+def test_elastic_augmentation_is_used_in_every_epoch() -> None:
+    config = TrainConfig(epochs=4, augmentation="elastic")
+    assert config.augment_config(0) == config.augment_config(3) == augment.ELASTIC_AUGMENT
+    assert augment.ELASTIC_AUGMENT.elastic_probability > 0
+    assert augment.PHOTO_AUGMENT.elastic_probability == 0  # the shipped recipe is unchanged

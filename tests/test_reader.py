@@ -309,6 +309,24 @@ def test_small_zeros_after_a_thousands_dot_are_digits(recognizer) -> None:
     assert recognizer.read(page).text == "12000"
 
 
+def _squat_two(x: int, y: int) -> list:
+    """A 2 under half as tall as the digits beside it, as wide as they are, on their baseline."""
+    bow = [(x + 30 + 24 * np.cos(a), y + 70 + 14 * np.sin(a)) for a in np.linspace(-3.0, 0.3, 10)]
+    return [[*bow, (x + 8, y + 100), (x + 60, y + 100)]]
+
+
+def test_a_squat_digit_is_read_but_dashes_and_pluses_are_not(recognizer) -> None:
+    """A flat 2, as low as a dash is, reads surely as a digit; a dash and a plus sign of its
+    height do not become digits."""
+    plus = [[(12, 150), (52, 150)], [(32, 130), (32, 170)]]
+    dash = [[(262, 150), (300, 148)]]
+    page = _pen_strokes(plus + _one(40, 100) + _two(120, 100) + dash + _squat_two(310, 100) + _one(390, 100))
+    assert recognizer.read(page).text == "1221"
+    tall_dash = [[(262, 160), (302, 136)]]  # slanted: as high as the squat 2, far wider
+    page = _pen_strokes(plus + _one(40, 100) + _two(120, 100) + tall_dash + _one(310, 100))
+    assert recognizer.read(page).text == "121"
+
+
 def _joined_small_zeros(x: int, y: int, count: int = 3) -> list:
     """Small oval zeros written in one stroke, each running into the next at its bottom."""
     points = []
@@ -325,6 +343,26 @@ def test_small_zeros_joined_in_one_stroke_are_cut_into_digits(recognizer) -> Non
     page = _pen_strokes(
         _one(30, 100) + _two(110, 100) + [[(192, 198), (195, 199)]] + _joined_small_zeros(210, 100)
     )
+    assert recognizer.read(page).text == "12000"
+
+
+def _joined_zeros_with_a_tail(x: int, y: int, tail: int, count: int = 3) -> list:
+    """Zeros as tall as the digits before them, written in one stroke, the pen drawing on from
+    the last one into a flat closing dash ``tail`` pixels long (as on a cheque: "12000—")."""
+    points = []
+    for k in range(count):
+        centre = x + 24 + k * 50
+        points += [
+            (centre + 22 * np.cos(a), y + 50 + 50 * np.sin(a))
+            for a in np.linspace(0.5 * np.pi, 2.5 * np.pi, 24)
+        ]
+    end_x, end_y = points[-1]
+    return [[*points, (end_x + tail / 2, end_y - 8), (end_x + tail, end_y - 14)]]
+
+
+@pytest.mark.parametrize("tail", [80, 110])
+def test_a_dash_drawn_on_from_joined_zeros_is_no_digit(recognizer, tail: int) -> None:
+    page = _pen_strokes(_one(30, 100) + _two(90, 100) + _joined_zeros_with_a_tail(170, 100, tail))
     assert recognizer.read(page).text == "12000"
 
 

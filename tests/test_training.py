@@ -163,3 +163,24 @@ def test_fine_tuning_can_keep_part_of_the_starting_model(tiny_run, tiny_data, tm
     assert any(not np.allclose(a, b) for a, b in zip(initial, runs[1.0], strict=True))
     for a, b, half in zip(initial, runs[1.0], runs[0.5], strict=True):
         np.testing.assert_allclose(half, (a + b) / 2, rtol=1e-5, atol=1e-6)
+
+
+def test_the_command_line_fine_tunes_a_trained_model_with_elastic_distortion(
+    tiny_run, tmp_path: Path
+) -> None:
+    """``hey-number train --start-from M --augmentation elastic`` starts from M's weights (its
+    validation accuracy is where the run begins) and says so in the card."""
+    from conftest import write_mnist_dir
+
+    from recognizer.cli import main
+
+    start = tiny_run[0] / "digits.keras"
+    (tmp_path / "mnist").mkdir()
+    data = write_mnist_dir(tmp_path / "mnist", train=400, test=100)
+    out = tmp_path / "tuned"
+    argv = ["train", "--data", str(data), "--epochs", "1", "--batch-size", "32", "--out", str(out)]
+    assert main([*argv, "--start-from", str(start), "--augmentation", "elastic"]) == 0
+    card = json.loads((out / "model-card.json").read_text())
+    assert card["fine_tuned_from"] == str(start)
+    assert card["training"]["config"]["augmentation"] == "elastic"
+    assert card["training"]["config"]["augmentation_ranges"]["elastic"]["elastic_probability"] > 0

@@ -63,9 +63,11 @@ MAX_PART_WIDTH = 1.3  # ... and the widest
 MIN_PART_HEIGHT = 0.6  # share of the piece's height a part's ink must span to be a digit
 # The flat stroke a hand draws on from a run of joined digits ("0000—", a cheque's closing dash)
 # or into it is no digit: an end of a wide piece whose ink spans fewer than TAIL_HEIGHT of the
-# piece's rows, and at most TAIL_WIDTH piece heights wide, is left out of its cut.
+# piece's rows, at most TAIL_WIDTH piece heights wide and at least TAIL_FLATNESS times wider than
+# the rows it spans (a sliver of a digit's bowl is narrow and upright), is left out of its cut.
 TAIL_HEIGHT = 0.4
 TAIL_WIDTH = 1.2
+TAIL_FLATNESS = 1.0
 MIN_CUT_GAP = 0.12  # in piece heights: candidate cuts closer than this are one cut
 MAX_CUTS = 16  # the lowest-ink candidate cuts tried in one piece
 MAX_CUT_PARTS = 200  # parts read while trying cuts, per photo (a photo of a phone number needs
@@ -463,20 +465,17 @@ def _cut_candidates(mask: np.ndarray) -> list[int]:
 def _tail_cuts(mask: np.ndarray, cuts: list[int]) -> tuple[list[int], list[int]]:
     """The cuts a chain of digits may start and end at: the piece's first and last columns, and
     cuts that leave only a flat tail before or after them (see TAIL_HEIGHT)."""
-    height, width = mask.shape
-    rows_with_ink = [np.flatnonzero(mask[:, :cut].any(axis=1)).size for cut in cuts]
-    rows_after = [np.flatnonzero(mask[:, cut:].any(axis=1)).size for cut in cuts]
-    short = TAIL_HEIGHT * height
-    starts = [
-        cut
-        for cut, rows in zip(cuts, rows_with_ink, strict=True)
-        if 0 < cut <= TAIL_WIDTH * height and rows < short
-    ]
-    ends = [
-        cut
-        for cut, rows in zip(cuts, rows_after, strict=True)
-        if 0 < width - cut <= TAIL_WIDTH * height and rows < short
-    ]
+    height = mask.shape[0]
+
+    def flat_tail(part: np.ndarray) -> bool:
+        rows = np.count_nonzero(part.any(axis=1))
+        wide = part.shape[1]
+        return (
+            0 < wide <= TAIL_WIDTH * height and rows < TAIL_HEIGHT * height and wide >= TAIL_FLATNESS * rows
+        )
+
+    starts = [cut for cut in cuts[1:-1] if flat_tail(mask[:, :cut])]
+    ends = [cut for cut in cuts[1:-1] if flat_tail(mask[:, cut:])]
     return [cuts[0], *starts], [*ends, cuts[-1]]
 
 

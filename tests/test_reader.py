@@ -366,6 +366,27 @@ def test_a_dash_drawn_on_from_joined_zeros_is_no_digit(recognizer, tail: int) ->
     assert recognizer.read(page).text == "12000"
 
 
+def test_only_a_flat_end_of_a_wide_piece_is_a_tail() -> None:
+    """A dash drawn on from the last digit may be left out of a cut; the narrow sliver of a 6's
+    bowl may not, although it spans as few rows (that cut read "06" as "01")."""
+    from recognizer.reader import _tail_cuts
+
+    zero = np.zeros((60, 200), np.uint8)
+    cv2.ellipse(zero, (40, 30), (22, 27), 0, 0, 360, 255, 5)
+    with_dash = zero.copy()
+    cv2.ellipse(with_dash, (100, 30), (22, 27), 0, 0, 360, 255, 5)
+    cv2.line(with_dash, (122, 32), (198, 28), 255, 5)
+    starts, ends = _tail_cuts(with_dash, [0, 70, 124, 140, 200])
+    assert starts == [0] and ends == [140, 200]
+    six = zero.copy()
+    cv2.ellipse(six, (100, 45), (20, 11), 0, 0, 360, 255, 5)
+    cv2.line(six, (81, 45), (96, 3), 255, 5)
+    sliver = 117  # the bowl's right end: 6 columns, 13 rows
+    assert np.count_nonzero(six[:, sliver:123].any(axis=1)) < 0.4 * 60
+    _, ends = _tail_cuts(six[:, :123], [0, 70, sliver, 123])
+    assert ends == [123]
+
+
 def test_a_close_up_of_one_digit_in_thick_soft_strokes(recognizer) -> None:
     """A phone held close to one digit: strokes 34 pixels wide and blurred, wider than the window
     that finds the paper around ink, which then takes the middle of a stroke for paper."""

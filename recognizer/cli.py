@@ -310,27 +310,27 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
     ensemble.add_argument("--install", action="store_true", help="copy the result into models/")
     ensemble.set_defaults(handler=cmd_ensemble)
 
-    pieces = commands.add_parser(
-        "train-pieces", help="train the 'one whole digit?' network the reader cuts with"
-    )
-    pieces.add_argument("--data", help=DATA_HELP)
-    pieces.add_argument("--epochs", type=int, default=8)
-    pieces.add_argument("--examples", type=int, default=120_000, help="training examples (half one digit)")
-    pieces.add_argument("--seed", type=int, default=1)
-    pieces.add_argument("--out", default="runs/pieces", help="output directory")
-    pieces.add_argument("--install", action="store_true", help="copy the result into models/")
-    pieces.set_defaults(handler=cmd_train_pieces, kind="pieces")
-
-    upright = commands.add_parser(
-        "train-upright", help="train the 'upright or turned over?' network the reader turns pages with"
-    )
-    upright.add_argument("--data", help=DATA_HELP)
-    upright.add_argument("--epochs", type=int, default=6)
-    upright.add_argument("--examples", type=int, default=60_000, help="training examples (half turned over)")
-    upright.add_argument("--seed", type=int, default=1)
-    upright.add_argument("--out", default="runs/upright", help="output directory")
-    upright.add_argument("--install", action="store_true", help="copy the result into models/")
-    upright.set_defaults(handler=cmd_train_pieces, kind="upright")
+    # the reader's two small yes/no networks: (command, what it is for, epochs, examples, negatives)
+    for kind, purpose, epochs, examples, negatives in (
+        ("pieces", "the 'one whole digit?' network the reader cuts with", 8, 120_000, "not one digit"),
+        (
+            "upright",
+            "the 'upright or turned over?' network the reader turns pages with",
+            6,
+            60_000,
+            "turned over",
+        ),
+    ):
+        network = commands.add_parser(f"train-{kind}", help=f"train {purpose}")
+        network.add_argument("--data", help=DATA_HELP)
+        network.add_argument("--epochs", type=int, default=epochs)
+        network.add_argument(
+            "--examples", type=int, default=examples, help=f"training examples (half {negatives})"
+        )
+        network.add_argument("--seed", type=int, default=1)
+        network.add_argument("--out", default=f"runs/{kind}", help="output directory")
+        network.add_argument("--install", action="store_true", help="copy the result into models/")
+        network.set_defaults(handler=cmd_train_pieces, kind=kind)
 
     evaluate = commands.add_parser("eval", help="test accuracy, per digit, most confused pairs")
     evaluate.add_argument("--data", help=DATA_HELP)

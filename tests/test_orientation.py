@@ -42,3 +42,16 @@ def test_shipped_checker_tells_upright_digits_from_turned_ones(mnist_test) -> No
     pages = range(0, 1000, 10)
     assert np.mean([checker.evidence(upright[p : p + 10]) > 0 for p in pages]) > 0.97
     assert np.mean([checker.evidence(turned[p : p + 10]) < 0 for p in pages]) > 0.97
+
+
+def test_the_command_line_trains_it(tmp_path) -> None:
+    from conftest import write_mnist_dir
+
+    from recognizer.cli import main
+
+    (tmp_path / "mnist").mkdir()
+    data = write_mnist_dir(tmp_path / "mnist", train=200, test=20)
+    out = tmp_path / "upright"
+    argv = ["train-upright", "--data", str(data), "--epochs", "1", "--examples", "200", "--out", str(out)]
+    assert main(argv) == 0
+    assert UprightChecker(out / "upright.tflite").evidence([np.zeros((28, 28), np.uint8)]) != 0.0

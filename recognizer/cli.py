@@ -19,6 +19,7 @@ from typing import Any
 from recognizer.classifier import SHIPPED_MODEL, ModelError
 from recognizer.data import MNIST_DIR_ENV, DataError
 from recognizer.model import ARCHITECTURES
+from recognizer.train import AUGMENTATIONS
 
 log = logging.getLogger("hey-number")
 DATA_HELP = (
@@ -284,7 +285,7 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
     )
     train.add_argument("--note", default="", help="a sentence for the model card")
     train.add_argument("--architecture", choices=ARCHITECTURES, default="bn")
-    train.add_argument("--augmentation", choices=("photo", "baseline", "elastic"), default="photo")
+    train.add_argument("--augmentation", choices=AUGMENTATIONS, default="photo")
     train.add_argument(
         "--start-from", type=Path, help="fine-tune this trained .keras model instead of a new network"
     )

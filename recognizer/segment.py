@@ -331,7 +331,7 @@ def _set_aside_brackets(lines: list[list[Piece]], height: float) -> tuple[list[l
             for j in range(i + 1, len(line)):
                 if line[j].bracket:
                     if line[j].bracket < 0 and low <= j - i - 1 <= high:
-                        out |= {i, j}
+                        out |= {i, _closing_bracket(line, i, j)}
                     break
         for i, piece in enumerate(line):
             at_an_end = i in (0, len(line) - 1)
@@ -342,6 +342,19 @@ def _set_aside_brackets(lines: list[list[Piece]], height: float) -> tuple[list[l
         if rest:
             kept.append(rest)
     return kept, brackets
+
+
+def _closing_bracket(line: list[Piece], opening: int, first: int) -> int:
+    """The piece that closes the "(" at index ``opening`` of ``line``: ``first``, the first
+    piece after it that bows like a ")", unless that is no certain bracket and a certain ")"
+    follows while the pair still holds at most AREA_CODE_DIGITS[1] digits (a 1 can bow like a
+    ")": the 1 of "(416)")."""
+    if line[first].certain_bracket:
+        return first
+    for later in range(first + 1, min(len(line), opening + AREA_CODE_DIGITS[1] + 2)):
+        if line[later].certain_bracket and line[later].bracket < 0:
+            return later
+    return first
 
 
 def _is_slash(piece: Piece, neighbours: list[Piece], height: float) -> bool:

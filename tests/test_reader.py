@@ -403,9 +403,25 @@ def test_trying_cuts_stops_when_the_photos_budget_is_spent(recognizer, bank) -> 
     photo = render_photo(bank, ["80000"], np.random.default_rng(2), PhotoOptions(touching=1.0))
     decoded = decode(photo.jpeg)
     ink = find_ink(decoded.working).mask
-    assert recognizer._read_oriented(decoded, ink, 0, {}, _CutBudget()).text == "80000"
+    assert recognizer._read_oriented(decoded, ink, (0, 0), 0, {}, _CutBudget()).text == "80000"
     spent = _CutBudget(parts_left=0)
-    assert len(recognizer._read_oriented(decoded, ink, 0, {}, spent).text) < 5
+    assert len(recognizer._read_oriented(decoded, ink, (0, 0), 0, {}, spent).text) < 5
+
+
+def test_the_mask_is_cut_down_to_the_ink_with_a_margin_but_not_past_the_photos_edge() -> None:
+    from recognizer.reader import CROP_MARGIN, _around_ink
+
+    mask = np.zeros((400, 600), np.uint8)
+    mask[100:150, 200:260] = 255
+    crop, origin = _around_ink(mask)
+    assert origin == (200 - CROP_MARGIN, 100 - CROP_MARGIN)
+    assert crop.shape == (50 + 2 * CROP_MARGIN, 60 + 2 * CROP_MARGIN)
+    assert np.count_nonzero(crop) == np.count_nonzero(mask)
+    mask[395:, 590:] = 255  # ink running off the bottom right corner keeps touching the edge
+    crop, origin = _around_ink(mask)
+    assert origin == (200 - CROP_MARGIN, 100 - CROP_MARGIN) and crop[-1, -1] == 255
+    empty = np.zeros((40, 30), np.uint8)
+    assert _around_ink(empty)[0].shape == (40, 30)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -67,17 +67,30 @@ def _angle_of_best_band(segmentation: Segmentation) -> float:
     return best if best_count >= max(level + 2, MIN_DIGITS_FOR_ANGLE) else 0.0
 
 
-def rotate_mask(mask: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
+def rotate_mask(
+    mask: np.ndarray, degrees: float, origin: tuple[int, int] = (0, 0), frame: tuple[int, int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Turn a 0/255 mask by ``degrees`` (counter-clockwise in image coordinates undoes a line that
     falls to the right) on a canvas large enough to keep every corner. Returns the turned mask
-    and the 2×3 matrix that maps turned coordinates back to the original mask."""
-    rows, cols = mask.shape
+    and the 2×3 matrix that maps turned coordinates back to ``mask``'s.
+
+    ``mask`` may be a crop, at ``origin`` (x, y), of a larger mask of shape ``frame`` (rows,
+    columns): it is then turned on the larger mask's pixel grid, the same pixels as turning the
+    whole and cutting the crop out, onto a canvas just large enough for the crop."""
+    rows, cols = frame if frame is not None else mask.shape
     centre = (cols / 2, rows / 2)
     matrix = cv2.getRotationMatrix2D(centre, degrees, 1.0)
     cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
     new_cols, new_rows = int(rows * sin + cols * cos) + 1, int(rows * cos + cols * sin) + 1
     matrix[0, 2] += new_cols / 2 - centre[0]
     matrix[1, 2] += new_rows / 2 - centre[1]
+    if frame is not None:  # from the crop's pixels, and onto the crop's own canvas: whole pixels
+        matrix[:, 2] += matrix[:, :2] @ np.asarray(origin, np.float64)
+        height, width = mask.shape
+        corners = matrix @ np.array([[0, width, 0, width], [0, 0, height, height], [1, 1, 1, 1]], np.float64)
+        shift = np.floor(corners.min(axis=1))
+        matrix[:, 2] -= shift
+        new_cols, new_rows = (int(side) + 1 for side in np.ceil(corners.max(axis=1) - shift))
     turned = cv2.warpAffine(mask, matrix, (new_cols, new_rows), flags=cv2.INTER_NEAREST, borderValue=0)
     return turned, cv2.invertAffineTransform(matrix)
 

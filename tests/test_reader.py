@@ -461,3 +461,45 @@ def test_digits_are_grouped_as_written(recognizer, bank, seed: int) -> None:
     assert reading.lines == ["4165550199", "4165550199"]
     assert reading.groups(0)[:2] == ["416", "555"] and "".join(reading.groups(0)) == "4165550199"
     assert reading.groups(1) == ["4165550199"]
+
+
+def test_a_crop_is_levelled_on_the_whole_masks_pixel_grid() -> None:
+    """Cutting the mask down to its ink is only a speed-up: a crop turned to level its writing
+    holds exactly the pixels of the whole mask turned."""
+    from recognizer.deskew import rotate_mask
+
+    rng = np.random.default_rng(4)
+    mask = np.zeros((300, 400), np.uint8)
+    blobs = np.where(cv2.GaussianBlur(rng.random((80, 150)), (0, 0), 2) > 0.55, 255, 0).astype(np.uint8)
+    mask[100:180, 130:280] = blobs
+    x0, y0 = 122, 92  # the ink's box with a margin
+    crop = mask[y0:190, x0:290]
+    for degrees in (-27.0, 5.3, 17.0):
+        whole, _ = rotate_mask(mask, degrees)
+        part, inverse = rotate_mask(crop, degrees, (x0, y0), mask.shape)
+        assert np.count_nonzero(part) == np.count_nonzero(whole) > 0
+        top, left = (int(np.flatnonzero(whole.any(axis=a))[0]) for a in (1, 0))
+        top_part, left_part = (int(np.flatnonzero(part.any(axis=a))[0]) for a in (1, 0))
+        rows, cols = part.shape[0] - top_part, part.shape[1] - left_part
+        window = whole[top : top + rows, left : left + cols]
+        assert np.array_equal(window, part[top_part:, left_part:][: window.shape[0], : window.shape[1]])
+        # and the matrix maps the crop's turned pixels back into the crop
+        ys, xs = np.nonzero(part)
+        back = np.stack([xs, ys, np.ones_like(xs)]).T @ inverse.T
+        assert back.min() >= -1 and back[:, 0].max() <= crop.shape[1] and back[:, 1].max() <= crop.shape[0]
+
+
+@pytest.mark.parametrize("degrees", [0, 90, 180, 270])
+def test_a_crop_turned_with_the_page_lies_where_the_turned_page_has_it(degrees: int) -> None:
+    from recognizer.reader import _rotate, _turned_frame
+
+    page = np.arange(30 * 40, dtype=np.int32).reshape(30, 40).astype(np.uint16)
+    x0, y0, height, width = 7, 5, 12, 20
+    (x, y), shape = _turned_frame((x0, y0), (height, width), page.shape, degrees)
+    turned_page = np.rot90(page, -degrees // 90)
+    turned_crop = np.rot90(page[y0 : y0 + height, x0 : x0 + width], -degrees // 90)
+    assert shape == turned_page.shape
+    rows, cols = turned_crop.shape
+    assert np.array_equal(turned_page[y : y + rows, x : x + cols], turned_crop)
+    small = page.astype(np.uint8)
+    assert np.array_equal(_rotate(small, degrees), np.rot90(small, -degrees // 90))

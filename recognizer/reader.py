@@ -6,8 +6,10 @@ which way up the page is (upright, unless its pieces turned another way read bet
 page read that way scores higher; upside down only if the pieces also look upside down,
 :mod:`recognizer.orientation`), where to cut touching digits
 (the cut whose parts the classifier is surest of, each weighed by how surely it is one whole
-digit, :mod:`recognizer.pieces`), and whether the ink is a number at all
+digit, :mod:`recognizer.pieces`), which neighbouring pieces are one digit come apart (joined
+when they read far more surely together), and whether the ink is a number at all
 (confidently read lines only). Slanted writing is levelled first (:mod:`recognizer.deskew`).
+The ink mask is cut down to the ink before all this (a speed-up only: the same readings).
 Boxes are reported in the original photo's coordinates.
 """
 
@@ -28,7 +30,7 @@ from recognizer.ink import find_ink
 from recognizer.normalise import to_mnist
 from recognizer.orientation import UprightChecker
 from recognizer.pieces import PieceChecker
-from recognizer.segment import Piece, segment
+from recognizer.segment import Piece, segment, union_box
 
 MIN_LINE_CONFIDENCE = 0.75  # median digit confidence below which a line is not read as a number
 MIN_LINE_DIGITS = 3  # shorter lines are dropped when the photo also holds a longer one
@@ -63,6 +65,13 @@ DOUBTFUL_WHOLE = 0.5  # a piece less likely than this to be one whole digit is t
 SURE_LOW = 0.9  # a piece lower than the digits (``Piece.low``) is a digit only when read this surely
 SURE_CAPPED = 0.5  # a digit read with a flat piece beside its top must read at least this surely,
 CAPPED_MARGIN = 0.1  # and at most this much less surely than without it (with it, all ink is read)
+# Two neighbouring pieces at most JOIN_GAP typical digit widths apart and together at most
+# JOIN_WIDEST wide are read as one too, and joined when that reads at least SURE_JOINED surely and
+# JOIN_MARGIN surer than the two apart (geometric mean).
+JOIN_GAP = 0.3
+JOIN_WIDEST = 1.3
+SURE_JOINED = 0.8
+JOIN_MARGIN = 0.15
 NARROWEST_PAIR = 0.6  # in typical digit widths: a narrower piece is not two digits, however doubtful
 ONE_SPAN = 0.7  # share of a piece's height a 1 cut from it spans
 GROUP_GAP = 0.5  # in digit heights: a wider gap between two digits of a line parts two groups
@@ -413,7 +422,37 @@ class Recognizer:
                         prediction, sureness, pixels = capped, capped_sureness, capped_pixels
                 row.append((prediction, sureness, pixels))
             result.append(row)
+        self._join_broken(lines, result)
         return result
+
+    def _join_broken(self, lines: list[list[Piece]], read: list[list]) -> None:
+        """Join neighbouring pieces, in ``lines`` and their readings ``read``, that together are
+        no wider than a digit and read as one far more surely than apart: a digit whose strokes
+        came apart side by side (the loop of a 9 beside its stem, a 4 in two strokes)."""
+        candidates = [
+            (number, index, joined)
+            for number, line in enumerate(lines)
+            for index in range(len(line) - 1)
+            if (joined := _joined(line[index], line[index + 1])) is not None
+        ]
+        if not candidates:
+            return
+        normalised = [to_mnist(joined.mask) for *_, joined in candidates]
+        taken: set[tuple[int, int]] = set()
+        chosen = []
+        for (number, index, joined), (prediction, sureness), pixels in zip(
+            candidates, self._classify(normalised), normalised, strict=True
+        ):
+            apart = _geometric_mean(
+                [max(read[number][index][1], 1e-6), max(read[number][index + 1][1], 1e-6)]
+            )
+            if (number, index) in taken or sureness < SURE_JOINED or sureness < apart + JOIN_MARGIN:
+                continue
+            taken |= {(number, index), (number, index + 1)}
+            chosen.append((number, index, joined, (prediction, sureness, pixels)))
+        for number, index, joined, reading in reversed(chosen):  # (right to left: indices hold)
+            lines[number][index : index + 2] = [joined]
+            read[number][index : index + 2] = [reading]
 
     def _read_line(self, pieces: list[Piece], whole: list, budget: _CutBudget):
         """A line's pieces, read whole (``whole``, from :meth:`_read_whole`), with cuts tried
@@ -497,6 +536,26 @@ def _short(rows: np.ndarray, height: int) -> bool:
     touching digits does: a 1 stands as tall as the digit beside it, while a sliver cut off a
     digit, or the lead-in stroke of a continental 1, does not."""
     return rows[-1] - rows[0] + 1 < ONE_SPAN * height
+
+
+def _joined(left: Piece, right: Piece) -> Piece | None:
+    """``left`` and ``right`` (neighbours in a line) as one piece, if they may be one digit come
+    apart: side by side, at most JOIN_GAP typical digit widths apart, level with each other, and
+    together at most JOIN_WIDEST typical widths wide; None otherwise."""
+    if left.bracket or right.bracket:
+        return None
+    typical = left.box[2] / left.width_ratio
+    box = union_box(left.box, right.box)
+    gap = right.box[0] - (left.box[0] + left.box[2])
+    level = min(left.box[1] + left.box[3], right.box[1] + right.box[3]) - max(left.box[1], right.box[1])
+    if gap > JOIN_GAP * typical or box[2] > JOIN_WIDEST * typical or level <= 0:
+        return None
+    mask = np.zeros((box[3], box[2]), np.uint8)
+    for piece in (left, right):
+        x, y = piece.box[0] - box[0], piece.box[1] - box[1]
+        region = mask[y : y + piece.box[3], x : x + piece.box[2]]
+        np.maximum(region, piece.mask, out=region)
+    return Piece(box=box, mask=mask, line=left.line, width_ratio=box[2] / typical)
 
 
 def _reads_capped(alone: float, capped: float) -> bool:

@@ -106,7 +106,8 @@ class Segmentation:
     digit_height: float = 0.0
 
 
-def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+def union_box(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """The smallest box (x, y, w, h) holding both boxes."""
     x0, y0 = min(a[0], b[0]), min(a[1], b[1])
     x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
     return x0, y0, x1 - x0, y1 - y0
@@ -199,7 +200,7 @@ def _merge_broken(boxes: list[tuple[int, int, int, int]], height: float) -> list
                 other = result[index]
                 overlap = min(other[0] + other[2], box[0] + box[2]) - max(other[0], box[0])
                 stacked = min(other[1] + other[3], box[1] + box[3]) - max(other[1], box[1])
-                union = _union(other, box)
+                union = union_box(other, box)
                 # one above the other, or one mostly within the other's columns (a stroke that
                 # broke off inside its digit)
                 one_digit = stacked < 0.3 * min(other[3], box[3]) or overlap > NESTED * min(other[2], box[2])
@@ -225,7 +226,7 @@ def _caps(bar: tuple[int, int, int, int], body: tuple[int, int, int, int], heigh
     tall = body[3] >= CAP_BODY * height
     level = -CAP_ABOVE * height <= bar[1] - body[1] <= CAP_LEVEL * height
     gap = max(bar[0], body[0]) - min(bar[0] + bar[2], body[0] + body[2])
-    union = _union(bar, body)
+    union = union_box(bar, body)
     fits = union[2] <= CAP_WIDEST * height and union[3] <= 1.3 * height
     return float(gap) if flat and tall and level and gap <= CAP_GAP * height and fits else None
 
@@ -241,7 +242,7 @@ def _capped_bodies(boxes: list[tuple[int, int, int, int]], height: float) -> dic
         ]
         if gaps:
             _, body = min(gaps)
-            capped[body] = _union(bar, capped.get(body, body))
+            capped[body] = union_box(bar, capped.get(body, body))
     return capped
 
 

@@ -97,6 +97,37 @@ def test_broken_strokes_are_merged_into_their_digits(recognizer) -> None:
     assert recognizer.read(fours).text == "142"
 
 
+def _cut_apart(digit: np.ndarray) -> np.ndarray:
+    """An MNIST digit drawn 4x larger, with the pen lifted for a moment: 4 columns of its ink
+    taken out where its right part has the least ink (a 9's stem beside its loop)."""
+    ink = cv2.resize(digit, (112, 112), interpolation=cv2.INTER_LINEAR) > 100
+    columns = ink.sum(axis=0)
+    first, last = np.flatnonzero(columns)[[0, -1]]
+    low, high = first + int(0.45 * (last - first)), first + int(0.85 * (last - first))
+    cut = low + int(np.argmin(columns[low:high]))
+    ink[:, cut - 2 : cut + 2] = False
+    return ink
+
+
+@pytest.mark.parametrize("index", [58, 104, 108, 212])
+def test_a_digit_come_apart_side_by_side_is_read_as_one(recognizer, mnist_test, index: int) -> None:
+    """A 9 (MNIST test digits) whose loop and stem came apart: two pieces side by side, no wider
+    together than a digit, read apart as a doubtful digit and a 1 (or dropped), together as a
+    sure 9."""
+    images, labels = mnist_test
+    assert labels[index] == 9
+    nine = _cut_apart(images[index])
+    assert cv2.connectedComponents(nine.astype(np.uint8))[0] - 1 == 2
+    page = _pen_strokes(_one(100, 100) + _two(330, 100))
+    page[95:207, 190:302][nine] = (40, 40, 120)
+    assert recognizer.read(page).text == "192"
+
+
+def test_neighbours_that_read_surely_apart_stay_apart(recognizer) -> None:
+    ones = _pen_strokes(_one(100, 100) + _one(150, 100) + _two(260, 100))
+    assert recognizer.read(ones).text == "112"
+
+
 def _seven_with_its_bar_apart(x: int, y: int) -> list:
     return [[(x + 5, y + 2), (x + 40, y)], [(x + 52, y + 4), (x + 25, y + 100)]]
 

@@ -255,7 +255,9 @@ def _find_ink(grey: np.ndarray, pen_width: float = 0.0) -> InkMap:
     surround = _surround(weak, small_weak)
     if surround is not None:  # a photo of a page on a darker surface: no writing where no page is lit
         page_light = float(np.percentile(paper[::8, ::8], 95))
-        surround[paper < DARK_SURFACE_SHARE * page_light] = 255
+        cv2.bitwise_or(
+            surround, cv2.compare(paper, DARK_SURFACE_SHARE * page_light, cv2.CMP_LT), dst=surround
+        )
         weak, small_weak = _outside(weak, surround), None
     bar = _strong_bar(darkness, surround)
     if bar < STRONG_DARKNESS:  # faint writing: smooth the paper's grain away, then look closer

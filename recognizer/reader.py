@@ -86,6 +86,10 @@ MIN_PART_HEIGHT = 0.6  # share of the piece's height a part's ink must span to b
 TAIL_HEIGHT = 0.4
 TAIL_WIDTH = 1.2
 TAIL_FLATNESS = 1.0
+# A cut into more digits than the piece is typical digits wide (at least 2) must read this much
+# surer (geometric mean) per extra digit: two touching 8s read as 8, 5 and 8 about as surely as
+# as 8 and 8 (validation photos +1, cheques +2, test photos +0).
+EXTRA_PART_COST = 0.05
 MIN_CUT_GAP = 0.12  # in piece heights: candidate cuts closer than this are one cut
 MAX_CUTS = 16  # the lowest-ink candidate cuts tried in one piece
 # Paper kept around the ink's box when the mask is cut down to it: with less, the ink in the box's
@@ -507,7 +511,7 @@ class Recognizer:
             for span, (prediction, sure) in readings.items()
         }
         starts, ends = _tail_cuts(mask, cuts)
-        chain = _surest_chain(cuts, sureness, most, starts, ends)
+        chain = _surest_chain(cuts, sureness, most, starts, ends, max(2, round(piece.width_ratio)))
         if chain is None:
             return None
         results = []
@@ -596,11 +600,17 @@ def _tail_cuts(mask: np.ndarray, cuts: list[int]) -> tuple[list[int], list[int]]
 
 
 def _surest_chain(
-    cuts: list[int], sureness: dict, most: int, starts: list[int] | None = None, ends: list[int] | None = None
+    cuts: list[int],
+    sureness: dict,
+    most: int,
+    starts: list[int] | None = None,
+    ends: list[int] | None = None,
+    expected: int = 2,
 ) -> list[int] | None:
     """The chain of cuts from a start (the first column, or past a flat tail) to an end (the
     last column, or before one), in 2..``most`` parts, whose parts' geometric-mean sureness is
-    highest (dynamic programming over the number of parts)."""
+    highest, less EXTRA_PART_COST for each part beyond ``expected`` (dynamic programming over
+    the number of parts)."""
     starts, ends = starts or cuts[:1], ends or cuts[-1:]
     # best[k][c]: (sum of log confidences, path) of the surest k parts ending at cut c
     best: list[dict[int, tuple[float, list[int]]]] = [{start: (0.0, [start]) for start in starts}]
@@ -614,7 +624,7 @@ def _surest_chain(
                         step[end] = (total, [*path, end])
         best.append(step)
     finished = [
-        (np.exp(best[k][end][0] / k), best[k][end][1])
+        (np.exp(best[k][end][0] / k) - EXTRA_PART_COST * max(0, k - expected), best[k][end][1])
         for k in range(2, most + 1)
         for end in ends
         if end in best[k]

@@ -534,3 +534,15 @@ def test_a_crop_turned_with_the_page_lies_where_the_turned_page_has_it(degrees: 
     assert np.array_equal(turned_page[y : y + rows, x : x + cols], turned_crop)
     small = page.astype(np.uint8)
     assert np.array_equal(_rotate(small, degrees), np.rot90(small, -degrees // 90))
+
+
+def test_a_cut_into_more_digits_than_the_piece_is_wide_must_read_surer() -> None:
+    """Two touching 8s, read as 8 | 8 at 0.93 each or as 8 | 5 | 8 at 0.95 each: two digits
+    wide, two digits read. A cut into three still wins when it reads clearly surer."""
+    from recognizer.reader import _surest_chain
+
+    cuts = [0, 30, 50, 70, 100]
+    sureness = {(0, 50): 0.93, (50, 100): 0.93, (0, 30): 0.95, (30, 70): 0.95, (70, 100): 0.95}
+    assert _surest_chain(cuts, sureness, 3, expected=2) == [0, 50, 100]
+    sureness[0, 50] = sureness[50, 100] = 0.7
+    assert _surest_chain(cuts, sureness, 3, expected=2) == [0, 30, 70, 100]

@@ -275,7 +275,7 @@ class Recognizer:
         ink, origin = _around_ink(find_ink(decoded.working).mask)
         timings["ink"] = time.perf_counter() - start
         budget = _CutBudget()
-        best = self._read_oriented(decoded, ink, origin, 0, timings, budget)
+        upright = best = self._read_oriented(decoded, ink, origin, 0, timings, budget)
         if _score(best) < SURE_ONE_WAY_UP:
             # read the page another way up only where its pieces, each turned that way, read better
             start = time.perf_counter()
@@ -283,7 +283,8 @@ class Recognizer:
             timings["orient"] = time.perf_counter() - start
             for degrees, margin in ways:
                 reading = self._read_oriented(decoded, ink, origin, degrees, timings, budget)
-                if _score(reading) > _score(best) + (margin if best.rotation == 0 else 0.0):
+                better = _score(reading) > _score(best) + (margin if best.rotation == 0 else 0.0)
+                if better and _as_many_digits(reading, upright):
                     best = reading
                 if _score(best) >= GOOD_ENOUGH:
                     break
@@ -660,6 +661,15 @@ def _runs_across(reading: Reading) -> bool:
     line of its own; several numbers turned together make lines as long as they are many)."""
     lengths = [len(line) for line in reading.lines]
     return bool(lengths) and _share_in_lines(reading) >= ACROSS_SHARE and np.median(lengths) >= ACROSS_LENGTH
+
+
+def _as_many_digits(turned: Reading, upright: Reading) -> bool:
+    """Whether a page read sideways found as many digits as its upright reading did, when that
+    one read a line of three or more digits across the page (and most of its digits in such
+    lines). Turned sideways, such a line becomes a column, and digits stacked in a column merge:
+    two 0s one above the other read as a sure 8 (real cheque amounts: "6000" read as "8")."""
+    across = upright.lines and max(map(len, upright.lines)) >= 3 and _share_in_lines(upright) >= ACROSS_SHARE
+    return turned.rotation not in (90, 270) or not across or len(turned.digits) >= len(upright.digits)
 
 
 def _score(reading: Reading) -> float:

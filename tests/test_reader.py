@@ -546,3 +546,28 @@ def test_a_cut_into_more_digits_than_the_piece_is_wide_must_read_surer() -> None
     assert _surest_chain(cuts, sureness, 3, expected=2) == [0, 50, 100]
     sureness[0, 50] = sureness[50, 100] = 0.7
     assert _surest_chain(cuts, sureness, 3, expected=2) == [0, 30, 70, 100]
+
+
+def _reading_of(lines: list[str], rotation: int = 0):
+    from recognizer.reader import DigitReading, Reading
+
+    digits = [
+        DigitReading(digit=int(d), confidence=0.9, alternatives=(), box=(0, 0, 1, 1), line=n)
+        for n, line in enumerate(lines)
+        for d in line
+    ]
+    return Reading(lines=lines, digits=digits, timings={}, rotation=rotation, sureness=0.9)
+
+
+def test_a_page_read_sideways_must_find_the_digits_its_upright_reading_found() -> None:
+    """Turned sideways, a line of digits is a column, and stacked digits merge (two 0s read as an
+    8): a sideways reading of fewer digits does not replace an upright line of three or more."""
+    from recognizer.reader import _as_many_digits
+
+    upright = _reading_of(["6000"])
+    assert not _as_many_digits(_reading_of(["8"], rotation=270), upright)
+    assert _as_many_digits(_reading_of(["6000"], rotation=90), upright)
+    assert _as_many_digits(_reading_of(["0009"], rotation=180), upright)  # (not sideways)
+    # a page that is sideways: its upright reading is a column of one-digit lines
+    column = _reading_of(["4", "1", "6", "5"])
+    assert _as_many_digits(_reading_of(["416"], rotation=90), column)

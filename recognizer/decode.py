@@ -15,7 +15,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -45,7 +44,7 @@ class DecodedImage:
     full_scale: float = 1.0
 
 
-def _open(source: bytes | str | Path) -> tuple[Image.Image, bytes]:
+def _open(source: bytes | str | Path) -> Image.Image:
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
@@ -69,60 +68,23 @@ def _open(source: bytes | str | Path) -> tuple[Image.Image, bytes]:
         raise ImageError("This file is not an image I can read; please send a JPEG or PNG photo.") from None
     except (OSError, ValueError, SyntaxError):
         raise ImageError("This image file is damaged and cannot be read.") from None
-    return image, source
-
-
-def _draft_factor(size: tuple[int, int]) -> int:
-    """1, 2, 4 or 8: how much smaller a JPEG of this size may be decoded (libjpeg's DCT scaling)
-    while its long side stays at least ``WORKING_SIDE``."""
-    factor = 1
-    while factor < 8 and max(size) // (factor * 2) >= WORKING_SIDE:
-        factor *= 2
-    return factor
+    return image
 
 
 def _draft_for_working_copy(image: Image.Image) -> float:
-    """Let a big JPEG decode at 1/2, 1/4 or 1/8 scale (:func:`_draft_factor`); returns photo
-    pixels per decoded pixel."""
+    """Let a big JPEG decode at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling) as long as its long
+    side stays at least ``WORKING_SIDE``; returns photo pixels per decoded pixel."""
     width, height = image.size
-    factor = _draft_factor(image.size)
+    factor = 1
+    while factor < 8 and max(width, height) // (factor * 2) >= WORKING_SIDE:
+        factor *= 2
     if image.format != "JPEG" or factor == 1:
         return 1.0
     image.draft("RGB", (-(-width // factor), -(-height // factor)))
     return max(width, height) / max(image.size)
 
 
-# OpenCV's flags for a JPEG decoded at 1/1, 1/2, 1/4 or 1/8 of its size, as RGB, EXIF left alone
-_JPEG_FLAGS = {
-    factor: reduced | cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION
-    for factor, reduced in (
-        (1, 0),
-        (2, cv2.IMREAD_REDUCED_GRAYSCALE_2),
-        (4, cv2.IMREAD_REDUCED_GRAYSCALE_4),
-        (8, cv2.IMREAD_REDUCED_GRAYSCALE_8),
-    )
-}
-
-
-def _plain_jpeg(image: Image.Image, data: bytes) -> tuple[np.ndarray, float] | None:
-    """A plain JPEG (colour or grey, stored upright, complete up to its end marker) decoded by
-    OpenCV straight into an array, scaled down like :func:`_draft_for_working_copy`: the same
-    libjpeg and the same pixels as Pillow, without Pillow's copy into numpy (2-6 ms on a
-    1280x960 photo). None for anything else: Pillow decodes that, and says what is wrong."""
-    if image.format != "JPEG" or image.mode not in ("RGB", "L") or not data.endswith(b"\xff\xd9"):
-        return None
-    if image.getexif().get(EXIF_ORIENTATION, 1) != 1:
-        return None
-    try:
-        pixels = cv2.imdecode(np.frombuffer(data, np.uint8), _JPEG_FLAGS[_draft_factor(image.size)])
-    except cv2.error:
-        return None
-    if pixels is None or pixels.ndim != 3:
-        return None
-    return pixels, max(image.size) / max(pixels.shape[:2])
-
-
-def _to_rgb(image: Image.Image, data: bytes) -> tuple[np.ndarray, float]:
+def _to_rgb(image: Image.Image) -> tuple[np.ndarray, float]:
     if image.format not in ACCEPTED_FORMATS:
         raise ImageError(
             f"{image.format or 'This'} files are not supported; please send a JPEG or PNG photo."
@@ -134,9 +96,6 @@ def _to_rgb(image: Image.Image, data: bytes) -> tuple[np.ndarray, float]:
         raise ImageError(f"The image is too small ({width}x{height} pixels) to hold a number.")
     try:
         image.seek(0)  # animated GIF / WebP: the first frame
-        plain = _plain_jpeg(image, data)
-        if plain is not None:
-            return plain
         full_scale = _draft_for_working_copy(image)
         image.load()
         if image.getexif().get(EXIF_ORIENTATION, 1) != 1:  # (transposing copies even when upright)
@@ -168,6 +127,8 @@ def working_copy(rgb: np.ndarray, side: int = WORKING_SIDE) -> tuple[np.ndarray,
     """Shrink so the long side is at most ``side``, or enlarge a small scan or crop so its long
     side is at least ``MIN_WORKING_FRACTION`` of it (the ink and line finders are tuned for
     photo-sized pictures); returns the copy and the original/working scale."""
+    import cv2
+
     longest = max(rgb.shape[:2])
     smallest_working = int(MIN_WORKING_FRACTION * side)
     if longest > side:
@@ -185,8 +146,6 @@ def working_copy(rgb: np.ndarray, side: int = WORKING_SIDE) -> tuple[np.ndarray,
 
 def decode(source: bytes | str | Path | np.ndarray) -> DecodedImage:
     """Decode a photo given as file bytes, a path, or an RGB(A)/grey uint8 array."""
-    rgb, full_scale = (
-        (_from_array(source), 1.0) if isinstance(source, np.ndarray) else _to_rgb(*_open(source))
-    )
+    rgb, full_scale = (_from_array(source), 1.0) if isinstance(source, np.ndarray) else _to_rgb(_open(source))
     working, scale = working_copy(rgb)
     return DecodedImage(original=rgb, working=working, scale=scale, full_scale=full_scale)

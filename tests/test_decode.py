@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -122,19 +121,3 @@ def test_truncated_jpeg_is_refused() -> None:
 def test_bad_arrays_are_refused(array: np.ndarray, message: str) -> None:
     with pytest.raises(ImageError, match=message):
         decode(array)
-
-
-@pytest.mark.parametrize(("size", "factor"), [((1280, 960), 1), ((4000, 3000), 2), ((6000, 4000), 4)])
-def test_plain_jpegs_decode_to_the_pixels_pillow_gives(size: tuple[int, int], factor: int) -> None:
-    """Plain JPEGs skip Pillow's copy into numpy (OpenCV decodes them straight into an array):
-    the pixels are Pillow's own, at full size or libjpeg's reduced size alike; a grey JPEG too."""
-    rng = np.random.default_rng(3)
-    coarse = rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)
-    pixels = cv2.resize(coarse, size, interpolation=cv2.INTER_CUBIC)
-    for image in (Image.fromarray(pixels), Image.fromarray(pixels[..., 0])):
-        data = _encode(image, "JPEG", quality=88)
-        decoded = decode(data)
-        expected = Image.open(io.BytesIO(data))
-        expected.draft("RGB", (-(-size[0] // factor), -(-size[1] // factor)))
-        assert decoded.full_scale == factor
-        np.testing.assert_array_equal(decoded.original, np.asarray(expected.convert("RGB")))

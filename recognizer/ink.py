@@ -116,8 +116,9 @@ def darkness_and_paper(grey: np.ndarray, pen_width: float = 0.0) -> tuple[np.nda
     instead moved pixels across the bars, and the ruled-line search, a random sampling,
     answered differently.)"""
     paper = paper_brightness(grey, pen_width)
-    darkness = cv2.divide(grey, cv2.max(paper, 1), dtype=cv2.CV_32F)  # (in place from here: a
-    cv2.min(darkness, 1.0, dst=darkness)  # fresh photo-sized array costs as much as the sum)
+    # grey / paper, then 1 - min(that, 1), in place: a fresh photo-sized array costs as much as a pass
+    darkness = cv2.divide(grey, cv2.max(paper, 1), dtype=cv2.CV_32F)
+    cv2.min(darkness, 1.0, dst=darkness)
     return cv2.subtract(1.0, darkness, dst=darkness), paper
 
 

@@ -87,7 +87,7 @@ TAIL_HEIGHT = 0.4
 TAIL_WIDTH = 1.2
 TAIL_FLATNESS = 1.0
 # A cut into more digits than the piece is typical digits wide (at least 2) must read this much
-# surer (geometric mean) per extra digit: two touching 8s read as 8, 5 and 8 about as surely as
+# surer (geometric mean) per extra digit: two touching 8s read as 8, 5 and 8 about as surely
 # as 8 and 8 (validation photos +1, cheques +2, test photos +0).
 EXTRA_PART_COST = 0.05
 MIN_CUT_GAP = 0.12  # in piece heights: candidate cuts closer than this are one cut

@@ -3,7 +3,7 @@
 The digit classifier reads many digits about as surely upside down as upright (0, 1 and 8 are the
 same either way, a 6 becomes a 9, a 5 still looks like a 5), and real handwriting reads less
 surely than MNIST's either way up: so "which way up reads better" alone turns upright real pages
-over (34 of 600 real cheque amounts, all wrongly; 8 with this network's evidence too). A third
+over (34 of 600 real cheque amounts, all wrongly; 1 with this network's evidence too). A third
 small network, trained on MNIST training digits upright against the same digits turned 180°
 (``recognizer/pieces_train.py``), answers "is this piece upright?". A page's evidence is the mean
 log-odds of its pieces; the reader turns a page upside down only when its pieces look upside

@@ -39,11 +39,15 @@ def check_amounts(recognizer: Recognizer, folder: Path, limit: int | None, failu
     rows = _labels(folder / "labels.csv")[:limit]
     exact = matched = total = 0
     seconds = []
+    turned: dict[int, int] = {}  # the amounts are all scanned upright: any turn is a wrong one
     shown = 0
     for name, truth in rows:
         started = time.perf_counter()
         try:
-            text = recognizer.read(folder / name).text
+            reading = recognizer.read(folder / name)
+            text = reading.text
+            if reading.rotation:
+                turned[reading.rotation] = turned.get(reading.rotation, 0) + 1
         except ImageError:
             text = ""
         seconds.append(time.perf_counter() - started)
@@ -57,6 +61,8 @@ def check_amounts(recognizer: Recognizer, folder: Path, limit: int | None, failu
         f"orand_car_a: {exact}/{len(rows)} exact strings ({exact / len(rows):.1%}), "
         f"digit recall {matched / total:.1%}, median {statistics.median(seconds) * 1000:.0f} ms/image"
     )
+    turns = ", ".join(f"{count} by {degrees}°" for degrees, count in sorted(turned.items())) or "none"
+    print(f"  read turned (all wrongly: the scans are upright): {turns}")
 
 
 def single_digits(recognizer: Recognizer, folder: Path) -> None:

@@ -7,7 +7,8 @@ around the page (a table seen past the paper's edge) is dark too, relative to th
 it is found as weak ink that touches the photo's border (or rings a note lying wholly in the photo)
 and is too thick to be a pen stroke, and dropped before anything else. Faint writing (pencil: its
 darkest strokes never reach the "strong" bar) gets a lower bar, its paper grain smoothed away, and
-its broken strokes closed. Ruled and grid lines (long, straight, lighter than the pen) are found
+its broken strokes closed; that bar is measured away from the page's edges, where a thinner strip of
+table or shadow is darker than pencil. Ruled and grid lines (long, straight, lighter than the pen) are found
 with a probabilistic Hough transform and removed wherever they are not also strong ink, so digits
 written across a line keep their strokes.
 """
@@ -28,6 +29,11 @@ STRONG_DARKNESS = 0.38  # 1 - pixel/paper: certainly ink
 FAINT_SHARE = 0.8
 DARKEST_INK_PIXELS = 50
 FAINTEST_STRONG = 0.2
+# The darkest ink is looked for away from the weak ink touching the photo's border (a strip of dark
+# table or a shadow past the page's edge, darker than pencil), and faint writing is not seeded
+# there, when this many sampled pixels of weak ink are left elsewhere.
+EDGE_FREE_INK = 200
+EDGE_STRIP = 0.15
 FAINT_SMOOTHING = 1.0
 FAINT_WEAK_SHARE = 0.35
 FAINT_CLOSING = (3, 3)  # closing that joins the grain-broken pieces of a faint stroke (5x5 and
@@ -196,6 +202,36 @@ def _page_rings(labels: np.ndarray, stats: np.ndarray) -> np.ndarray:
     return rings
 
 
+def _edge_pieces(darkness: np.ndarray, surround: np.ndarray | None, small: np.ndarray) -> np.ndarray | None:
+    """The surround plus the weak-ink pieces (``small``: the weak mask shrunk by LINE_SEARCH_SCALE)
+    that lie along the photo's border, touching it and at most EDGE_STRIP of the photo deep, or
+    that thinly ring a page lying in it, covering at most EDGE_STRIP of their bounding box (not
+    writing joined up by a printed pattern): the strip of table past the page's edge, the shadow
+    along it. They are set apart only when at least EDGE_FREE_INK sampled pixels of weak ink lie
+    elsewhere."""
+    small = np.where(small > 127, 255, 0).astype(np.uint8)
+    labels, stats = cv2.connectedComponentsWithStats(small, connectivity=8)[1:3]
+    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    rows, cols = labels.shape
+    strips = np.zeros(len(stats), bool)
+    strips[border] = True
+    depth = np.minimum(stats[:, cv2.CC_STAT_WIDTH] / cols, stats[:, cv2.CC_STAT_HEIGHT] / rows)
+    strips &= depth <= EDGE_STRIP
+    box = stats[:, cv2.CC_STAT_WIDTH] * stats[:, cv2.CC_STAT_HEIGHT]
+    rings = _page_rings(labels, stats) & (stats[:, cv2.CC_STAT_AREA] <= EDGE_STRIP * box)
+    chosen = strips | rings
+    chosen[0] = False
+    if not chosen.any():
+        return surround
+    found = np.where(chosen[labels], 255, 0).astype(np.uint8)
+    found = cv2.dilate(found, np.ones((3, 3), np.uint8))  # its fringe, lost when shrinking
+    found = cv2.resize(found, (darkness.shape[1], darkness.shape[0]), interpolation=cv2.INTER_NEAREST)
+    if surround is not None:
+        cv2.bitwise_or(found, surround, dst=found)
+    inside = darkness[::2, ::2][found[::2, ::2] == 0]
+    return found if np.count_nonzero(inside > WEAK_DARKNESS) >= EDGE_FREE_INK else surround
+
+
 def _strong_bar(darkness: np.ndarray, surround: np.ndarray | None) -> float:
     """The darkness above which a pixel is certainly ink: STRONG_DARKNESS, or lower on a page
     whose darkest ink is faint. Measured on every 2nd pixel each way, outside the surround."""
@@ -260,12 +296,19 @@ def _find_ink(grey: np.ndarray, pen_width: float = 0.0) -> InkMap:
             surround, cv2.compare(paper, DARK_SURFACE_SHARE * page_light, cv2.CMP_LT), dst=surround
         )
         weak, small_weak = _outside(weak, surround), None
-    bar = _strong_bar(darkness, surround)
+    # the darkest ink is looked for away from the page's edges: a strip of dark table there is
+    # darker than pencil
+    apart = _edge_pieces(
+        darkness, surround, _shrink(weak, LINE_SEARCH_SCALE) if small_weak is None else small_weak
+    )
+    bar = _strong_bar(darkness, apart)
     if bar < STRONG_DARKNESS:  # faint writing: smooth the paper's grain away, then look closer
         darkness = cv2.GaussianBlur(darkness, (0, 0), FAINT_SMOOTHING)
-        bar = _strong_bar(darkness, surround)
+        bar = _strong_bar(darkness, apart)
         weak, small_weak = _outside(_darker_than(darkness, FAINT_WEAK_SHARE * bar), surround), None
-    strong = _outside(_darker_than(darkness, bar), surround)
+    else:  # pen ink: what is dark enough at the edges is writing too (a digit the photo cuts)
+        apart = surround
+    strong = _outside(_darker_than(darkness, bar), apart)
     # (a share of the page, not of the photo; the median of every 8th pixel each way: the same
     # answer, 60x cheaper than the full median)
     page_area = weak.size - (0 if surround is None else cv2.countNonZero(surround))

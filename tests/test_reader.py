@@ -238,6 +238,23 @@ def test_the_dark_margin_around_a_note_wholly_in_the_photo_is_not_ink(recognizer
     assert reading.text == photo.text
 
 
+@pytest.mark.parametrize("paper", ["white", "ruled"])
+@pytest.mark.parametrize("seed", [1, 3, 4])
+def test_a_strip_of_dark_table_along_the_edge_does_not_hide_pencil(recognizer, bank, paper, seed) -> None:
+    """The table past the page's bottom edge, darker than any pencil stroke: the bar for faint
+    writing is taken from the page's ink, not from the strip (it hid most of the digits)."""
+    photo = render_photo(
+        bank,
+        ["309 402 9209"],
+        np.random.default_rng(seed),
+        PhotoOptions(ink="pencil", paper=paper, blur_sigma=1.0),
+    )
+    image = photo.image.copy()
+    image[-10:] = (image[-10:] * 0.45).astype(np.uint8)
+    jpeg = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))[1].tobytes()
+    assert recognizer.read(jpeg).text == photo.text
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_a_slash_between_groups_is_not_a_one(recognizer, bank, seed: int) -> None:
     """German-style "030/..." numbers: the slash leans, stands taller and dips below the line;

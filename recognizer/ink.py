@@ -31,8 +31,8 @@ DARKEST_INK_PIXELS = 50
 FAINTEST_STRONG = 0.2
 # The darkest ink is looked for away from the weak ink touching the photo's border (a strip of dark
 # table or a shadow past the page's edge, darker than pencil), and faint writing is not seeded
-# there, when this many sampled pixels of weak ink are left elsewhere.
-EDGE_FREE_INK = 200
+# there, when this many pixels of weak ink (4x shrunk) are left elsewhere.
+EDGE_FREE_INK = 50
 EDGE_STRIP = 0.15
 FAINT_SMOOTHING = 1.0
 FAINT_WEAK_SHARE = 0.35
@@ -202,34 +202,31 @@ def _page_rings(labels: np.ndarray, stats: np.ndarray) -> np.ndarray:
     return rings
 
 
-def _edge_pieces(darkness: np.ndarray, surround: np.ndarray | None, small: np.ndarray) -> np.ndarray | None:
+def _edge_pieces(surround: np.ndarray | None, small: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
     """The surround plus the weak-ink pieces (``small``: the weak mask shrunk by LINE_SEARCH_SCALE)
     that lie along the photo's border, touching it and at most EDGE_STRIP of the photo deep, or
     that thinly ring a page lying in it, covering at most EDGE_STRIP of their bounding box (not
     writing joined up by a printed pattern): the strip of table past the page's edge, the shadow
-    along it. They are set apart only when at least EDGE_FREE_INK sampled pixels of weak ink lie
-    elsewhere."""
+    along it. They are set apart only when at least EDGE_FREE_INK pixels of the shrunk weak ink
+    lie elsewhere. Full size (``shape``)."""
     small = np.where(small > 127, 255, 0).astype(np.uint8)
-    labels, stats = cv2.connectedComponentsWithStats(small, connectivity=8)[1:3]
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
     border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     rows, cols = labels.shape
-    strips = np.zeros(len(stats), bool)
+    strips = np.zeros(count, bool)
     strips[border] = True
     depth = np.minimum(stats[:, cv2.CC_STAT_WIDTH] / cols, stats[:, cv2.CC_STAT_HEIGHT] / rows)
     strips &= depth <= EDGE_STRIP
     box = stats[:, cv2.CC_STAT_WIDTH] * stats[:, cv2.CC_STAT_HEIGHT]
-    rings = _page_rings(labels, stats) & (stats[:, cv2.CC_STAT_AREA] <= EDGE_STRIP * box)
-    chosen = strips | rings
+    area = stats[:, cv2.CC_STAT_AREA]
+    chosen = strips | (_page_rings(labels, stats) & (area <= EDGE_STRIP * box))
     chosen[0] = False
-    if not chosen.any():
+    if not chosen.any() or area[1:][~chosen[1:]].sum() < EDGE_FREE_INK:
         return surround
     found = np.where(chosen[labels], 255, 0).astype(np.uint8)
     found = cv2.dilate(found, np.ones((3, 3), np.uint8))  # its fringe, lost when shrinking
-    found = cv2.resize(found, (darkness.shape[1], darkness.shape[0]), interpolation=cv2.INTER_NEAREST)
-    if surround is not None:
-        cv2.bitwise_or(found, surround, dst=found)
-    inside = darkness[::2, ::2][found[::2, ::2] == 0]
-    return found if np.count_nonzero(inside > WEAK_DARKNESS) >= EDGE_FREE_INK else surround
+    found = cv2.resize(found, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+    return found if surround is None else cv2.bitwise_or(found, surround, dst=found)
 
 
 def _strong_bar(darkness: np.ndarray, surround: np.ndarray | None) -> float:
@@ -299,7 +296,7 @@ def _find_ink(grey: np.ndarray, pen_width: float = 0.0) -> InkMap:
     # the darkest ink is looked for away from the page's edges: a strip of dark table there is
     # darker than pencil
     apart = _edge_pieces(
-        darkness, surround, _shrink(weak, LINE_SEARCH_SCALE) if small_weak is None else small_weak
+        surround, _shrink(weak, LINE_SEARCH_SCALE) if small_weak is None else small_weak, weak.shape
     )
     bar = _strong_bar(darkness, apart)
     if bar < STRONG_DARKNESS:  # faint writing: smooth the paper's grain away, then look closer

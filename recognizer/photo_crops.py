@@ -1,5 +1,5 @@
 """Training digits as the reader sees them: synthetic photos of phone numbers, rendered from MNIST
-**training** digits only (the validation tenth and the test set are never drawn from), are read by
+**training** digits (by default the digit model's training split; never the test set), are read by
 the reader, and each digit's normalised crop is labelled with the digit that was written.
 
 MNIST digits are clean scans; the reader's crops went through a camera's blur, JPEG, ink finding
@@ -9,6 +9,9 @@ view of a digit. Only photos whose digit count was read right are used, so every
 with its written digit; the misread ones are the crops that teach the most.
 
     python -m recognizer.photo_crops --data ../shared/data/mnist --count 2000 --seed 1 --out crops.npz
+
+``--digits validation`` draws the digits from the validation tenth instead: held-out crops to
+measure a model on (benchmarks/crop_finetune.py), never to train on.
 """
 
 from __future__ import annotations
@@ -64,10 +67,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-id", type=int, default=0, help="id of the first photo (to join runs)")
     parser.add_argument("--model", help="the .tflite digit model reading the photos (default: shipped)")
     parser.add_argument("--out", type=Path, required=True, help=".npz: images, labels, reading_ids")
+    parser.add_argument(
+        "--digits",
+        choices=("train", "validation"),
+        default="train",
+        help="draw the digits from the model's training split (to train on) or its validation tenth"
+        " (held-out crops, to choose a model by)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     data = load_digits(args.data)
-    bank = split_bank(data.train_images, data.train_labels, "train")
+    bank = split_bank(data.train_images, data.train_labels, args.digits)
     crops, labels, ids, counts = photo_crops(
         bank, Recognizer.load(args.model), args.count, args.seed, args.first_id
     )

@@ -38,6 +38,9 @@ PAIR_BOW = 0.035
 PAIR_END = 0.01  # ... with both ends at least this far to that side (a 4 or a flagged 1 has one
 # end straight above or below its middle)
 AREA_CODE_DIGITS = (1, 5)  # digits a pair of brackets holds
+ASLANT_PART = 0.7  # see _broken_aslant: pieces shorter and narrower than this (digit heights) ...
+ASLANT_GAP = 0.15  # ... at most this far apart each way, together at least ASLANT_PART tall
+ASLANT_WIDTH = 0.35  # ... and this wide
 # A digit's top bar that came apart (a 5's, a 7's): flat (this many times wider than high, at most
 # CAP_HEIGHT digit heights high), its top level with a piece at least CAP_BODY high (within
 # CAP_LEVEL), and at most CAP_GAP away from it; a dash sits halfway down the digits.
@@ -189,7 +192,26 @@ def typical_height(boxes: list[tuple[int, int, int, int]]) -> float:
 
 def _merge_broken(boxes: list[tuple[int, int, int, int]], height: float) -> list[tuple[int, int, int, int]]:
     """Merge pieces that sit above one another, or one within the other's columns, and together
-    are no taller or wider than a digit."""
+    are no taller or wider than a digit; then the pieces of a stroke broken aslant
+    (:func:`_broken_aslant`), once the others are whole (a loop's fragments join their loop
+    first)."""
+    return _merged(_merged(boxes, height, _one_above_or_within), height, _broken_aslant)
+
+
+def _one_above_or_within(
+    other: tuple[int, int, int, int], box: tuple[int, int, int, int], height: float
+) -> bool:
+    """One piece above the other, or one mostly within the other's columns (a stroke that broke
+    off inside its digit)."""
+    overlap = min(other[0] + other[2], box[0] + box[2]) - max(other[0], box[0])
+    stacked = min(other[1] + other[3], box[1] + box[3]) - max(other[1], box[1])
+    one_digit = stacked < 0.3 * min(other[3], box[3]) or overlap > NESTED * min(other[2], box[2])
+    return overlap > 0.5 * min(other[2], box[2]) and one_digit
+
+
+def _merged(boxes: list[tuple[int, int, int, int]], height: float, belong) -> list[tuple[int, int, int, int]]:
+    """``boxes`` with every two near neighbours that ``belong`` together, and together are no
+    taller or wider than a digit, merged, until none are left."""
     boxes = sorted(boxes)
     merged_any = True
     while merged_any:
@@ -198,18 +220,8 @@ def _merge_broken(boxes: list[tuple[int, int, int, int]], height: float) -> list
         for box in boxes:
             for index in range(len(result) - 1, max(-1, len(result) - 4), -1):
                 other = result[index]
-                overlap = min(other[0] + other[2], box[0] + box[2]) - max(other[0], box[0])
-                stacked = min(other[1] + other[3], box[1] + box[3]) - max(other[1], box[1])
                 union = union_box(other, box)
-                # one above the other, or one mostly within the other's columns (a stroke that
-                # broke off inside its digit)
-                one_digit = stacked < 0.3 * min(other[3], box[3]) or overlap > NESTED * min(other[2], box[2])
-                if (
-                    overlap > 0.5 * min(other[2], box[2])
-                    and one_digit
-                    and union[3] <= 1.3 * height
-                    and union[2] <= 1.2 * height
-                ):
+                if belong(other, box, height) and union[3] <= 1.3 * height and union[2] <= 1.2 * height:
                     result[index] = union
                     merged_any = True
                     break
@@ -217,6 +229,25 @@ def _merge_broken(boxes: list[tuple[int, int, int, int]], height: float) -> list
                 result.append(box)
         boxes = sorted(result)
     return boxes
+
+
+def _broken_aslant(a: tuple[int, int, int, int], b: tuple[int, int, int, int], height: float) -> bool:
+    """Two pieces, neither as tall nor as wide as a digit, one diagonally below the other and at
+    most ASLANT_GAP digit heights apart each way, that together stand as tall as a digit and
+    ASLANT_WIDTH wide: a slanted stroke broken where it turns (the stem of a 6 come apart from
+    its loop)."""
+    upper, lower = (a, b) if a[1] <= b[1] else (b, a)
+    down = lower[1] - (upper[1] + upper[3])
+    across = max(a[0], b[0]) - min(a[0] + a[2], b[0] + b[2])
+    union = union_box(a, b)
+    return (
+        max(a[3], b[3]) < ASLANT_PART * height
+        and max(a[2], b[2]) < ASLANT_PART * height  # (a long dash after a dot is no digit)
+        and -1 <= down <= ASLANT_GAP * height
+        and across <= ASLANT_GAP * height
+        and union[3] >= ASLANT_PART * height
+        and union[2] >= ASLANT_WIDTH * height  # (not the thin fragments of one side of a loop)
+    )
 
 
 def _caps(bar: tuple[int, int, int, int], body: tuple[int, int, int, int], height: float) -> float | None:

@@ -97,6 +97,20 @@ def test_broken_strokes_are_merged_into_their_digits(recognizer) -> None:
     assert recognizer.read(fours).text == "142"
 
 
+def _six_come_apart_aslant(x: int, y: int, gap: int) -> list:
+    """A 6 whose slanted stem lifted before its loop: the loop lies below the stem's end and to
+    its right, neither piece as tall as a digit (pencil breaks strokes like this)."""
+    stem = [(x + 22, y), (x + 14, y + 30), (x + 8, y + 60)]
+    loop = [(x + 40 + 18 * np.cos(a), y + 82 + gap + 14 * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 24)]
+    return [stem, loop]
+
+
+@pytest.mark.parametrize("gap", [2, 4, 6])
+def test_a_stroke_broken_aslant_is_merged_into_its_digit(recognizer, gap: int) -> None:
+    page = _pen_strokes(_one(100, 100) + _six_come_apart_aslant(190, 98, gap) + _two(290, 100))
+    assert recognizer.read(page).text == "162"
+
+
 def _cut_apart(digit: np.ndarray) -> np.ndarray:
     """An MNIST digit drawn 4x larger, with the pen lifted for a moment: 4 columns of its ink
     taken out where its right part has the least ink (a 9's stem beside its loop)."""

@@ -92,6 +92,8 @@ TAIL_FLATNESS = 1.0
 # surer (geometric mean) per extra digit: two touching 8s read as 8, 5 and 8 about as surely
 # as 8 and 8 (validation photos +1, cheques +2, test photos +0).
 EXTRA_PART_COST = 0.05
+CUT_LOOP = 0.1  # no cut crosses a loop enclosing this much paper (in piece heights squared) in a
+# piece at most CLEARLY_WIDE wide
 MIN_CUT_GAP = 0.12  # in piece heights: candidate cuts closer than this are one cut
 MAX_CUTS = 16  # the lowest-ink candidate cuts tried in one piece
 # Paper kept around the ink's box when the mask is cut down to it: with less, the ink in the box's
@@ -487,7 +489,8 @@ class Recognizer:
         mean) wins. Returns [(box, prediction, pixels, sureness)] or None."""
         mask = piece.mask
         height = mask.shape[0]
-        cuts = _cut_candidates(mask)
+        loops = _loop_columns(mask) if piece.width_ratio <= CLEARLY_WIDE else []
+        cuts = [cut for cut in _cut_candidates(mask) if not any(left < cut < right for left, right in loops)]
         # (small digits, such as the joined zeros of "30.000", are as wide as the writing's digits)
         widest = max(MAX_PART_WIDTH * height, piece.box[2] / piece.width_ratio)
         spans = [
@@ -583,6 +586,20 @@ def _cut_candidates(mask: np.ndarray) -> list[int]:
         if all(abs(column - other) >= gap for other in chosen) and gap <= column <= width - gap:
             chosen.append(column)
     return [0, *sorted(chosen[:MAX_CUTS]), width]
+
+
+def _loop_columns(mask: np.ndarray) -> list[tuple[int, int]]:
+    """The column spans of the loops a piece closes (the paper they enclose at least CUT_LOOP
+    of its height squared): a cut through a loop parts the two sides of one 0, 6, 8 or 9."""
+    paper = np.pad(mask == 0, 1, constant_values=True).astype(np.uint8)
+    labels, stats = cv2.connectedComponentsWithStats(paper, connectivity=4)[1:3]
+    outside = labels[0, 0]
+    big = CUT_LOOP * mask.shape[0] ** 2
+    return [
+        (int(x) - 1, int(x + w) - 1)  # (without the padding's column)
+        for label, (x, _, w, _, area) in enumerate(stats)
+        if label not in (0, outside) and area >= big
+    ]
 
 
 def _tail_cuts(mask: np.ndarray, cuts: list[int]) -> tuple[list[int], list[int]]:

@@ -12,6 +12,7 @@ from PIL import Image
 from recognizer.decode import decode
 from recognizer.ink import find_ink
 from recognizer.reader import Recognizer, _CutBudget
+from recognizer.segment import Piece
 from recognizer.synthetic import DigitBank, PhotoOptions, render_photo
 
 
@@ -602,3 +603,22 @@ def test_a_page_read_sideways_must_find_the_digits_its_upright_reading_found() -
     # a page that is sideways: its upright reading is a column of one-digit lines
     column = _reading_of(["4", "1", "6", "5"])
     assert _as_many_digits(_reading_of(["416"], rotation=90), column)
+
+
+@pytest.mark.parametrize("tilt", [-25, 0, 25])
+def test_a_cut_never_parts_the_two_sides_of_a_digits_loop(recognizer, tilt: int) -> None:
+    """A wide, thick 0 (a marker's, slanted) is tried for cuts when it reads doubtfully as one
+    whole digit; its two sides read as a sure "6" and "7", so no cut may pass through its loop."""
+    mask = np.zeros((100, 120), np.uint8)
+    cv2.ellipse(mask, (60, 50), (44, 40), tilt, 0, 360, 255, 18)
+    piece = Piece(box=(0, 0, 120, 100), mask=mask, width_ratio=1.5)
+    hole = [column for column in range(120) if (mask[:, column] == 0).any() and _inside_ring(mask, column)]
+    split = recognizer._best_split(piece, _CutBudget())
+    cuts = [] if split is None else [box[0] for box, *_ in split[1:]]
+    assert not any(min(hole) < cut < max(hole) for cut in cuts), f"cut at {cuts} through the loop"
+
+
+def _inside_ring(mask: np.ndarray, column: int) -> bool:
+    """Whether paper lies between ink above and ink below in ``column`` (the loop's hole)."""
+    rows = np.flatnonzero(mask[:, column])
+    return rows.size > 0 and (mask[rows[0] : rows[-1], column] == 0).any()

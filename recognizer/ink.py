@@ -33,7 +33,8 @@ FAINTEST_STRONG = 0.2
 # table or a shadow past the page's edge, darker than pencil), and faint writing is not seeded
 # there, when this many pixels of weak ink (4x shrunk) are left elsewhere.
 EDGE_FREE_INK = 50
-EDGE_STRIP = 0.15
+EDGE_STRIP = 0.15  # such a strip is at most this share of the photo deep; a ring around a page
+# covers at most this share of its bounding box (writing joined up by a printed pattern covers more)
 FAINT_SMOOTHING = 1.0
 FAINT_WEAK_SHARE = 0.35
 FAINT_CLOSING = (3, 3)  # closing that joins the grain-broken pieces of a faint stroke (5x5 and

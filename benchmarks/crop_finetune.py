@@ -9,10 +9,12 @@ model's were. Each epoch's model is saved as ``epochN.keras`` and ``epochN.tflit
 be read by the benchmarks (``synthetic_photos.py --digits validation --model``, ``real_dev.py
 --model``).
 
-    python -m recognizer.photo_crops --count 6000 --seed 21 --out crops-train.npz
-    python -m recognizer.photo_crops --count 1500 --seed 31 --digits validation --out crops-held-out.npz
-    .venv/bin/python benchmarks/crop_finetune.py --train-crops crops-train.npz \\
-        --held-out-crops crops-held-out.npz --epochs 4 --out runs/crop-finetune
+    .venv/bin/python -m recognizer.photo_crops --data ../shared/data/mnist --count 6000 --seed 21 \\
+        --out crops-train.npz
+    .venv/bin/python -m recognizer.photo_crops --data ../shared/data/mnist --count 1500 --seed 31 \\
+        --digits validation --out crops-held-out.npz
+    .venv/bin/python benchmarks/crop_finetune.py --data ../shared/data/mnist \\
+        --train-crops crops-train.npz --held-out-crops crops-held-out.npz --epochs 4 --out runs/crop-finetune
 """
 
 from __future__ import annotations

@@ -147,22 +147,40 @@ def _ruled_lines(weak: np.ndarray, small: np.ndarray | None = None) -> np.ndarra
     return found
 
 
-def _surround(weak: np.ndarray, small: np.ndarray) -> np.ndarray | None:
+@dataclass(frozen=True)
+class _WeakPieces:
+    """The weak ink's pieces on the LINE_SEARCH_SCALE times smaller copy, found once for both the
+    surround and the edge pieces: the 0/255 mask, its labels and stats, and per label whether it
+    touches the photo's border or rings a page lying in it (:func:`_page_rings`)."""
+
+    small: np.ndarray
+    labels: np.ndarray
+    stats: np.ndarray
+    border: np.ndarray
+    rings: np.ndarray
+
+    @classmethod
+    def of(cls, small: np.ndarray) -> _WeakPieces:
+        small = np.where(small > 127, 255, 0).astype(np.uint8)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
+        border = np.zeros(count, bool)
+        border[np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))] = True
+        border[0] = False
+        return cls(small, labels, stats, border, _page_rings(labels, stats))
+
+
+def _surround(weak: np.ndarray, pieces: _WeakPieces) -> np.ndarray | None:
     """Mask of the weak-ink regions that touch the photo's border (or ring a page lying wholly in
     it, :func:`_page_rings`) and are far thicker than the writing: the table or floor around the
     page; None when there is none. Searched on a 4x smaller copy; returned full size.
 
     Thickness is the distance from a region's inside to its edge; "far thicker" compares it with
     the ink that does not touch the border, so a tight crop of thick writing (every stroke at the
-    edge) keeps its strokes. ``small`` is ``weak`` shrunk by LINE_SEARCH_SCALE."""
+    edge) keeps its strokes. ``pieces``: those of ``weak``, shrunk by LINE_SEARCH_SCALE."""
     height, width = weak.shape
-    small = np.where(small > 127, 255, 0).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
-    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    border = border[border > 0]
-    touching = np.zeros(count, bool)
-    touching[border] = True
-    touching |= _page_rings(labels, stats)
+    small, labels = pieces.small, pieces.labels
+    count = len(pieces.stats)
+    touching = pieces.border | pieces.rings
     if not touching.any():
         return None
     depth = cv2.distanceTransform(small, cv2.DIST_L2, 3)
@@ -203,24 +221,20 @@ def _page_rings(labels: np.ndarray, stats: np.ndarray) -> np.ndarray:
     return rings
 
 
-def _edge_pieces(surround: np.ndarray | None, small: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
-    """The surround plus the weak-ink pieces (``small``: the weak mask shrunk by LINE_SEARCH_SCALE)
-    that lie along the photo's border, touching it and at most EDGE_STRIP of the photo deep, or
-    that thinly ring a page lying in it, covering at most EDGE_STRIP of their bounding box (not
-    writing joined up by a printed pattern): the strip of table past the page's edge, the shadow
-    along it. They are set apart only when at least EDGE_FREE_INK pixels of the shrunk weak ink
-    lie elsewhere. Full size (``shape``)."""
-    small = np.where(small > 127, 255, 0).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
-    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+def _edge_pieces(
+    surround: np.ndarray | None, pieces: _WeakPieces, shape: tuple[int, ...]
+) -> np.ndarray | None:
+    """The surround plus the weak-ink ``pieces`` that lie along the photo's border, touching it
+    and at most EDGE_STRIP of the photo deep, or that thinly ring a page lying in it, covering at
+    most EDGE_STRIP of their bounding box (not writing joined up by a printed pattern): the strip
+    of table past the page's edge, the shadow along it. They are set apart only when at least
+    EDGE_FREE_INK pixels of the shrunk weak ink lie elsewhere. Full size (``shape``)."""
+    labels, stats = pieces.labels, pieces.stats
     rows, cols = labels.shape
-    strips = np.zeros(count, bool)
-    strips[border] = True
     depth = np.minimum(stats[:, cv2.CC_STAT_WIDTH] / cols, stats[:, cv2.CC_STAT_HEIGHT] / rows)
-    strips &= depth <= EDGE_STRIP
     box = stats[:, cv2.CC_STAT_WIDTH] * stats[:, cv2.CC_STAT_HEIGHT]
     area = stats[:, cv2.CC_STAT_AREA]
-    chosen = strips | (_page_rings(labels, stats) & (area <= EDGE_STRIP * box))
+    chosen = (pieces.border & (depth <= EDGE_STRIP)) | (pieces.rings & (area <= EDGE_STRIP * box))
     chosen[0] = False
     if not chosen.any() or area[1:][~chosen[1:]].sum() < EDGE_FREE_INK:
         return surround
@@ -287,18 +301,18 @@ def _find_ink(grey: np.ndarray, pen_width: float = 0.0) -> InkMap:
     darkness, paper = darkness_and_paper(grey, pen_width)
     weak = _darker_than(darkness, WEAK_DARKNESS)
     small_weak = _shrink(weak, LINE_SEARCH_SCALE)  # (for the surround and, unchanged, the lines)
-    surround = _surround(weak, small_weak)
+    pieces = _WeakPieces.of(small_weak)
+    surround = _surround(weak, pieces)
     if surround is not None:  # a photo of a page on a darker surface: no writing where no page is lit
         page_light = float(np.percentile(paper[::8, ::8], 95))
         cv2.bitwise_or(
             surround, cv2.compare(paper, DARK_SURFACE_SHARE * page_light, cv2.CMP_LT), dst=surround
         )
         weak, small_weak = _outside(weak, surround), None
+        pieces = _WeakPieces.of(_shrink(weak, LINE_SEARCH_SCALE))
     # the darkest ink is looked for away from the page's edges: a strip of dark table there is
     # darker than pencil
-    apart = _edge_pieces(
-        surround, _shrink(weak, LINE_SEARCH_SCALE) if small_weak is None else small_weak, weak.shape
-    )
+    apart = _edge_pieces(surround, pieces, weak.shape)
     bar = _strong_bar(darkness, apart)
     if bar < STRONG_DARKNESS:  # faint writing: smooth the paper's grain away, then look closer
         darkness = cv2.GaussianBlur(darkness, (0, 0), FAINT_SMOOTHING)

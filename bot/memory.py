@@ -9,11 +9,9 @@ photo (``malloc_trim``; it costs well under a millisecond).
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
-from functools import lru_cache
-from typing import Any
+
+from recognizer.memory import glibc
 
 log = logging.getLogger(__name__)
 
@@ -21,26 +19,15 @@ M_ARENA_MAX = -8  # glibc's mallopt() parameter number for the arena limit
 MALLOC_ARENAS = 2
 
 
-@lru_cache(maxsize=1)
-def _libc() -> Any | None:
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt, libc.malloc_trim  # noqa: B018 - both must exist (glibc)
-    except (OSError, AttributeError) as error:
-        log.debug("not glibc, memory left to the allocator: %s", error)
-        return None
-    return libc
-
-
 def cap_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
     """Limit glibc's malloc arenas for the threads created from now on."""
-    libc = _libc()
+    libc = glibc()
     if libc is not None and not libc.mallopt(M_ARENA_MAX, arenas):
         log.debug("mallopt(M_ARENA_MAX) was refused")
 
 
 def give_back_freed_memory() -> None:
     """Return the freed parts of the heap to the system (``malloc_trim(0)``)."""
-    libc = _libc()
+    libc = glibc()
     if libc is not None:
         libc.malloc_trim(0)

@@ -27,6 +27,7 @@ from recognizer.classifier import DigitClassifier, Prediction
 from recognizer.decode import DecodedImage, decode
 from recognizer.deskew import box_back, rotate_mask, writing_angle
 from recognizer.ink import find_ink
+from recognizer.memory import reuse_photo_sized_memory
 from recognizer.normalise import to_mnist
 from recognizer.orientation import UprightChecker
 from recognizer.pieces import PieceChecker
@@ -261,6 +262,7 @@ class Recognizer:
         # One photo is read on one thread; a server reads several photos in parallel instead.
         # OpenCV's own threads inside one photo only fight with those (labelling got 3x slower).
         cv2.setNumThreads(1)
+        reuse_photo_sized_memory()
 
     @classmethod
     def load(cls, model_path: str | Path | None = None) -> Recognizer:

@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from recognizer.decode import ImageError, decode, working_copy
 from recognizer.fuzz import png_header
@@ -42,6 +42,30 @@ def test_exif_orientation_is_applied() -> None:
     assert decoded.original.shape == (120, 80, 3)
     # the mark at the top-left of the stored pixels is now at the top-right
     assert decoded.original[15, 80 - 15].max() < 60 and decoded.original[15, 15].min() > 200
+
+
+@pytest.mark.parametrize("size", [(120, 80), (2800, 1800)])  # the big one is decoded at half scale
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_turns_the_photo_as_pillow_does(orientation: int, size: tuple) -> None:
+    rng = np.random.default_rng(orientation)
+    stored = Image.fromarray(rng.integers(0, 255, (size[1] // 8, size[0] // 8, 3), np.uint8)).resize(size)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = _encode(stored, "JPEG", quality=90, exif=exif.tobytes())
+    expected = Image.open(io.BytesIO(data))
+    expected.draft("RGB", (size[0] // 2, size[1] // 2) if size[0] > 2560 else size)
+    expected = np.asarray(ImageOps.exif_transpose(expected))
+    decoded = decode(data)
+    np.testing.assert_array_equal(decoded.original, expected)
+    assert decoded.full_scale == (2.0 if size[0] > 2560 else 1.0)
+
+
+@pytest.mark.parametrize("mode", ["L", "CMYK"])
+def test_grey_and_cmyk_jpegs_decode_to_rgb(mode: str) -> None:
+    data = _encode(_marked_photo().convert(mode), "JPEG", quality=95)
+    decoded = decode(data)
+    assert decoded.original.shape == (80, 120, 3)
+    assert decoded.original[15, 15].max() < 60 and decoded.original[60, 100].min() > 200
 
 
 def test_transparent_png_is_put_on_white() -> None:

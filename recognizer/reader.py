@@ -7,10 +7,11 @@ page read that way scores higher; upside down only if the pieces also look upsid
 :mod:`recognizer.orientation`), where to cut touching digits
 (the cut whose parts the classifier is surest of, each weighed by how surely it is one whole
 digit, :mod:`recognizer.pieces`), which neighbouring pieces are one digit come apart (joined
-when they read far more surely together), and whether the ink is a number at all
-(confidently read lines only). Slanted writing is levelled first (:mod:`recognizer.deskew`).
-The ink mask is cut down to the ink before all this (a speed-up only: the same readings).
-Boxes are reported in the original photo's coordinates.
+when they read far more surely together), which 8s are 9s with a curled tail
+(:mod:`recognizer.shapes`), and whether the ink is a number at all (confidently read lines only).
+Slanted writing is levelled first (:mod:`recognizer.deskew`). The ink mask is cut down to the
+ink before all this (a speed-up only: the same readings). Boxes are reported in the original
+photo's coordinates.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from recognizer.normalise import to_mnist
 from recognizer.orientation import UprightChecker
 from recognizer.pieces import PieceChecker
 from recognizer.segment import Piece, segment, union_box
+from recognizer.shapes import reread
 
 MIN_LINE_CONFIDENCE = 0.75  # median digit confidence below which a line is not read as a number
 MIN_LINE_DIGITS = 3  # shorter lines are dropped when the photo also holds a longer one
@@ -406,7 +408,7 @@ class Recognizer:
         digit: the digit's probability times the piece checker's."""
         batch = np.stack(digits)
         whole = self.pieces.one_digit(batch)
-        predictions = self.classifier.predict(batch)
+        predictions = map(reread, self.classifier.predict(batch), digits)
         return [(p, p.confidence * float(w)) for p, w in zip(predictions, whole, strict=True)]
 
     def _read_whole(self, lines: list[list[Piece]]) -> list[list[tuple[Prediction, float, np.ndarray]]]:

@@ -1,0 +1,66 @@
+"""Digit shapes read by their shape: a 9 with a curled tail, which the digit model takes for an 8."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from recognizer.classifier import Prediction
+from recognizer.normalise import to_mnist
+from recognizer.shapes import curled_nine, reread
+
+STROKE = 5
+
+
+def _drawn(loops: list[tuple], tail: list[list[int]] | None = None) -> np.ndarray:
+    """A normalised digit drawn with ellipses ((centre, axes, start, end) each) and a tail."""
+    mask = np.zeros((120, 90), np.uint8)
+    for centre, axes, start, end in loops:
+        cv2.ellipse(mask, centre, axes, 0, start, end, 255, STROKE)
+    if tail:
+        cv2.polylines(mask, [np.array(tail, np.int32)], False, 255, STROKE)
+    return to_mnist(mask)
+
+
+CURLED_NINE = _drawn([((40, 24), (14, 13), 0, 360)], [[53, 26], [48, 60], [40, 86], [30, 100], [16, 104]])
+SLANTED_NINE = _drawn([((40, 24), (14, 13), 0, 360)], [[52, 30], [44, 60], [34, 90], [26, 104]])
+EIGHT = _drawn([((44, 28), (14, 16), 0, 360), ((44, 74), (18, 20), 0, 360)])
+EIGHT_OPEN_BELOW = _drawn([((44, 28), (14, 16), 0, 360), ((44, 74), (18, 20), -60, 240)])
+SIX = _drawn([((44, 78), (16, 16), 0, 360)], [[58, 20], [40, 30], [30, 60], [29, 78]])
+ZERO = _drawn([((44, 60), (22, 40), 0, 360)])
+
+
+@pytest.mark.parametrize("digit", [CURLED_NINE, SLANTED_NINE], ids=["curled", "slanted"])
+def test_a_loop_on_one_narrow_stroke_is_a_nines_shape(digit: np.ndarray) -> None:
+    assert curled_nine(digit)
+
+
+@pytest.mark.parametrize(
+    "digit",
+    [EIGHT, EIGHT_OPEN_BELOW, SIX, ZERO, np.zeros((28, 28), np.uint8)],
+    ids=["8", "8 open", "6", "0", "blank"],
+)
+def test_two_loops_a_low_loop_or_a_wide_foot_are_not(digit: np.ndarray) -> None:
+    assert not curled_nine(digit)
+
+
+def test_an_eight_with_a_nines_shape_and_nine_as_runner_up_is_read_as_nine() -> None:
+    read = reread(Prediction(8, 0.9, ((8, 0.9), (9, 0.06), (3, 0.02))), CURLED_NINE)
+    assert read.digit == 9
+    assert read.confidence == pytest.approx(0.96)
+    assert read.top3 == ((9, pytest.approx(0.96)), (3, 0.02))
+
+
+@pytest.mark.parametrize(
+    ("prediction", "digit"),
+    [
+        (Prediction(8, 0.99, ((8, 0.99), (3, 0.006), (9, 0.004))), CURLED_NINE),  # 9 too unlikely
+        (Prediction(8, 0.9, ((8, 0.9), (9, 0.06), (3, 0.02))), EIGHT),  # an 8's shape
+        (Prediction(8, 0.9, ((8, 0.9), (9, 0.06), (3, 0.02))), EIGHT_OPEN_BELOW),
+        (Prediction(3, 0.9, ((3, 0.9), (9, 0.06), (8, 0.02))), CURLED_NINE),  # not read as an 8
+    ],
+    ids=["nine unlikely", "eight", "eight open below", "a three"],
+)
+def test_other_readings_are_left_as_the_model_made_them(prediction: Prediction, digit: np.ndarray) -> None:
+    assert reread(prediction, digit) is prediction

@@ -1,4 +1,5 @@
-"""Digit shapes read by their shape: a 9 with a curled tail, which the digit model takes for an 8."""
+"""Digit shapes read by their shape: a 9 with a curled tail, which the digit model takes for an 8,
+and a 2 whose head curls into a loop, which it takes for a 9."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from recognizer.classifier import Prediction
 from recognizer.normalise import to_mnist
-from recognizer.shapes import curled_nine, reread
+from recognizer.shapes import curled_nine, flat_based_two, reread
 
 STROKE = 5
 
@@ -29,6 +30,8 @@ EIGHT = _drawn([((44, 28), (14, 16), 0, 360), ((44, 74), (18, 20), 0, 360)])
 EIGHT_OPEN_BELOW = _drawn([((44, 28), (14, 16), 0, 360), ((44, 74), (18, 20), -60, 240)])
 SIX = _drawn([((44, 78), (16, 16), 0, 360)], [[58, 20], [40, 30], [30, 60], [29, 78]])
 ZERO = _drawn([((44, 60), (22, 40), 0, 360)])
+LOOPED_TWO = _drawn([((40, 30), (14, 13), 0, 360)], [[54, 30], [46, 60], [22, 100], [70, 100]])
+STEMMED_NINE = _drawn([((40, 30), (14, 13), 0, 360)], [[54, 30], [52, 70], [48, 100]])
 
 
 @pytest.mark.parametrize("digit", [CURLED_NINE, SLANTED_NINE], ids=["curled", "slanted"])
@@ -64,3 +67,19 @@ def test_an_eight_with_a_nines_shape_and_nine_as_runner_up_is_read_as_nine() -> 
 )
 def test_other_readings_are_left_as_the_model_made_them(prediction: Prediction, digit: np.ndarray) -> None:
     assert reread(prediction, digit) is prediction
+
+
+def test_a_two_stands_on_a_flat_base_where_a_nine_ends_in_a_stem() -> None:
+    assert flat_based_two(LOOPED_TWO)
+    assert not flat_based_two(STEMMED_NINE)
+    assert not flat_based_two(CURLED_NINE)
+
+
+def test_a_nine_on_a_flat_base_with_two_as_runner_up_is_read_as_two() -> None:
+    read = reread(Prediction(9, 0.8, ((9, 0.8), (2, 0.15), (8, 0.01))), LOOPED_TWO)
+    assert (read.digit, read.top3) == (2, ((2, pytest.approx(0.95)), (8, 0.01)))
+    for unchanged, digit in [
+        (Prediction(9, 0.8, ((9, 0.8), (2, 0.15), (8, 0.01))), STEMMED_NINE),  # a stem, no base
+        (Prediction(9, 0.99, ((9, 0.99), (8, 0.005), (2, 0.005))), LOOPED_TWO),  # 2 too unlikely
+    ]:
+        assert reread(unchanged, digit) is unchanged

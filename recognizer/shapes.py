@@ -88,7 +88,7 @@ def _stroke_foot(ink: np.ndarray) -> bool:
     rows = np.flatnonzero(ink.any(axis=1))
     columns = np.flatnonzero(ink.any(axis=0))
     width = columns[-1] - columns[0] + 1
-    foot = ink[rows[-1] + 1 - round(FOOT * (rows[-1] - rows[0] + 1)) : rows[-1] + 1]
+    foot = ink[rows[-1] + 1 - max(1, round(FOOT * (rows[-1] - rows[0] + 1))) : rows[-1] + 1]
     strokes = np.count_nonzero(foot[:, 1:] & ~foot[:, :-1], axis=1) + foot[:, 0]  # per row
     narrow = (strokes == 1) & (np.count_nonzero(foot, axis=1) <= FOOT_STROKE_WIDTH * width)
     return np.count_nonzero(narrow) >= FOOT_STROKE_ROWS * len(foot)

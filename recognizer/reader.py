@@ -7,7 +7,7 @@ page read that way scores higher; upside down only if the pieces also look upsid
 :mod:`recognizer.orientation`), where to cut touching digits
 (the cut whose parts the classifier is surest of, each weighed by how surely it is one whole
 digit, :mod:`recognizer.pieces`), which neighbouring pieces are one digit come apart (joined
-when they read far more surely together), which 8s are 9s with a curled tail
+when they read far more surely together), which 8s and 9s are real hands' 9s and 2s
 (:mod:`recognizer.shapes`), and whether the ink is a number at all (confidently read lines only).
 Slanted writing is levelled first (:mod:`recognizer.deskew`). The ink mask is cut down to the
 ink before all this (a speed-up only: the same readings). Boxes are reported in the original

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from recognizer.memory import glibc
+
+REPO = Path(__file__).resolve().parent.parent
 
 # In a fresh interpreter: allocate, free and allocate again a 1280x960 float image, and count the
 # page faults of the second allocation (fresh pages from the system fault once per 4 KB page).
@@ -28,7 +31,11 @@ print(faults() - before)
 
 def _second_allocation_faults(mode: str) -> int:
     done = subprocess.run(
-        [sys.executable, "-c", SECOND_ALLOCATION_FAULTS, mode], capture_output=True, text=True, check=True
+        [sys.executable, "-c", SECOND_ALLOCATION_FAULTS, mode],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,  # (where ``recognizer`` is importable from)
     )
     return int(done.stdout)
 

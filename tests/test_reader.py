@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from recognizer.decode import decode
-from recognizer.ink import find_ink
+from recognizer.ink import _texture, find_ink
 from recognizer.reader import Recognizer, _CutBudget
 from recognizer.segment import Piece
 from recognizer.synthetic import DigitBank, PhotoOptions, render_photo
@@ -268,6 +268,41 @@ def test_a_strip_of_dark_table_along_the_edge_does_not_hide_pencil(recognizer, b
     image[-10:] = (image[-10:] * 0.45).astype(np.uint8)
     jpeg = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))[1].tobytes()
     assert recognizer.read(jpeg).text == photo.text
+
+
+@pytest.mark.parametrize(
+    ("paper", "height", "seed"), [("white", 60, 3), ("yellow", 60, 3), ("yellow", 45, 5)]
+)
+def test_thin_light_pencil_is_read_whole(recognizer, bank, paper: str, height: int, seed: int) -> None:
+    """Thin, blurred pencil: a few grains pressed darker are no reason to take the page for pen
+    ink, whose bars left the lighter digits and strokes out (each of these read wrong so)."""
+    photo = render_photo(
+        bank,
+        ["416 555 0199"],
+        np.random.default_rng(seed),
+        PhotoOptions(
+            ink="pencil", paper=paper, blur_sigma=1.2, digit_height=height, stroke_scale=0.7, jpeg_quality=75
+        ),
+    )
+    assert recognizer.read(photo.jpeg).text == photo.text
+
+
+def test_paper_texture_is_measured_past_the_writing() -> None:
+    """The paper's own variation (grain, noise, a printed pattern) is measured robustly: writing
+    over a fifth of the page raises it far less than a grainier paper does."""
+    rng = np.random.default_rng(0)
+    darkness = np.abs(rng.normal(0.0, 0.02, (400, 600))).astype(np.float32)
+    plain = _texture(darkness, None)
+    written = darkness.copy()
+    written[100:180, :] = 0.7  # a fifth of the page dark ink
+    grainy = np.abs(rng.normal(0.0, 0.06, (400, 600))).astype(np.float32)
+    assert 0.005 < plain < 0.02
+    assert _texture(written, None) < 1.6 * plain
+    assert _texture(grainy, None) > 2.5 * plain
+    surround = np.zeros((400, 600), np.uint8)
+    surround[:, 300:] = 255  # the grainy half is the table around the page
+    half = np.where(surround > 0, grainy, darkness)
+    assert _texture(half, surround) < 1.3 * plain
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

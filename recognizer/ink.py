@@ -25,13 +25,15 @@ from recognizer.normalise import stroke_width
 
 STRONG_DARKNESS = 0.38  # 1 - pixel/paper: certainly ink
 # Faint writing (pencil) never reaches STRONG_DARKNESS: the bar for certain ink is lowered to this
-# share of the darkest ink on the page (the DARKEST_INK_PIXELS-th darkest pixel of a 1-in-4 sample:
-# a count, not a share, so that a small number on a big page counts), never below FAINTEST_STRONG.
-# (50 pixels let a few dark grains of pencil, pressed harder in one or two digits, set the bar for
-# pen ink: the lighter digits had no pixel above it and were lost. Synthetic pencil photos of
-# validation digits read exactly: 104 -> 118 of 170.)
+# share of the darkest ink on the page, never below FAINTEST_STRONG. "The darkest ink" is the
+# darkest DARKEST_INK_SHARE of the page's weak ink, within DARKEST_INK_PIXELS pixels (of a 1-in-4
+# sample): at least 50, so that a small pen number on a big page (76 dark pixels) counts as pen;
+# at most 150, as the shaded part of a page, weak "ink" too, can outnumber blurred pen strokes.
+# (50 alone let a few dark grains of pencil, pressed harder in one or two digits, set the bar for
+# pen ink: the lighter digits had no pixel above it and were lost.)
 FAINT_SHARE = 0.8
-DARKEST_INK_PIXELS = 150
+DARKEST_INK_PIXELS = (50, 150)
+DARKEST_INK_SHARE = 0.2
 FAINTEST_STRONG = 0.2
 # The darkest ink is looked for away from the weak ink touching the photo's border (a strip of dark
 # table or a shadow past the page's edge, darker than pencil), and faint writing is not seeded
@@ -265,14 +267,15 @@ def _strong_bar(darkness: np.ndarray, surround: np.ndarray | None) -> float:
     sample = sample.ravel() if surround is None else sample[surround[::2, ::2] == 0]
     if sample.size == 0:
         return STRONG_DARKNESS
-    # the DARKEST_INK_PIXELS-th darkest pixel, sorted for only where it decides the bar
+    # the wanted-th darkest pixel, sorted for only where it decides the bar
     # (a partial sort of all the pixels cost 2 ms)
-    if np.count_nonzero(sample > STRONG_DARKNESS / FAINT_SHARE) >= DARKEST_INK_PIXELS:
+    wanted = round(np.clip(DARKEST_INK_SHARE * np.count_nonzero(sample > WEAK_DARKNESS), *DARKEST_INK_PIXELS))
+    if np.count_nonzero(sample > STRONG_DARKNESS / FAINT_SHARE) >= wanted:
         return STRONG_DARKNESS
     candidates = sample[sample > FAINTEST_STRONG / FAINT_SHARE]
-    if candidates.size < min(DARKEST_INK_PIXELS, sample.size):
+    if candidates.size < min(wanted, sample.size):
         return FAINTEST_STRONG
-    rank = max(0, candidates.size - DARKEST_INK_PIXELS)
+    rank = max(0, candidates.size - wanted)
     darkest = float(np.partition(candidates, rank)[rank])
     return float(np.clip(FAINT_SHARE * darkest, FAINTEST_STRONG, STRONG_DARKNESS))
 

@@ -450,7 +450,7 @@ class Recognizer:
         ]
         if not candidates:
             return
-        normalised = [to_mnist(joined.mask) for *_, joined in candidates]
+        normalised = [to_mnist(joined.mask, exact_stroke=True) for *_, joined in candidates]
         taken: set[tuple[int, int]] = set()
         chosen = []
         for (number, index, joined), (prediction, sureness), pixels in zip(

@@ -16,8 +16,8 @@ BOX = 20
 MNIST_STROKE = 2.2  # median stroke width of MNIST test digits (ink > 127), in 28x28 pixels
 # Strokes within this factor of MNIST_STROKE are left as they are: MNIST's own widths vary as much,
 # and each dilation or erosion also changes a digit's shape (with every width brought to the
-# median, validation photos read exactly 400 and 395 of 500 (seeds 7, 8), real cheques 332; with
-# this band 403, 394 and 335).
+# median: 400 of 500 validation photos read exactly, 332 real cheques; with this band 403 and 335,
+# by benchmarks/synthetic_photos.py --digits validation and benchmarks/real_dev.py).
 STROKE_TOLERANCE = (0.7, 1.4)
 _ROWS, _COLUMNS = np.indices((SIDE, SIDE))  # for the centre of mass
 

@@ -4,7 +4,8 @@ Connected pieces of ink are measured against the typical digit height; specks an
 dropped, broken strokes of one digit (a 5 whose top bar is apart, a 4 in two strokes) merged,
 separators (dashes, dots, plus signs, slashes) set aside, and the rest grouped into lines of
 writing in reading order. Brackets are told apart in their lines: a "(" and ")" around a few
-digits, or a bracket shape at a line's end; so is the thin shadow of a page's edge at a line's end.
+digits, or a bracket shape taller than the digits; so is the thin shadow of a page's edge at a
+line's end.
 A flat piece beside a digit's top is offered with it (``Piece.capped``: its top bar, perhaps), and
 pieces too wide to be one digit are marked, so the reader can keep whichever reading the classifier
 is surest of.
@@ -351,8 +352,8 @@ def _may_be_low_digit(mask: np.ndarray, box: tuple[int, int, int, int], height: 
 
 def _set_aside_brackets(lines: list[list[Piece]], height: float) -> tuple[list[list[Piece]], list]:
     """Move brackets out of their lines: a "(" and a ")" around a short group of digits, and a
-    piece shaped like a bracket beyond doubt at either end of its line or standing taller than
-    the digits (a narrow 6 or a curved 1 can have a bracket's shape, seldom also its place)."""
+    piece shaped like a bracket beyond doubt standing taller than the digits (a narrow 6 or a
+    curved 1 can have a bracket's shape, seldom also its place)."""
     kept, brackets = [], []
     low, high = AREA_CODE_DIGITS
     for line in lines:
@@ -365,9 +366,10 @@ def _set_aside_brackets(lines: list[list[Piece]], height: float) -> tuple[list[l
                     if line[j].bracket < 0 and low <= j - i - 1 <= high:
                         out |= {i, _closing_bracket(line, i, j)}
                     break
+        # (alone at a line's end, a bracket's shape is no proof: a 1 that bows like a "(" starts
+        # many a number; taken for a bracket there, 5 of 600 real cheque amounts lost a digit)
         for i, piece in enumerate(line):
-            at_an_end = i in (0, len(line) - 1)
-            if piece.certain_bracket and (at_an_end or piece.box[3] >= SLASH_HEIGHT * height):
+            if piece.certain_bracket and piece.box[3] >= SLASH_HEIGHT * height:
                 out.add(i)
         brackets += [line[i].box for i in sorted(out)]
         rest = [piece for i, piece in enumerate(line) if i not in out]

@@ -32,7 +32,7 @@ from recognizer.memory import reuse_photo_sized_memory
 from recognizer.normalise import to_mnist
 from recognizer.orientation import UprightChecker
 from recognizer.pieces import PieceChecker
-from recognizer.segment import Piece, segment, union_box
+from recognizer.segment import Piece, segment, stroke_axis, union_box
 from recognizer.shapes import reread
 
 MIN_LINE_CONFIDENCE = 0.75  # median digit confidence below which a line is not read as a number
@@ -84,6 +84,10 @@ MAX_PARTS = 5  # a wide piece is cut into at most this many digits
 MIN_PART_WIDTH = 0.15  # in piece heights: the narrowest digit (a 1) ...
 MAX_PART_WIDTH = 1.3  # ... and the widest
 MIN_PART_HEIGHT = 0.6  # share of the piece's height a part's ink must span to be a digit
+# Two parts of a cut read as 1s whose strokes lean towards each other, top to top, by at least
+# this many degrees are one 1 with a long flag ("/|"), not two ones (two 1s stand parallel)
+FLAG_ANGLE = 20.0
+FLAG_TOPS = 0.4  # ... and whose tops meet, this close in the taller's heights
 # The flat stroke a hand draws on from a run of joined digits ("0000—", a cheque's closing dash)
 # or into it is no digit: an end of a wide piece whose ink spans fewer than TAIL_HEIGHT of the
 # piece's rows, at most TAIL_WIDTH piece heights wide and at least TAIL_FLATNESS times wider than
@@ -441,7 +445,8 @@ class Recognizer:
     def _join_broken(self, lines: list[list[Piece]], read: list[list]) -> None:
         """Join neighbouring pieces, in ``lines`` and their readings ``read``, that together are
         no wider than a digit and read as one far more surely than apart: a digit whose strokes
-        came apart side by side (the loop of a 9 beside its stem, a 4 in two strokes)."""
+        came apart side by side (the loop of a 9 beside its stem, a 4 in two strokes); and two
+        strokes read as 1s that are one 1 with a long flag (:func:`_flagged_one`)."""
         candidates = [
             (number, index, joined)
             for number, line in enumerate(lines)
@@ -456,11 +461,16 @@ class Recognizer:
         for (number, index, joined), (prediction, sureness), pixels in zip(
             candidates, self._classify(normalised), normalised, strict=True
         ):
-            apart = _geometric_mean(
-                [max(read[number][index][1], 1e-6), max(read[number][index + 1][1], 1e-6)]
-            )
-            if (number, index) in taken or sureness < SURE_JOINED or sureness < apart + JOIN_MARGIN:
+            (left, left_sureness, _), (right, right_sureness, _) = read[number][index : index + 2]
+            apart = _geometric_mean([max(left_sureness, 1e-6), max(right_sureness, 1e-6)])
+            if (number, index) in taken:
                 continue
+            if sureness < SURE_JOINED or sureness < apart + JOIN_MARGIN:  # unless a flagged 1 ("/|")
+                one, other = lines[number][index : index + 2]
+                flagged = _flagged_one(one.mask, one.box[:2], other.mask, other.box[:2])
+                if not (left.digit == right.digit == 1 and flagged):
+                    continue
+                prediction, sureness = _as_one(left, right), min(left_sureness, right_sureness)
             taken |= {(number, index), (number, index + 1)}
             chosen.append((number, index, joined, (prediction, sureness, pixels)))
         for number, index, joined, reading in reversed(chosen):  # (right to left: indices hold)
@@ -524,11 +534,22 @@ class Recognizer:
         chain = _surest_chain(cuts, sureness, most, starts, ends, max(2, round(piece.width_ratio)))
         if chain is None:
             return None
-        results = []
+        results, starts = [], []
         for a, b in itertools.pairwise(chain):
             ys = parts[a, b]
             box = (piece.box[0] + a, piece.box[1] + int(ys[0]), b - a, int(ys[-1] - ys[0] + 1))
             prediction, sureness = readings[a, b]
+            if results and results[-1][1].digit == prediction.digit == 1:
+                start = starts[-1]
+                # (not two ones: one flagged 1)
+                if _flagged_one(mask[:, start:a], (start, 0), mask[:, a:b], (a, 0)):
+                    previous = results.pop()
+                    box = union_box(previous[0], box)
+                    prediction = _as_one(previous[1], prediction)
+                    sureness = min(previous[3], sureness)
+                    results.append((box, prediction, to_mnist(mask[:, start:b]), sureness))
+                    continue
+            starts.append(a)
             results.append((box, prediction, pixels[a, b], sureness))
         return results
 
@@ -654,6 +675,33 @@ def _surest_chain(
         if end in best[k]
     ]
     return max(finished, key=lambda item: item[0])[1] if finished else None
+
+
+def _flagged_one(
+    left: np.ndarray, left_at: tuple[int, int], right: np.ndarray, right_at: tuple[int, int]
+) -> bool:
+    """Whether two neighbouring strokes (masks with their top-left corners), each read as a 1,
+    are one 1 with a long flag ("/|"), as many hands outside MNIST write it: they lean towards
+    each other, top to top, by at least FLAG_ANGLE and their tops meet (within FLAG_TOPS of the
+    taller's height). Two ones stand apart, and parallel when one hand wrote them."""
+    left_axis, right_axis = stroke_axis(left), stroke_axis(right)
+    if not (left_axis and right_axis and left_axis[0] - right_axis[0] >= FLAG_ANGLE):
+        return False
+    tops = [_top(mask, at) for mask, at in ((left, left_at), (right, right_at))]
+    height = max(left.shape[0], right.shape[0])
+    return bool(np.hypot(*np.subtract(*tops)) <= FLAG_TOPS * height)
+
+
+def _top(mask: np.ndarray, at: tuple[int, int]) -> tuple[float, float]:
+    """The (x, y) of a stroke's top end: the middle of its highest row of ink, offset by ``at``."""
+    row = int(np.argmax(mask.any(axis=1)))
+    return at[0] + float(np.flatnonzero(mask[row]).mean()), float(at[1] + row)
+
+
+def _as_one(first: Prediction, second: Prediction) -> Prediction:
+    """One 1 read from two strokes each read as a 1: as sure as the less sure of them."""
+    confidence = min(first.confidence, second.confidence)
+    return Prediction(digit=1, confidence=confidence, top3=((1, confidence),))
 
 
 def _geometric_mean(confidences: list[float]) -> float:

@@ -397,15 +397,25 @@ def _is_slash(piece: Piece, neighbours: list[Piece], height: float) -> bool:
     baseline = float(np.mean([p.box[1] + p.box[3] for p in neighbours]))
     if w > 0.7 * h or h < SLASH_HEIGHT * height or y + h - baseline < SLASH_DESCENT * height:
         return False
-    moments = cv2.moments(piece.mask, binaryImage=True)
-    if moments["m00"] == 0:
+    axis = stroke_axis(piece.mask)
+    if axis is None:
         return False
+    lean, across = axis
+    return lean > SLASH_LEAN and across < SLASH_STRAIGHT * stroke_width(piece.mask)
+
+
+def stroke_axis(mask: np.ndarray) -> tuple[float, float] | None:
+    """The long axis of a piece of ink: its lean from upright in degrees (top to the right is
+    positive), and the ink's spread across it (a standard deviation, in pixels); None if no ink."""
+    moments = cv2.moments(mask, binaryImage=True)
+    if moments["m00"] == 0:
+        return None
     mu20, mu02, mu11 = (moments[k] / moments["m00"] for k in ("mu20", "mu02", "mu11"))
     spread = np.sqrt(((mu20 - mu02) / 2) ** 2 + mu11**2)
     across = max((mu20 + mu02) / 2 - spread, 0.0)
     # the long axis's angle from upright; y grows downwards, so a top leaning right is negative
     lean = -np.degrees(0.5 * np.arctan2(2 * mu11, mu02 - mu20))
-    return lean > SLASH_LEAN and np.sqrt(across) < SLASH_STRAIGHT * stroke_width(piece.mask)
+    return float(lean), float(np.sqrt(across))
 
 
 def _set_aside_slashes(lines: list[list[Piece]], height: float) -> tuple[list[list[Piece]], list]:

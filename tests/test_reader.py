@@ -351,6 +351,32 @@ def test_a_curved_one_at_either_end_of_a_line_is_a_digit(recognizer, strokes: st
     assert recognizer.read(page).text == strokes
 
 
+def _flagged_one(x: int, y: int, flag: int, joined: bool) -> list:
+    """A 1 whose flag runs from far down at the left up to the stem's top, in one stroke with
+    the stem or apart from it (the way many hands outside MNIST write a 1: "/|")."""
+    if joined:
+        return [[(x + 40 - flag, y + 100), (x + 40, y), (x + 44, y + 100)]]
+    return [[(x + 40 - flag, y + 90), (x + 34, y + 8)], [(x + 40, y), (x + 44, y + 100)]]
+
+
+def _parallel_ones(x: int, y: int) -> list:
+    """Two slanted 1s side by side: their strokes stand parallel, their tops apart."""
+    return [[(x + 5, y + 100), (x + 25, y)], [(x + 60, y + 100), (x + 55, y)]]
+
+
+@pytest.mark.parametrize(("flag", "joined"), [(55, True), (70, True), (55, False)])
+def test_a_one_with_a_long_flag_is_one_digit(recognizer, flag: int, joined: bool) -> None:
+    """Read apart, a long flag and its stem are two sure 1s (real cheques: "16325" read as
+    "116325"); leaning towards each other with their tops together, they are one 1."""
+    strokes = _flagged_one(100, 100, flag, joined) + _two(210, 100) + _flagged_one(320, 100, flag, joined)
+    assert recognizer.read(_pen_strokes(strokes)).text == "121"
+
+
+def test_two_ones_side_by_side_stay_two(recognizer) -> None:
+    page = _pen_strokes(_parallel_ones(100, 100) + _two(210, 100) + _parallel_ones(320, 100))
+    assert recognizer.read(page).text == "11211"
+
+
 def _printed_pattern(image: np.ndarray, strength: float) -> np.ndarray:
     """The fine wavy lines printed behind a cheque's amount, over the whole image."""
     height, width = image.shape[:2]

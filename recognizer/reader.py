@@ -711,10 +711,13 @@ def _geometric_mean(confidences: list[float]) -> float:
 
 def _prefer_split(piece: Piece, single_sureness: float, split) -> bool:
     """Keep a cut when it reads better than the whole piece; a piece much wider than one digit
-    is cut whenever the cut reads fairly well (a classifier is often sure of a wide "0")."""
+    is cut whenever the cut reads fairly well (a classifier is often sure of a wide "0"), and
+    the wider it is, the less its reading as one digit counts: a run of small joined zeros four
+    digits wide ("5.0000", its parts doubtful as whole digits) was read as a single "2"."""
     split_sureness = _geometric_mean([sureness for *_, sureness in split])
     if piece.width_ratio > CLEARLY_WIDE:
-        return split_sureness > min(single_sureness, 0.6)
+        as_one_digit = single_sureness * CLEARLY_WIDE / piece.width_ratio
+        return split_sureness > min(as_one_digit, 0.6)
     return single_sureness < SURE_SINGLE and split_sureness > single_sureness
 
 

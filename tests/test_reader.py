@@ -653,6 +653,17 @@ def test_a_cut_into_more_digits_than_the_piece_is_wide_must_read_surer() -> None
     assert _surest_chain(cuts, sureness, 3, expected=2) == [0, 30, 70, 100]
 
 
+def test_a_piece_four_digits_wide_is_cut_though_its_parts_read_doubtfully() -> None:
+    """Real cheque "5.0000": the run of joined zeros read as one "2" (0.27 sure) and cut as
+    "0", "2", "0", "0" (0.06-0.74 sure each: joined, they are doubtful as whole digits). Four
+    digits wide, it is not one digit; a piece hardly wider than one keeps its reading."""
+    from recognizer.reader import _prefer_split
+
+    split = [(None, None, None, sureness) for sureness in (0.062, 0.271, 0.16, 0.736)]
+    assert _prefer_split(Piece(box=(0, 0, 425, 116), mask=None, width_ratio=3.95), 0.272, split)
+    assert not _prefer_split(Piece(box=(0, 0, 200, 116), mask=None, width_ratio=1.7), 0.272, split)
+
+
 def _reading_of(lines: list[str], rotation: int = 0):
     from recognizer.reader import DigitReading, Reading
 

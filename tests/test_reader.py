@@ -664,6 +664,22 @@ def test_a_piece_four_digits_wide_is_cut_though_its_parts_read_doubtfully() -> N
     assert not _prefer_split(Piece(box=(0, 0, 200, 116), mask=None, width_ratio=1.7), 0.272, split)
 
 
+def test_ink_in_a_wide_band_is_never_read_sideways(recognizer, bank) -> None:
+    """A row of digits five times wider than high runs across the page. Its pieces turned a
+    quarter may read as well as upright (stacked zeros read as an 8), but only upside down is
+    looked at; a column of digits is still read sideways when its pieces read better so."""
+    from recognizer.reader import Reading, _band_across
+
+    band = np.zeros((60, 300), np.uint8)
+    band[10:50, 10:290] = 255
+    assert _band_across(band) and not _band_across(band.T)
+    digits = [bank.sample(d, np.random.default_rng(d)) for d in (0, 0, 0, 0)]
+    column = [np.rot90(digit) for digit in digits]  # read as written, these are digits turned
+    upright = Reading(lines=["0000"], digits=[], timings={}, sureness=0.5, pieces=[(d, 0.2) for d in column])
+    assert {90, 270} & {degrees for degrees, _ in recognizer._ways_worth_reading(upright)}
+    assert not {90, 270} & {degrees for degrees, _ in recognizer._ways_worth_reading(upright, True)}
+
+
 def _reading_of(lines: list[str], rotation: int = 0):
     from recognizer.reader import DigitReading, Reading
 

@@ -4,14 +4,14 @@
 :class:`Recognizer` ties the steps together and adds what needs the classifier's opinion:
 which way up the page is (upright, unless its pieces turned another way read better and the
 page read that way scores higher; upside down only if the pieces also look upside down,
-:mod:`recognizer.orientation`; sideways never when the ink runs across the page), where to cut touching digits
-(the cut whose parts the classifier is surest of, each weighed by how surely it is one whole
-digit, :mod:`recognizer.pieces`), which neighbouring pieces are one digit come apart (joined
-when they read far more surely together), which 8s and 9s are real hands' 9s and 2s
-(:mod:`recognizer.shapes`), and whether the ink is a number at all (confidently read lines only).
-Slanted writing is levelled first (:mod:`recognizer.deskew`). The ink mask is cut down to the
-ink before all this (a speed-up only: the same readings). Boxes are reported in the original
-photo's coordinates.
+:mod:`recognizer.orientation`; never sideways when the ink runs across the page), where to cut
+touching digits (the cut whose parts the classifier is surest of, each weighed by how surely it
+is one whole digit, :mod:`recognizer.pieces`), which neighbouring pieces are one digit come
+apart (joined when they read far more surely together, or two strokes of a 1 with a long flag),
+which 8s and 9s are real hands' 9s and 2s (:mod:`recognizer.shapes`), and whether the ink is
+a number at all (confidently read lines only). Slanted writing is levelled first
+(:mod:`recognizer.deskew`). The ink mask is cut down to the ink before all this (a speed-up
+only: the same readings). Boxes are reported in the original photo's coordinates.
 """
 
 from __future__ import annotations
@@ -729,7 +729,7 @@ def _band_across(ink: np.ndarray) -> bool:
     """Whether the page's ink lies in a band at least BAND_ACROSS times wider than high: writing
     that runs across the page (a number turned sideways stands in a column)."""
     _, _, width, height = cv2.boundingRect(ink)
-    return BAND_ACROSS > 0 and width >= BAND_ACROSS * max(height, 1)
+    return width >= BAND_ACROSS * max(height, 1)
 
 
 def _share_in_lines(reading: Reading) -> float:

@@ -351,7 +351,7 @@ def test_a_curved_one_at_either_end_of_a_line_is_a_digit(recognizer, strokes: st
     assert recognizer.read(page).text == strokes
 
 
-def _flagged_one(x: int, y: int, flag: int, joined: bool) -> list:
+def _one_with_a_long_flag(x: int, y: int, flag: int, joined: bool) -> list:
     """A 1 whose flag runs from far down at the left up to the stem's top, in one stroke with
     the stem or apart from it (the way many hands outside MNIST write a 1: "/|")."""
     if joined:
@@ -368,7 +368,8 @@ def _parallel_ones(x: int, y: int) -> list:
 def test_a_one_with_a_long_flag_is_one_digit(recognizer, flag: int, joined: bool) -> None:
     """Read apart, a long flag and its stem are two sure 1s (real cheques: "16325" read as
     "116325"); leaning towards each other with their tops together, they are one 1."""
-    strokes = _flagged_one(100, 100, flag, joined) + _two(210, 100) + _flagged_one(320, 100, flag, joined)
+    flagged = [_one_with_a_long_flag(x, 100, flag, joined) for x in (100, 320)]
+    strokes = flagged[0] + _two(210, 100) + flagged[1]
     assert recognizer.read(_pen_strokes(strokes)).text == "121"
 
 
@@ -673,7 +674,7 @@ def test_ink_in_a_wide_band_is_never_read_sideways(recognizer, bank) -> None:
     band = np.zeros((60, 300), np.uint8)
     band[10:50, 10:290] = 255
     assert _band_across(band) and not _band_across(band.T)
-    digits = [bank.sample(d, np.random.default_rng(d)) for d in (0, 0, 0, 0)]
+    digits = [bank.sample(0, np.random.default_rng(seed)) for seed in range(4)]
     column = [np.rot90(digit) for digit in digits]  # read as written, these are digits turned
     upright = Reading(lines=["0000"], digits=[], timings={}, sureness=0.5, pieces=[(d, 0.2) for d in column])
     assert {90, 270} & {degrees for degrees, _ in recognizer._ways_worth_reading(upright)}

@@ -8,12 +8,14 @@ the worst conditions, and per-stage latency p50/p95.
     .venv/bin/python benchmarks/synthetic_photos.py [--count 500] [--seed 7] [--model M]
     .venv/bin/python benchmarks/synthetic_photos.py --without-piece-checker   # every piece taken as whole
     .venv/bin/python benchmarks/synthetic_photos.py --turned   # pages turned 90, 180 or 270 degrees
+    .venv/bin/python benchmarks/synthetic_photos.py --large   # 12 MP photos of small writing
     .venv/bin/python benchmarks/synthetic_photos.py --write-examples examples   # the sample photos
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import difflib
 import sys
 from collections import defaultdict
@@ -91,6 +93,19 @@ TURNS = {
 }
 
 
+# --large: a 12 MP photo of a page, the number written 45 to 109 of its pixels tall (14 to 34 in the
+# reader's 1280-pixel working copy: smaller than any digit of the ordinary photos)
+LARGE_SIZE = (4000, 3000)
+LARGE_DIGIT_HEIGHTS = (45, 110)
+
+
+def large_photo(options: PhotoOptions, rng: np.random.Generator) -> PhotoOptions:
+    """``options`` for a 12 MP photo (upright or lying, as drawn) of small writing."""
+    height = int(rng.integers(*LARGE_DIGIT_HEIGHTS))
+    size = LARGE_SIZE if options.size[0] >= options.size[1] else LARGE_SIZE[::-1]
+    return dataclasses.replace(options, digit_height=height, size=size)
+
+
 def turned_jpeg(jpeg: bytes, degrees: int) -> bytes:
     """The photo turned ``degrees`` counter-clockwise, as a JPEG without an EXIF orientation."""
     bgr = cv2.rotate(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), TURNS[degrees][0])
@@ -104,6 +119,7 @@ def benchmark(
     seed: int,
     failures: Path | None = None,
     turned: bool = False,
+    large: bool = False,
 ) -> None:
     rng = np.random.default_rng(seed)
     exact = exact10 = count10 = digits_ok = digits_total = right_way_up = 0
@@ -115,6 +131,8 @@ def benchmark(
         digits = 10 if rng.random() < 0.5 else None
         lines = [random_phone_number(rng, digits)]
         options = random_options(rng)
+        if large:
+            options = large_photo(options, rng)
         photo = render_photo(bank, lines, rng, options)
         page_turn = list(TURNS)[index % len(TURNS)] if turned else 0
         reading = recognizer.read(turned_jpeg(photo.jpeg, page_turn) if turned else photo.jpeg)
@@ -187,6 +205,11 @@ def main() -> None:
     parser.add_argument(
         "--turned", action="store_true", help="turn each page 90, 180 or 270 degrees (in turn), no EXIF"
     )
+    parser.add_argument(
+        "--large",
+        action="store_true",
+        help="12 MP photos (4000x3000) of small writing: digits 14-35 pixels tall in the working copy",
+    )
     args = parser.parse_args()
     data = load_digits(args.data)
     if args.digits == "validation":  # for choosing between models: the test set only measures
@@ -199,7 +222,7 @@ def main() -> None:
     recognizer = Recognizer.load(args.model)
     if args.without_piece_checker:
         recognizer.pieces = AllWhole()
-    benchmark(bank, recognizer, args.count, args.seed, args.failures, args.turned)
+    benchmark(bank, recognizer, args.count, args.seed, args.failures, args.turned, args.large)
 
 
 class AllWhole:

@@ -81,18 +81,19 @@ def _draft_factor(size: tuple[int, int]) -> int:
     return factor
 
 
-def _draft_for_working_copy(image: Image.Image) -> float:
+def _draft_for_working_copy(image: Image.Image, full_size: bool) -> float:
     """Let a big JPEG decode at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling) as long as its long
-    side stays at least ``WORKING_SIDE``; returns photo pixels per decoded pixel."""
+    side stays at least ``WORKING_SIDE`` (not when ``full_size``); returns photo pixels per decoded
+    pixel."""
     width, height = image.size
-    factor = _draft_factor(image.size)
+    factor = 1 if full_size else _draft_factor(image.size)
     if image.format != "JPEG" or factor == 1:
         return 1.0
     image.draft("RGB", (-(-width // factor), -(-height // factor)))
     return max(width, height) / max(image.size)
 
 
-def _to_rgb(image: Image.Image, data: bytes) -> tuple[np.ndarray, float]:
+def _to_rgb(image: Image.Image, data: bytes, full_size: bool = False) -> tuple[np.ndarray, float]:
     if image.format not in ACCEPTED_FORMATS:
         raise ImageError(
             f"{image.format or 'This'} files are not supported; please send a JPEG or PNG photo."
@@ -103,10 +104,10 @@ def _to_rgb(image: Image.Image, data: bytes) -> tuple[np.ndarray, float]:
     if min(width, height) < MIN_SIDE:
         raise ImageError(f"The image is too small ({width}x{height} pixels) to hold a number.")
     if image.format in ("JPEG", "MPO") and data.rstrip(b"\0").endswith(JPEG_END):
-        return _jpeg_to_rgb(image, data)  # (one cut short, without its end marker, Pillow refuses)
+        return _jpeg_to_rgb(image, data, full_size)  # (one cut short, without its end marker, Pillow refuses)
     try:
         image.seek(0)  # animated GIF / WebP: the first frame
-        full_scale = _draft_for_working_copy(image)
+        full_scale = _draft_for_working_copy(image, full_size)
         image.load()
         if image.getexif().get(EXIF_ORIENTATION, 1) != 1:  # (transposing copies even when upright)
             image = ImageOps.exif_transpose(image)
@@ -119,7 +120,7 @@ def _to_rgb(image: Image.Image, data: bytes) -> tuple[np.ndarray, float]:
         raise ImageError("This image file is damaged or incomplete and cannot be read.") from None
 
 
-def _jpeg_to_rgb(image: Image.Image, data: bytes) -> tuple[np.ndarray, float]:
+def _jpeg_to_rgb(image: Image.Image, data: bytes, full_size: bool = False) -> tuple[np.ndarray, float]:
     """A whole JPEG decoded by OpenCV: turned upright by its EXIF orientation and, for a big photo,
     decoded at 1/2, 1/4 or 1/8 scale as :func:`_draft_for_working_copy` does. The same pixels as
     Pillow's, but straight into an array: Pillow's copy into numpy cost twice its decoding."""
@@ -129,7 +130,8 @@ def _jpeg_to_rgb(image: Image.Image, data: bytes) -> tuple[np.ndarray, float]:
     scale_bits = {1: 0, 2: cv2.IMREAD_REDUCED_GRAYSCALE_2, 4: cv2.IMREAD_REDUCED_GRAYSCALE_4}
     scale_bits[8] = cv2.IMREAD_REDUCED_GRAYSCALE_8
     rgb = cv2.imdecode(
-        np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR_RGB | scale_bits[_draft_factor(image.size)]
+        np.frombuffer(data, np.uint8),
+        cv2.IMREAD_COLOR_RGB | scale_bits[1 if full_size else _draft_factor(image.size)],
     )
     if rgb is None:
         raise ImageError("This image file is damaged or incomplete and cannot be read.")
@@ -171,10 +173,14 @@ def working_copy(rgb: np.ndarray, side: int = WORKING_SIDE) -> tuple[np.ndarray,
     return cv2.resize(rgb, size, interpolation=interpolation), scale
 
 
-def decode(source: bytes | str | Path | np.ndarray) -> DecodedImage:
-    """Decode a photo given as file bytes, a path, or an RGB(A)/grey uint8 array."""
+def decode(source: bytes | str | Path | np.ndarray, full_size: bool = False) -> DecodedImage:
+    """Decode a photo given as file bytes, a path, or an RGB(A)/grey uint8 array; ``full_size``:
+    every pixel of a big JPEG too (by default it is decoded only as large as the working copy
+    needs)."""
     rgb, full_scale = (
-        (_from_array(source), 1.0) if isinstance(source, np.ndarray) else _to_rgb(*_open(source))
+        (_from_array(source), 1.0)
+        if isinstance(source, np.ndarray)
+        else _to_rgb(*_open(source), full_size=full_size)
     )
     working, scale = working_copy(rgb)
     return DecodedImage(original=rgb, working=working, scale=scale, full_scale=full_scale)

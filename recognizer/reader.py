@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from recognizer.classifier import DigitClassifier, Prediction
-from recognizer.decode import DecodedImage, decode
+from recognizer.decode import MIN_SIDE, DecodedImage, decode
 from recognizer.deskew import box_back, rotate_mask, writing_angle
 from recognizer.ink import find_ink
 from recognizer.memory import reuse_photo_sized_memory
@@ -110,6 +110,15 @@ MAX_CUTS = 16  # the lowest-ink candidate cuts tried in one piece
 # Paper kept around the ink's box when the mask is cut down to it: with less, the ink in the box's
 # corners would touch the edge of the mask once levelled, as if it ran off the photo.
 CROP_MARGIN = 8
+# Writing whose digits are under SMALL_WRITING pixels tall in the working copy (a number in a corner
+# of a 12 MP photo of a page) is read again from the photo's own pixels, cropped around it with
+# ZOOM_MARGIN digit heights of paper, its digits ZOOM_HEIGHT pixels tall (or as tall as the photo
+# allows), when that is at least ZOOM_GAIN times larger. (Synthetic photos read equally well with
+# digits 35 to 110 working pixels tall; with digits 20 to 34 tall, half as well.)
+SMALL_WRITING = 45
+ZOOM_HEIGHT = 70
+ZOOM_GAIN = 1.3
+ZOOM_MARGIN = 1.5
 MAX_CUT_PARTS = 200  # parts read while trying cuts, per photo (a photo of a phone number needs
 # about 100; a photo of noise, all doubtful pieces, would need thousands)
 
@@ -285,6 +294,57 @@ class Recognizer:
         started = time.perf_counter()
         decoded = decode(image)
         timings["decode"] = time.perf_counter() - started
+        best = self._read_decoded(decoded, timings)
+        zoom = _zoom_for(best, decoded)
+        if zoom is not None:  # small writing on a big photo: read it again from the photo's pixels
+            start = time.perf_counter()
+            zoomed = self._read_zoomed(image, decoded, best, zoom)
+            timings["zoom"] = time.perf_counter() - start
+            if _score(zoomed) >= _score(best):
+                best = zoomed
+        best.timings = {k: round(v, 5) for k, v in timings.items()}
+        best.timings["total"] = round(time.perf_counter() - started, 5)
+        best.image, best.image_scale = decoded.original, decoded.full_scale
+        return best
+
+    def _read_zoomed(
+        self, image: bytes | str | Path | np.ndarray, decoded: DecodedImage, reading: Reading, zoom: float
+    ) -> Reading:
+        """Read the writing of ``reading`` again from a crop of the photo around it, ``zoom`` times
+        larger than in the working copy; boxes in the photo's coordinates."""
+        full = decoded if decoded.full_scale == 1 else decode(image, full_size=True)
+        photo_per_working = decoded.scale * decoded.full_scale
+        left, top, right, bottom = _writing_box(reading, ZOOM_MARGIN * _digit_height(reading))
+        # (``full.original`` holds every pixel of the photo: its coordinates are the photo's)
+        rows, cols = full.original.shape[:2]
+        x0, y0 = max(0, int(left)), max(0, int(top))
+        x1, y1 = min(cols, int(np.ceil(right)) + 1), min(rows, int(np.ceil(bottom)) + 1)
+        factor = zoom / photo_per_working  # zoomed pixels per photo pixel (at most 1)
+        crop = cv2.resize(
+            full.original[y0:y1, x0:x1],
+            (max(1, round((x1 - x0) * factor)), max(1, round((y1 - y0) * factor))),
+            interpolation=cv2.INTER_AREA,
+        )
+        if min(crop.shape[:2]) < MIN_SIDE:
+            return reading
+        zoomed = self._read_decoded(decode(crop), {})
+        # (its boxes are in the crop's pixels, as decoding an array keeps them; back to the photo's)
+        zoomed.digits = [
+            replace(
+                digit,
+                box=(
+                    round(x0 + digit.box[0] / factor),
+                    round(y0 + digit.box[1] / factor),
+                    round(digit.box[2] / factor),
+                    round(digit.box[3] / factor),
+                ),
+            )
+            for digit in zoomed.digits
+        ]
+        return zoomed
+
+    def _read_decoded(self, decoded: DecodedImage, timings: dict[str, float]) -> Reading:
+        """Find the ink of a decoded photo and read it the way up that reads best."""
         best: Reading | None = None
         start = time.perf_counter()
         # found once, and turned with the page (90° turns are exact)
@@ -305,9 +365,6 @@ class Recognizer:
                 if _score(best) >= GOOD_ENOUGH:
                     break
         assert best is not None
-        best.timings = {k: round(v, 5) for k, v in timings.items()}
-        best.timings["total"] = round(time.perf_counter() - started, 5)
-        best.image, best.image_scale = decoded.original, decoded.full_scale
         return best
 
     def _ways_worth_reading(self, upright: Reading, band_across: bool = False) -> list[tuple[int, float]]:
@@ -755,6 +812,34 @@ def _as_many_digits(turned: Reading, upright: Reading) -> bool:
     two 0s one above the other read as a sure 8 (real cheque amounts: "6000" read as "8")."""
     across = upright.lines and max(map(len, upright.lines)) >= 3 and _share_in_lines(upright) >= ACROSS_SHARE
     return turned.rotation not in (90, 270) or not across or len(turned.digits) >= len(upright.digits)
+
+
+def _digit_height(reading: Reading) -> float:
+    """The median height of the digits read, in the photo's pixels (across the page turned)."""
+    turned = reading.rotation in (90, 270)
+    return float(np.median([digit.box[2] if turned else digit.box[3] for digit in reading.digits]))
+
+
+def _writing_box(reading: Reading, margin: float) -> tuple[float, float, float, float]:
+    """Left, top, right and bottom of all the digits read, ``margin`` photo pixels wider each way."""
+    boxes = np.array([digit.box for digit in reading.digits], float)
+    left, top = boxes[:, :2].min(axis=0) - margin
+    right, bottom = (boxes[:, :2] + boxes[:, 2:]).max(axis=0) + margin
+    return float(left), float(top), float(right), float(bottom)
+
+
+def _zoom_for(reading: Reading, decoded: DecodedImage) -> float | None:
+    """How many times larger to read the writing again, from the photo's own pixels: when its
+    digits are under SMALL_WRITING working pixels tall and the photo has at least ZOOM_GAIN times
+    the working copy's pixels there; to ZOOM_HEIGHT at most. None: no need, or no pixels to gain."""
+    if not reading.digits:
+        return None
+    photo_per_working = decoded.scale * decoded.full_scale
+    height = _digit_height(reading) / photo_per_working
+    if height >= SMALL_WRITING:
+        return None
+    zoom = min(ZOOM_HEIGHT / max(height, 1.0), photo_per_working)
+    return zoom if zoom >= ZOOM_GAIN else None
 
 
 def _score(reading: Reading) -> float:

@@ -102,6 +102,14 @@ def test_a_big_jpeg_is_decoded_smaller_but_still_at_working_resolution() -> None
     assert decode(_encode(Image.fromarray(pixels[:1500, :2000]), "JPEG")).full_scale == 1.0
 
 
+def test_a_big_jpeg_is_decoded_whole_when_asked() -> None:
+    pixels = np.full((3000, 4000, 3), 255, np.uint8)
+    pixels[1000:1400, 2000:2400] = 0
+    decoded = decode(_encode(Image.fromarray(pixels), "JPEG", quality=90), full_size=True)
+    assert decoded.original.shape == (3000, 4000, 3) and decoded.full_scale == 1.0
+    assert decoded.original[1200, 2200].max() < 60 and decoded.original[800, 800].min() > 200
+
+
 def test_small_scans_are_enlarged_at_most_five_times() -> None:
     scan, scale = working_copy(np.zeros((57, 131, 3), np.uint8))  # a scanned cheque amount
     assert scan.shape[:2] == (278, 640) and scale == pytest.approx(131 / 640)

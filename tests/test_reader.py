@@ -213,6 +213,27 @@ def test_small_number_in_the_corner_of_a_12_megapixel_photo(recognizer, bank) ->
     assert (edge[:, 1].astype(int) - edge[:, 2].astype(int) > 60).mean() > 0.8
 
 
+@pytest.mark.parametrize("seed", [2, 4, 5])
+def test_small_pencil_writing_on_a_12_megapixel_photo_is_read_from_its_own_pixels(
+    recognizer, bank, seed: int
+) -> None:
+    # digits 60 of the photo's pixels tall: 19 in the working copy, where these pencil strokes
+    # read wrong ("5530147", "5550149", "5551147"); read again from the photo, zoomed
+    photo, reading = _read(
+        recognizer, bank, ["555-0147"], seed=seed, size=(4000, 3000), digit_height=60, ink="pencil"
+    )
+    assert "zoom" in reading.timings
+    assert reading.text == photo.text
+    for digit, box in zip(reading.digits, photo.digit_boxes, strict=True):
+        assert _iou(digit.box, box) > 0.5  # boxes in the photo's coordinates
+
+
+def test_writing_big_enough_in_the_working_copy_is_not_read_again(recognizer, bank) -> None:
+    photo, reading = _read(recognizer, bank, ["555-0147"], size=(4000, 3000), digit_height=200)
+    assert reading.text == photo.text
+    assert "zoom" not in reading.timings
+
+
 def test_blank_page_and_noise_read_as_no_digits(recognizer) -> None:
     blank = np.full((960, 1280, 3), 247, np.uint8)
     assert recognizer.read(blank).digits == []

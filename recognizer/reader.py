@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from recognizer.classifier import DigitClassifier, Prediction
-from recognizer.decode import MIN_SIDE, DecodedImage, decode
+from recognizer.decode import MIN_SIDE, DecodedImage, decode, working_copy
 from recognizer.deskew import box_back, rotate_mask, writing_angle
 from recognizer.ink import find_ink
 from recognizer.memory import reuse_photo_sized_memory
@@ -110,15 +110,17 @@ MAX_CUTS = 16  # the lowest-ink candidate cuts tried in one piece
 # Paper kept around the ink's box when the mask is cut down to it: with less, the ink in the box's
 # corners would touch the edge of the mask once levelled, as if it ran off the photo.
 CROP_MARGIN = 8
-# Writing whose digits are under SMALL_WRITING pixels tall in the working copy (a number in a corner
-# of a 12 MP photo of a page) is read again from the photo's own pixels, cropped around it with
-# ZOOM_MARGIN digit heights of paper, its digits ZOOM_HEIGHT pixels tall (or as tall as the photo
-# allows), when that is at least ZOOM_GAIN times larger. (Synthetic photos read equally well with
-# digits 35 to 110 working pixels tall; with digits 20 to 34 tall, half as well.)
+# A photo with at least ZOOM_GAIN times the working copy's pixels (a 12 MP photo of a page) is
+# looked at closer when its writing is small: digits under SMALL_WRITING pixels tall in the working
+# copy are read again from the photo's own pixels, cropped around them with ZOOM_MARGIN digit
+# heights of paper, ZOOM_HEIGHT pixels tall (or as tall as the photo allows); and when its reading
+# is unsure, the whole photo is read again at ZOOM_PAGE times the working size. (Synthetic photos
+# read equally well with digits 35 to 110 working pixels tall; with digits 20 to 34, half as well.)
+ZOOM_GAIN = 1.3
 SMALL_WRITING = 45
 ZOOM_HEIGHT = 70
-ZOOM_GAIN = 1.3
 ZOOM_MARGIN = 1.5
+ZOOM_PAGE = 2.0
 MAX_CUT_PARTS = 200  # parts read while trying cuts, per photo (a photo of a phone number needs
 # about 100; a photo of noise, all doubtful pieces, would need thousands)
 
@@ -295,53 +297,67 @@ class Recognizer:
         decoded = decode(image)
         timings["decode"] = time.perf_counter() - started
         best = self._read_decoded(decoded, timings)
-        zoom = _zoom_for(best, decoded)
-        if zoom is not None:  # small writing on a big photo: read it again from the photo's pixels
-            start = time.perf_counter()
-            zoomed = self._read_zoomed(image, decoded, best, zoom)
-            timings["zoom"] = time.perf_counter() - start
-            if _score(zoomed) >= _score(best):
-                best = zoomed
+        if decoded.scale * decoded.full_scale >= ZOOM_GAIN:  # a photo with pixels to spare
+            best = self._look_closer(image, decoded, best, timings)
         best.timings = {k: round(v, 5) for k, v in timings.items()}
         best.timings["total"] = round(time.perf_counter() - started, 5)
         best.image, best.image_scale = decoded.original, decoded.full_scale
         return best
 
-    def _read_zoomed(
-        self, image: bytes | str | Path | np.ndarray, decoded: DecodedImage, reading: Reading, zoom: float
+    def _look_closer(
+        self,
+        image: bytes | str | Path | np.ndarray,
+        decoded: DecodedImage,
+        reading: Reading,
+        timings: dict[str, float],
     ) -> Reading:
-        """Read the writing of ``reading`` again from a crop of the photo around it, ``zoom`` times
-        larger than in the working copy; boxes in the photo's coordinates."""
-        full = decoded if decoded.full_scale == 1 else decode(image, full_size=True)
+        """Read a big photo again from more of its own pixels where that may read better: small
+        writing from a crop around it, its digits ZOOM_HEIGHT pixels tall; then, if the reading is
+        still unsure (below GOOD_ENOUGH) but something like digits was seen, the whole photo at
+        ZOOM_PAGE times the working size (the writing may have been too small to read at all).
+        Keeps whichever reading scores best; the time spent goes to ``timings["zoom"]``."""
         photo_per_working = decoded.scale * decoded.full_scale
-        left, top, right, bottom = _writing_box(reading, ZOOM_MARGIN * _digit_height(reading))
-        # (``full.original`` holds every pixel of the photo: its coordinates are the photo's)
-        rows, cols = full.original.shape[:2]
+        full: DecodedImage | None = None
+        best = reading
+        looks = []
+        if reading.digits and _digit_height(reading) < SMALL_WRITING * photo_per_working:
+            height = _digit_height(reading)
+            looks.append((_writing_box(reading, ZOOM_MARGIN * height), ZOOM_HEIGHT / height))
+        looks.append((None, min(ZOOM_PAGE, photo_per_working) / photo_per_working))
+        for box, factor in looks:
+            if box is None and (_score(best) >= GOOD_ENOUGH or not (reading.digits or reading.stray)):
+                break  # (a page with nothing like a digit on it is not looked at closer)
+            if factor * photo_per_working < ZOOM_GAIN:
+                continue
+            start = time.perf_counter()
+            full = full or (decoded if decoded.full_scale == 1 else decode(image, full_size=True))
+            closer = self._read_part(full.original, box, min(factor, 1.0))
+            timings["zoom"] = timings.get("zoom", 0.0) + time.perf_counter() - start
+            if _score(closer) > _score(best):
+                best = closer
+        return best
+
+    def _read_part(
+        self, photo: np.ndarray, box: tuple[float, float, float, float] | None, factor: float
+    ) -> Reading:
+        """Read ``box`` (left, top, right, bottom; None: all) of the photo's full-size pixels,
+        shrunk by ``factor``; boxes in the photo's coordinates."""
+        rows, cols = photo.shape[:2]
+        left, top, right, bottom = box if box is not None else (0, 0, cols, rows)
         x0, y0 = max(0, int(left)), max(0, int(top))
-        x1, y1 = min(cols, int(np.ceil(right)) + 1), min(rows, int(np.ceil(bottom)) + 1)
-        factor = zoom / photo_per_working  # zoomed pixels per photo pixel (at most 1)
-        crop = cv2.resize(
-            full.original[y0:y1, x0:x1],
-            (max(1, round((x1 - x0) * factor)), max(1, round((y1 - y0) * factor))),
-            interpolation=cv2.INTER_AREA,
-        )
-        if min(crop.shape[:2]) < MIN_SIDE:
-            return reading
-        zoomed = self._read_decoded(decode(crop), {})
-        # (its boxes are in the crop's pixels, as decoding an array keeps them; back to the photo's)
-        zoomed.digits = [
-            replace(
-                digit,
-                box=(
-                    round(x0 + digit.box[0] / factor),
-                    round(y0 + digit.box[1] / factor),
-                    round(digit.box[2] / factor),
-                    round(digit.box[3] / factor),
-                ),
-            )
-            for digit in zoomed.digits
-        ]
-        return zoomed
+        x1, y1 = min(cols, int(np.ceil(right))), min(rows, int(np.ceil(bottom)))
+        crop = photo[y0:y1, x0:x1]
+        side = round(max(crop.shape[:2]) * factor)
+        if min(crop.shape[:2]) * factor < MIN_SIDE:
+            return Reading([], [], {})
+        working, scale = working_copy(crop, side)
+        reading = self._read_decoded(DecodedImage(original=crop, working=working, scale=scale), {})
+        if x0 or y0:  # (boxes come back in the crop's pixels)
+            reading.digits = [
+                replace(digit, box=(digit.box[0] + x0, digit.box[1] + y0, *digit.box[2:]))
+                for digit in reading.digits
+            ]
+        return reading
 
     def _read_decoded(self, decoded: DecodedImage, timings: dict[str, float]) -> Reading:
         """Find the ink of a decoded photo and read it the way up that reads best."""
@@ -826,20 +842,6 @@ def _writing_box(reading: Reading, margin: float) -> tuple[float, float, float, 
     left, top = boxes[:, :2].min(axis=0) - margin
     right, bottom = (boxes[:, :2] + boxes[:, 2:]).max(axis=0) + margin
     return float(left), float(top), float(right), float(bottom)
-
-
-def _zoom_for(reading: Reading, decoded: DecodedImage) -> float | None:
-    """How many times larger to read the writing again, from the photo's own pixels: when its
-    digits are under SMALL_WRITING working pixels tall and the photo has at least ZOOM_GAIN times
-    the working copy's pixels there; to ZOOM_HEIGHT at most. None: no need, or no pixels to gain."""
-    if not reading.digits:
-        return None
-    photo_per_working = decoded.scale * decoded.full_scale
-    height = _digit_height(reading) / photo_per_working
-    if height >= SMALL_WRITING:
-        return None
-    zoom = min(ZOOM_HEIGHT / max(height, 1.0), photo_per_working)
-    return zoom if zoom >= ZOOM_GAIN else None
 
 
 def _score(reading: Reading) -> float:

@@ -228,10 +228,27 @@ def test_small_pencil_writing_on_a_12_megapixel_photo_is_read_from_its_own_pixel
         assert _iou(digit.box, box) > 0.5  # boxes in the photo's coordinates
 
 
-def test_writing_big_enough_in_the_working_copy_is_not_read_again(recognizer, bank) -> None:
-    photo, reading = _read(recognizer, bank, ["555-0147"], size=(4000, 3000), digit_height=200)
+@pytest.mark.parametrize("seed", [3, 5, 9])
+def test_a_number_too_small_to_read_in_the_working_copy_is_read_on_the_photo_enlarged(
+    recognizer, bank, seed: int
+) -> None:
+    # digits 45 of the photo's pixels tall, 14 in the working copy: read there as "111", as nothing
+    # or as "53511114"; the whole photo read again at twice the working size
+    photo, reading = _read(
+        recognizer, bank, ["555-0147"], seed=seed, size=(4000, 3000), digit_height=45, rotation_degrees=10
+    )
+    assert "zoom" in reading.timings
     assert reading.text == photo.text
-    assert "zoom" not in reading.timings
+    for digit, box in zip(reading.digits, photo.digit_boxes, strict=True):
+        assert _iou(digit.box, box) > 0.5
+
+
+def test_a_blank_12_megapixel_page_is_not_looked_at_closer(recognizer) -> None:
+    blank = Image.fromarray(np.full((3000, 4000, 3), 247, np.uint8))
+    buffer = io.BytesIO()
+    blank.save(buffer, "JPEG", quality=90)
+    reading = recognizer.read(buffer.getvalue())
+    assert reading.digits == [] and "zoom" not in reading.timings
 
 
 def test_blank_page_and_noise_read_as_no_digits(recognizer) -> None:

@@ -243,6 +243,21 @@ def test_a_number_too_small_to_read_in_the_working_copy_is_read_on_the_photo_enl
         assert _iou(digit.box, box) > 0.5
 
 
+@pytest.mark.parametrize(("seed", "height", "blur"), [(12, 31, 0.94), (15, 29, 0.73), (36, 27, 0.96)])
+def test_small_blurred_pencil_read_unsurely_is_read_again_enlarged(
+    recognizer, bank, seed: int, height: int, blur: float
+) -> None:
+    # a 1280x960 photo has no pixels to spare: the page is enlarged; read at its size, these
+    # numbers gain, lose or change a digit ("4165550109", "4165550190", "416555099")
+    photo, reading = _read(
+        recognizer, bank, ["416-555-0199"], seed=seed, digit_height=height, ink="pencil", blur_sigma=blur
+    )
+    assert "zoom" in reading.timings
+    assert reading.text == photo.text
+    for digit, box in zip(reading.digits, photo.digit_boxes, strict=True):
+        assert _iou(digit.box, box) > 0.5
+
+
 def test_a_blank_12_megapixel_page_is_not_looked_at_closer(recognizer) -> None:
     blank = Image.fromarray(np.full((3000, 4000, 3), 247, np.uint8))
     buffer = io.BytesIO()

@@ -93,7 +93,7 @@ TURNS = {
 }
 
 
-# --large: a 12 MP photo of a page, the number written 45 to 109 of its pixels tall (14 to 34 in the
+# --large: a 12 MP photo of a page, the number written 45 to 109 of its pixels tall (14 to 35 in the
 # reader's 1280-pixel working copy: smaller than any digit of the ordinary photos)
 LARGE_SIZE = (4000, 3000)
 LARGE_DIGIT_HEIGHTS = (45, 110)

@@ -228,6 +228,22 @@ def test_small_pencil_writing_on_a_12_megapixel_photo_is_read_from_its_own_pixel
         assert _iou(digit.box, box) > 0.5  # boxes in the photo's coordinates
 
 
+def test_a_12_megapixel_photo_stored_turned_is_looked_at_closer_the_right_way_up(recognizer, bank) -> None:
+    # the second, full-size decode must honour the EXIF orientation as the first one did
+    options = PhotoOptions(size=(4000, 3000), digit_height=60, ink="pencil", jpeg_quality=None)
+    photo = render_photo(bank, ["555-0147"], np.random.default_rng(2), options)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # pixels stored turned left; "rotate 90° clockwise"
+    buffer = io.BytesIO()
+    stored = np.ascontiguousarray(np.rot90(photo.image, k=1))
+    Image.fromarray(stored).save(buffer, format="JPEG", quality=92, exif=exif.tobytes())
+    reading = recognizer.read(buffer.getvalue())
+    assert "zoom" in reading.timings
+    assert reading.text == photo.text and reading.rotation == 0
+    for digit, box in zip(reading.digits, photo.digit_boxes, strict=True):
+        assert _iou(digit.box, box) > 0.5
+
+
 @pytest.mark.parametrize("seed", [3, 5, 9])
 def test_a_number_too_small_to_read_in_the_working_copy_is_read_on_the_photo_enlarged(
     recognizer, bank, seed: int

@@ -156,21 +156,26 @@ def working_copy(rgb: np.ndarray, side: int = WORKING_SIDE) -> tuple[np.ndarray,
     """Shrink so the long side is at most ``side``, or enlarge a small scan or crop so its long
     side is at least ``MIN_WORKING_FRACTION`` of it (the ink and line finders are tuned for
     photo-sized pictures); returns the copy and the original/working scale."""
-    import cv2
-
     longest = max(rgb.shape[:2])
     smallest_working = int(MIN_WORKING_FRACTION * side)
     if longest > side:
         scale = longest / side
-        # averaging (INTER_AREA) matters when shrinking a lot; below 2x it costs 6x more for nothing
-        interpolation = cv2.INTER_AREA if scale >= 2 else cv2.INTER_LINEAR
     elif longest < smallest_working:
         scale = max(longest / smallest_working, 1 / MAX_ENLARGEMENT)
-        interpolation = cv2.INTER_CUBIC
     else:
         return rgb, 1.0
+    return resized(rgb, scale), scale
+
+
+def resized(rgb: np.ndarray, scale: float) -> np.ndarray:
+    """``rgb`` with ``scale`` of its pixels to one of the copy's: shrunk (``scale`` > 1) or
+    enlarged (cubic interpolation)."""
+    import cv2
+
+    # averaging (INTER_AREA) matters when shrinking a lot; below 2x it costs 6x more for nothing
+    interpolation = cv2.INTER_CUBIC if scale < 1 else cv2.INTER_AREA if scale >= 2 else cv2.INTER_LINEAR
     size = (round(rgb.shape[1] / scale), round(rgb.shape[0] / scale))
-    return cv2.resize(rgb, size, interpolation=interpolation), scale
+    return cv2.resize(rgb, size, interpolation=interpolation)
 
 
 def decode(source: bytes | str | Path | np.ndarray, full_size: bool = False) -> DecodedImage:

@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from recognizer.classifier import DigitClassifier, Prediction
-from recognizer.decode import MIN_SIDE, DecodedImage, decode, working_copy
+from recognizer.decode import MIN_SIDE, DecodedImage, decode, resized
 from recognizer.deskew import box_back, rotate_mask, writing_angle
 from recognizer.ink import find_ink
 from recognizer.memory import reuse_photo_sized_memory
@@ -328,10 +328,10 @@ class Recognizer:
         ``timings["zoom"]``."""
         photo_per_working = decoded.scale * decoded.full_scale
         spare = photo_per_working >= ZOOM_GAIN
-        small = bool(reading.digits) and _digit_height(reading) < SMALL_WRITING * photo_per_working
+        height = _digit_height(reading) if reading.digits else 0.0
+        small = bool(reading.digits) and height < SMALL_WRITING * photo_per_working
         looks = []
         if spare and small:
-            height = _digit_height(reading)
             looks.append((_writing_box(reading, ZOOM_MARGIN * height), ZOOM_HEIGHT / height))
         enlarge = small and _score(reading) >= ENLARGE_FROM  # (interpolating adds no pixels)
         if (spare or enlarge) and (reading.digits or reading.stray):  # (not a page of nothing)
@@ -353,8 +353,8 @@ class Recognizer:
         self, photo: np.ndarray, box: tuple[float, float, float, float] | None, factor: float
     ) -> Reading:
         """Read ``box`` (left, top, right, bottom; None: all) of the photo's full-size pixels,
-        resized by ``factor`` (shrunk as far as a working copy is; enlarged, interpolated,
-        beyond the photo's own pixels); boxes in the photo's coordinates."""
+        resized by ``factor`` (enlarged, interpolated, beyond the photo's own pixels); boxes in
+        the photo's coordinates."""
         rows, cols = photo.shape[:2]
         left, top, right, bottom = box if box is not None else (0, 0, cols, rows)
         x0, y0 = max(0, int(left)), max(0, int(top))
@@ -362,12 +362,8 @@ class Recognizer:
         crop = photo[y0:y1, x0:x1]
         if min(crop.shape[:2]) * factor < MIN_SIDE:
             return Reading([], [], {})
-        if factor > 1:
-            size = (round(crop.shape[1] * factor), round(crop.shape[0] * factor))
-            working, scale = cv2.resize(crop, size, interpolation=cv2.INTER_CUBIC), 1 / factor
-        else:
-            working, scale = working_copy(crop, round(max(crop.shape[:2]) * factor))
-        reading = self._read_decoded(DecodedImage(original=crop, working=working, scale=scale), {})
+        working = resized(crop, 1 / factor) if factor != 1 else crop
+        reading = self._read_decoded(DecodedImage(original=crop, working=working, scale=1 / factor), {})
         if x0 or y0:  # (boxes come back in the crop's pixels)
             reading.digits = [
                 replace(digit, box=(digit.box[0] + x0, digit.box[1] + y0, *digit.box[2:]))

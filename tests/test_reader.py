@@ -485,6 +485,26 @@ def test_touching_digits_are_cut_where_they_read_best(recognizer, bank, written:
     assert reading.text == photo.text == written.replace(" ", "")
 
 
+@pytest.mark.parametrize("seed", [6, 148, 161])
+def test_a_blurred_thick_digit_is_not_cut_into_two_doubtful_ones(recognizer, bank, seed: int) -> None:
+    """A 4 or 6 whose strokes ran together under blur reads doubtfully whole, and its strokes read
+    as a 1 beside another digit ("11", "10"), each part doubtful too: a piece narrower than one
+    typical digit is cut only into parts read fairly surely (``SURE_NARROW_SPLIT``). Without that,
+    these seeds read 11 digits (64611646469, 64641096464, 14646464164)."""
+    photo, reading = _read(
+        recognizer,
+        bank,
+        ["646 464 6464"],
+        seed=seed,
+        ink="black",
+        blur_sigma=1.2,
+        digit_height=45,
+        stroke_scale=1.6,
+    )
+    assert len(reading.text) == len(photo.text) == 10
+    assert sum(read == written for read, written in zip(reading.text, photo.text, strict=True)) >= 9
+
+
 @pytest.mark.parametrize("seed", [1, 2, 4])
 def test_an_underline_the_digits_touch_is_not_part_of_them(recognizer, bank, seed: int) -> None:
     """A dark line under the number (a form's printed line, a cheque's) that every digit's

@@ -32,6 +32,9 @@ LOW_DIGIT_WIDEST = 2.0
 LOOP_AREA = 0.06  # share of its box a loop must enclose (a pen's pinhole is not a loop)
 BRACKET_LOOP_AREA = 0.02  # a bracket encloses no paper; a narrow 6 may enclose only a little
 PAREN_BOW = 0.04  # how far, in heights, both ends of a parenthesis lie beside its middle
+# A bracket is one stroke: at most this share of its rows cross two strokes or more (a 4 whose
+# stem stands tall beside its open side bows like a "(" too)
+BRACKET_TWO_STROKES = 0.1
 # A thin piece whose ends lie on average this far (in heights) to one side of its middle bows like
 # a bracket; a slanted "(" has one end nearly above its middle, so alone that is not enough (a
 # curved 1 bows as much): only a "(" and a ")" around a short group of digits are taken as brackets.
@@ -322,7 +325,15 @@ def _bracket_shape(mask: np.ndarray, box: tuple[int, int, int, int]) -> tuple[in
     side = int(np.sign(top + bottom))
     bows = abs(top + bottom) / 2 > PAIR_BOW and min(side * top, side * bottom) > PAIR_END
     certain = top * bottom > 0 and min(abs(top), abs(bottom)) > PAREN_BOW
+    certain = certain and _share_of_rows_crossing_strokes(mask) <= BRACKET_TWO_STROKES
     return (side if bows else 0), certain and not _closes_loop(mask, BRACKET_LOOP_AREA)
+
+
+def _share_of_rows_crossing_strokes(mask: np.ndarray) -> float:
+    """The share of a piece's rows in which there are two runs of ink or more."""
+    ink = (mask > 0).astype(np.int8)
+    starts = np.count_nonzero(np.diff(ink, axis=1, prepend=0) == 1, axis=1)
+    return float(np.mean(starts >= 2)) if len(starts) else 0.0
 
 
 def _is_separator(mask: np.ndarray, box: tuple[int, int, int, int], height: float) -> bool:
@@ -367,9 +378,11 @@ def _set_aside_brackets(lines: list[list[Piece]], height: float) -> tuple[list[l
                         out |= {i, _closing_bracket(line, i, j)}
                     break
         # (alone at a line's end, a bracket's shape is no proof: a 1 that bows like a "(" starts
-        # many a number; taken for a bracket there, 5 of 600 real cheque amounts lost a digit)
+        # many a number; taken for a bracket there, 5 of 600 real cheque amounts lost a digit;
+        # nor does a bracket face away from all the digits: a ")" first or a "(" last in a line)
         for i, piece in enumerate(line):
-            if piece.certain_bracket and piece.box[3] >= SLASH_HEIGHT * height:
+            facing_away = (i == 0 and piece.bracket < 0) or (i == len(line) - 1 and piece.bracket > 0)
+            if piece.certain_bracket and piece.box[3] >= SLASH_HEIGHT * height and not facing_away:
                 out.add(i)
         brackets += [line[i].box for i in sorted(out)]
         rest = [piece for i, piece in enumerate(line) if i not in out]

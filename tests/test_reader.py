@@ -420,6 +420,46 @@ def test_a_curved_one_at_either_end_of_a_line_is_a_digit(recognizer, strokes: st
     assert recognizer.read(page).text == strokes
 
 
+def _tall_bowed_one(x: int, y: int, side: int) -> list:
+    """A 1 a fifth taller than the digits beside it, bowing like ")" (side 1) or "(" (side -1)."""
+    return [[(x + 26 + side * (14 * np.sin(np.pi * t) - 7), y - 10 + 120 * t) for t in np.linspace(0, 1, 12)]]
+
+
+@pytest.mark.parametrize(("strokes", "side"), [("1022", 1), ("2201", -1)])
+def test_a_tall_bracket_shape_facing_away_from_the_digits_is_a_one(
+    recognizer, strokes: str, side: int
+) -> None:
+    """A ")" before every digit of its line, or a "(" after every one, brackets nothing: a tall,
+    bowed 1 (real cheques: "111063" read as "11106", "12898" as "2898")."""
+    draw = {"1": lambda x, y: _tall_bowed_one(x, y, side), "0": _zero, "2": _two}
+    page = _pen_strokes([s for k, char in enumerate(strokes) for s in draw[char](60 + 95 * k, 100)])
+    assert recognizer.read(page).text == strokes
+
+
+def _zero(x: int, y: int) -> list:
+    return [[(x + 30 + 24 * np.cos(a), y + 50 + 48 * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 30)]]
+
+
+def _one_with_a_short_flag(x: int, y: int, height: int) -> list:
+    """A tall 1 whose flag, in one stroke with the stem, reaches half way down on the left."""
+    return [[(x, y + 0.55 * height), (x + 40, y), (x + 40, y + height)]]
+
+
+@pytest.mark.parametrize("height", [115, 130])
+@pytest.mark.parametrize("strokes", ["102", "1022"])
+def test_a_tall_flagged_one_starting_a_number_is_no_bracket(recognizer, strokes: str, height: int) -> None:
+    """A flagged 1 bows like ")" by its ends, but a bracket is one stroke: the flag and the stem
+    stand side by side in a third of its rows (real cheques: "109" read as "09"; an open 4 the
+    same way, "4084" as "084")."""
+    draw = {
+        "1": lambda x, y: _one_with_a_short_flag(x, y - (height - 100) // 2, height),
+        "0": _zero,
+        "2": _two,
+    }
+    page = _pen_strokes([s for k, char in enumerate(strokes) for s in draw[char](60 + 95 * k, 100)])
+    assert recognizer.read(page).text == strokes
+
+
 def _one_with_a_long_flag(x: int, y: int, flag: int, joined: bool) -> list:
     """A 1 whose flag runs from far down at the left up to the stem's top, in one stroke with
     the stem or apart from it (the way many hands outside MNIST write a 1: "/|")."""

@@ -121,9 +121,19 @@ def cmd_train_pieces(args: argparse.Namespace) -> int:
     print(f"validation accuracy ({question}): {card['validation_accuracy'] * 100:.2f}%")
     print(f"wrote {out / names[0]} and {out / names[1]}")
     if args.install:
-        for name in names:
+        for name in (*names, pieces_train.keras_name(names[0])):
             shutil.copy2(out / name, SHIPPED_PIECE_MODEL.parent / name)
         print(f"installed into {SHIPPED_PIECE_MODEL.parent}")
+    return 0
+
+
+def cmd_quantize(args: argparse.Namespace) -> int:
+    from recognizer.data import load_digits
+    from recognizer.quantize import NETWORKS, quantize_shipped
+
+    models, names = Path(args.models), tuple(args.only or NETWORKS)
+    quantize_shipped(models, load_digits(args.data), names)
+    print(f"wrote {', '.join(f'{name}.tflite' for name in names)} in {models}, convolutions in int8")
     return 0
 
 
@@ -332,6 +342,19 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
         network.add_argument("--out", default=f"runs/{kind}", help="output directory")
         network.add_argument("--install", action="store_true", help="copy the result into models/")
         network.set_defaults(handler=cmd_train_pieces, kind=kind)
+
+    quantize = commands.add_parser(
+        "quantize", help="write the models' .tflite files again from their .keras twins, convolutions in int8"
+    )
+    quantize.add_argument("--data", help=DATA_HELP)
+    quantize.add_argument("--models", default=str(SHIPPED_MODEL.parent), help="models directory")
+    quantize.add_argument(
+        "--only",
+        nargs="+",
+        choices=("digits", "pieces", "upright"),
+        help="these networks only (default: all)",
+    )
+    quantize.set_defaults(handler=cmd_quantize)
 
     evaluate = commands.add_parser("eval", help="test accuracy, per digit, most confused pairs")
     evaluate.add_argument("--data", help=DATA_HELP)

@@ -164,6 +164,19 @@ def upright_examples(
     return np.stack(pieces), np.array(answers, np.uint8)
 
 
+def serving_format(tflite_name: str) -> str:
+    """What a yes/no network's card says of its two files."""
+    return (
+        f"{tflite_name}: convolutions in int8 (activation ranges from 1,000 seeded training "
+        f"examples), dense layers in float; {keras_name(tflite_name)}: the float network"
+    )
+
+
+def keras_name(tflite_name: str) -> str:
+    """The float Keras twin's file name of a yes/no network's LiteRT file."""
+    return tflite_name.replace(".tflite", ".keras")
+
+
 def build_piece_model():
     """A small CNN: 28x28 → probability of one whole digit (or of an upright one)."""
     import keras
@@ -208,7 +221,7 @@ def _train_yes_no(
 ) -> dict:
     import keras
 
-    from recognizer.train import export_tflite
+    from recognizer.train import calibration_sample, export_tflite
 
     started = time.time()
     keras.utils.set_random_seed(config.seed)
@@ -247,8 +260,9 @@ def _train_yes_no(
         ],
         verbose=verbose,
     )
-    model = keras.models.load_model(best)
-    export_tflite(model, out_dir / tflite_name)
+    model = keras.models.load_model(best, compile=False)
+    model.save(out_dir / keras_name(tflite_name))
+    export_tflite(model, out_dir / tflite_name, calibration=calibration_sample(x_train, config.seed))
     card = {
         "what": what,
         "trained_on": f"{len(x_train)} examples from MNIST training digits (source: {data.source})",
@@ -257,6 +271,7 @@ def _train_yes_no(
         "history": {key: [round(v, 4) for v in values] for key, values in history.history.items()},
         "config": asdict(config),
         "parameters": model.count_params(),
+        "serving": serving_format(tflite_name),
         "seconds": round(time.time() - started),
         "date": time.strftime("%Y-%m-%d"),
     }

@@ -157,9 +157,15 @@ def _callbacks(config: TrainConfig, checkpoints: Path, epoch_holder: dict, histo
     ]
 
 
-def export_tflite(model, path: Path, quantize: bool = False) -> None:
-    """Convert a Keras model to a LiteRT flatbuffer with a dynamic batch dimension; ``quantize``
-    stores the weights in 8 bits (dynamic-range quantisation: about 4x smaller)."""
+def export_tflite(model, path: Path, quantize: bool = False, calibration: np.ndarray | None = None) -> None:
+    """Convert a Keras model to a LiteRT flatbuffer with a dynamic batch dimension.
+
+    ``quantize`` stores the weights in 8 bits (dynamic-range quantisation: about 4x smaller).
+    ``calibration`` (uint8 28x28 images the model reads, a few hundred) makes the convolutions
+    compute in 8-bit integers, their activations' ranges measured on those images: LiteRT's int8
+    kernels run them about 4x faster on one core. The dense head and the softmax (or sigmoid) stay
+    in float, so the probabilities keep their full resolution; input and output stay float32.
+    """
     import tempfile
 
     import tensorflow as tf
@@ -167,12 +173,51 @@ def export_tflite(model, path: Path, quantize: bool = False) -> None:
     with tempfile.TemporaryDirectory() as saved_model:
         model.export(saved_model, format="tf_saved_model", verbose=False)
         converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
-        if quantize:
+        if quantize or calibration is not None:
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        flatbuffer = converter.convert()
+        if calibration is None:
+            flatbuffer = converter.convert()
+        else:
+            flatbuffer = _integer_convolutions(converter, calibration)
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(flatbuffer)
     os.replace(tmp, path)
+
+
+FLOAT_OPS = ["FULLY_CONNECTED", "SOFTMAX", "LOGISTIC"]  # the head, kept in float by export_tflite
+
+
+def _integer_convolutions(converter, calibration: np.ndarray) -> bytes:
+    """The converter's model with everything but FLOAT_OPS in int8 (LiteRT's selective
+    quantisation: the quantisation debugger's deny-list)."""
+    import tensorflow as tf
+
+    scaled = calibration.reshape(-1, 1, 28, 28, 1).astype(np.float32) / 255.0
+
+    def examples():
+        for image in scaled:
+            yield [image]
+
+    converter.representative_dataset = examples
+    options = tf.lite.experimental.QuantizationDebugOptions(denylisted_ops=FLOAT_OPS)
+    debugger = tf.lite.experimental.QuantizationDebugger(
+        converter=converter, debug_dataset=examples, debug_options=options
+    )
+    return debugger.get_nondebug_quantized_model()
+
+
+SERVING_FORMAT = (
+    "digits.tflite: convolutions in int8 (activation ranges from 1,000 seeded training images), "
+    "dense head and softmax in float; digits.keras: the float network"
+)
+CALIBRATION_IMAGES = 1000  # training images that set an int8 model's activation ranges
+
+
+def calibration_sample(images: np.ndarray, seed: int = 0) -> np.ndarray:
+    """A seeded sample of CALIBRATION_IMAGES training images (all of them, if fewer)."""
+    if len(images) <= CALIBRATION_IMAGES:
+        return images
+    return images[np.random.default_rng(seed).choice(len(images), CALIBRATION_IMAGES, replace=False)]
 
 
 def _prepare(data: DigitData, config: TrainConfig):
@@ -267,7 +312,7 @@ def train(
     tmp = out_dir / "digits.tmp.keras"
     model.save(tmp)
     os.replace(tmp, keras_path)
-    export_tflite(model, tflite_path)
+    export_tflite(model, tflite_path, calibration=calibration_sample(train_x, config.seed))
 
     card = _model_card(data, config, model, history, train_seconds, len(train_x), len(val_x), out_dir)
     card["validation_accuracy"] = stage_one_validation
@@ -371,6 +416,7 @@ def _model_card(data, config, model, history, seconds, n_train, n_val, out_dir) 
         "parameters": int(model.count_params()),
         "input": "float32 (N, 28, 28, 1), 0..1, white ink on black, MNIST-normalised",
         "output": "float32 (N, 10) softmax probabilities for digits 0..9",
+        "serving": SERVING_FORMAT,
         "data": {
             "source": data.source,
             "checksums_sha256": data.checksums,

@@ -122,3 +122,23 @@ def test_an_unexpected_failure_on_one_photo_does_not_stop_the_others(
     first, second = (json.loads(line) for line in captured.out.strip().splitlines())
     assert first["error"] == "Something went wrong reading this photo."
     assert second["text"] == "4165550199"
+
+
+def test_quantize_from_the_command_line(idx_dir: Path, tmp_path: Path, capsys) -> None:
+    from recognizer.quantize import is_integer_model
+
+    out = tmp_path / "run"
+    command = ["train", "--data", str(idx_dir), "--epochs", "1", "--batch-size", "16", "--out", str(out)]
+    assert main(command) == 0
+    (out / "digits.tflite").unlink()
+    capsys.readouterr()
+    assert main(["quantize", "--data", str(idx_dir), "--models", str(out), "--only", "digits"]) == 0
+    assert "wrote digits.tflite in" in capsys.readouterr().out
+    assert is_integer_model(out / "digits.tflite")
+    card = json.loads((out / "model-card.json").read_text())
+    assert "int8" in card["serving"] and card["files"]["digits.tflite"]  # the new file's hash
+
+    (out / "digits.keras").unlink()
+    assert main(["quantize", "--data", str(idx_dir), "--models", str(out), "--only", "digits"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "digits.keras: not found" in err

@@ -2,9 +2,13 @@
 
 * orand_car_a: 600 scanned check amounts — exact-string and digit-level accuracy (digits only;
   the dots and dashes on the cheques must not be read as digits);
-* single_digit_photos: 25 phone photos of one digit each, read with the one-digit-per-photo rule.
+* single_digit_photos: 25 phone photos of one digit each, read with the one-digit-per-photo rule;
+  with ``--stress``, also each photo as a worse camera or hand would have taken it (STRESSES:
+  halved and quartered, blurred, shaded across, darker, tilted 20 degrees either way, JPEG at
+  quality 30, turned a quarter either way with no EXIF turn to say so).
 
     .venv/bin/python benchmarks/real_dev.py [--data ../shared/data/real-dev] [--model M] [--limit N]
+    .venv/bin/python benchmarks/real_dev.py --stress   # the single-digit photos under STRESSES only
 """
 
 from __future__ import annotations
@@ -17,10 +21,13 @@ import sys
 import time
 from pathlib import Path
 
+import cv2
+import numpy as np
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from recognizer.decode import ImageError  # noqa: E402
+from recognizer.decode import ImageError, decode  # noqa: E402
 from recognizer.reader import Recognizer  # noqa: E402
 
 
@@ -69,13 +76,61 @@ def single_digits(recognizer: Recognizer, folder: Path) -> None:
     rows = _labels(folder / "labels.csv")
     correct = 0
     for name, truth in rows:
-        reading = recognizer.read(folder / name)
-        best = max(reading.digits, key=lambda d: d.box[2] * d.box[3], default=None)
-        got = str(best.digit) if best else "?"
+        got = _largest_digit(recognizer.read(folder / name))
         correct += got == truth
         if got != truth:
             print(f"  {name}: wrote {truth}, read {got}")
     print(f"single_digit_photos: {correct}/{len(rows)} correct ({correct / len(rows):.1%})")
+
+
+def _tilted(rgb: np.ndarray, degrees: float) -> np.ndarray:
+    middle = (rgb.shape[1] / 2, rgb.shape[0] / 2)
+    turn = cv2.getRotationMatrix2D(middle, degrees, 1.0)
+    return cv2.warpAffine(rgb, turn, (rgb.shape[1], rgb.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+
+
+def _shaded(rgb: np.ndarray) -> np.ndarray:
+    """Light falling from 100% at the right edge to 45% at the left."""
+    return (rgb * np.linspace(0.45, 1.0, rgb.shape[1])[None, :, None]).astype(np.uint8)
+
+
+def _jpeg(rgb: np.ndarray, quality: int) -> bytes:
+    return cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])[
+        1
+    ].tobytes()
+
+
+STRESSES = {
+    "as taken": lambda rgb: rgb,
+    "half size": lambda rgb: cv2.resize(rgb, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA),
+    "quarter size": lambda rgb: cv2.resize(rgb, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA),
+    "blurred (sigma 2.5 px)": lambda rgb: cv2.GaussianBlur(rgb, (0, 0), 2.5),
+    "shaded across": _shaded,
+    "half as bright": lambda rgb: (rgb // 2).astype(np.uint8),
+    "tilted 20° left": lambda rgb: _tilted(rgb, 20),
+    "tilted 20° right": lambda rgb: _tilted(rgb, -20),
+    "JPEG quality 30": lambda rgb: _jpeg(rgb, 30),
+    "turned 90°, no EXIF": lambda rgb: np.ascontiguousarray(np.rot90(rgb, 1)),
+    "turned 270°, no EXIF": lambda rgb: np.ascontiguousarray(np.rot90(rgb, 3)),
+}
+
+
+def stressed_single_digits(recognizer: Recognizer, folder: Path) -> None:
+    """The single-digit photos read as taken and under each of STRESSES: right answers of 25."""
+    rows = _labels(folder / "labels.csv")
+    photos = [(decode(folder / name).original, truth, name) for name, truth in rows]
+    for stress, make in STRESSES.items():
+        wrong = []
+        for rgb, truth, name in photos:
+            got = _largest_digit(recognizer.read(make(rgb)))
+            if got != truth:
+                wrong.append(f"{name} read {got}")
+        print(f"  {stress:22} {len(photos) - len(wrong):3}/{len(photos)}  {', '.join(wrong)}")
+
+
+def _largest_digit(reading) -> str:
+    best = max(reading.digits, key=lambda d: d.box[2] * d.box[3], default=None)
+    return str(best.digit) if best else "?"
 
 
 def main() -> None:
@@ -86,8 +141,13 @@ def main() -> None:
     parser.add_argument("--model", help="a .tflite model (default: shipped)")
     parser.add_argument("--limit", type=int, help="first N check amounts only")
     parser.add_argument("--failures", type=int, default=10, help="how many misreadings to print")
+    parser.add_argument("--stress", action="store_true", help="the single-digit photos made worse, only")
     args = parser.parse_args()
     recognizer = Recognizer.load(args.model)
+    if args.stress:
+        print("single_digit_photos, made worse (right of 25):")
+        stressed_single_digits(recognizer, args.data / "single_digit_photos")
+        return
     single_digits(recognizer, args.data / "single_digit_photos")
     check_amounts(recognizer, args.data / "orand_car_a", args.limit, args.failures)
 

@@ -770,3 +770,24 @@ def random_options(rng: np.random.Generator) -> PhotoOptions:
         size=((1280, 960), (1280, 960), (1280, 960), (1280, 960), (960, 1280), (1600, 1200))[rng.integers(6)],
         placement="corner" if rng.random() < 0.15 else "centre",
     )
+
+
+# --- Close-ups of one digit (the original write-up's one-photo-per-digit workflow) ----------------
+CLOSE_UP_SIZE = (540, 720)  # (width, height): a phone photo, portrait, shrunk
+CLOSE_UP_DIGIT = 280  # pixels: the MNIST digit's 28x28 square, enlarged
+CLOSE_UP_PAPER = 225.0
+CLOSE_UP_INK = (40.0, 40.0, 110.0)  # blue ballpoint, RGB
+
+
+def close_up_photo(digit: np.ndarray, degrees: float = 0.0) -> np.ndarray:
+    """An RGB photo of one MNIST digit written large in blue ink on paper that fills the photo,
+    the camera turned by ``degrees`` (counter-clockwise): no page edge, no line to level by."""
+    width, height = CLOSE_UP_SIZE
+    side = CLOSE_UP_DIGIT
+    ink = cv2.resize(digit, (side, side), interpolation=cv2.INTER_CUBIC).astype(np.float32)[..., None] / 255
+    page = np.full((height, width, 3), CLOSE_UP_PAPER, np.float32)
+    top, left = (height - side) // 2, (width - side) // 2
+    spot = page[top : top + side, left : left + side]
+    page[top : top + side, left : left + side] = spot * (1 - ink) + np.array(CLOSE_UP_INK, np.float32) * ink
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    return cv2.warpAffine(page.astype(np.uint8), turn, (width, height), borderMode=cv2.BORDER_REPLICATE)

@@ -13,7 +13,7 @@ from recognizer.decode import decode
 from recognizer.ink import _texture, find_ink
 from recognizer.reader import Recognizer, _CutBudget
 from recognizer.segment import Piece
-from recognizer.synthetic import DigitBank, PhotoOptions, render_photo
+from recognizer.synthetic import DigitBank, PhotoOptions, close_up_photo, render_photo
 
 
 @pytest.fixture(scope="module")
@@ -854,16 +854,6 @@ def _inside_ring(mask: np.ndarray, column: int) -> bool:
     return rows.size > 0 and (mask[rows[0] : rows[-1], column] == 0).any()
 
 
-def _close_up(digit: np.ndarray, degrees: float) -> np.ndarray:
-    """A phone's close-up of one MNIST digit written 280 pixels tall in blue ink, the camera
-    turned by ``degrees`` (the paper fills the photo)."""
-    big = cv2.resize(digit, (280, 280), interpolation=cv2.INTER_CUBIC).astype(np.float32)[..., None] / 255
-    page = np.full((720, 540, 3), 225.0, np.float32)
-    page[220:500, 130:410] = page[220:500, 130:410] * (1 - big) + np.array([40.0, 40.0, 110.0]) * big
-    turn = cv2.getRotationMatrix2D((270, 360), degrees, 1.0)
-    return cv2.warpAffine(page.astype(np.uint8), turn, (540, 720), borderMode=cv2.BORDER_REPLICATE)
-
-
 @pytest.mark.parametrize(("index", "degrees"), [(141, 20), (158, 20), (218, -20), (360, 20)])
 def test_one_digit_photographed_askew_is_read_tilted(
     recognizer, mnist_test, index: int, degrees: int
@@ -872,7 +862,7 @@ def test_one_digit_photographed_askew_is_read_tilted(
     3 as 0, a 5 as 4, a 4 as "61"; of 1,200 such close-ups of MNIST test digits turned 20
     degrees either way, 47 more read right and 4 fewer)."""
     images, labels = mnist_test
-    assert recognizer.read(_close_up(images[index], degrees)).text == str(labels[index])
+    assert recognizer.read(close_up_photo(images[index], degrees)).text == str(labels[index])
 
 
 def test_an_upright_digit_is_not_read_tilted_into_another(recognizer, mnist_test, monkeypatch) -> None:
@@ -881,7 +871,7 @@ def test_an_upright_digit_is_not_read_tilted_into_another(recognizer, mnist_test
     from recognizer import reader
 
     images, labels = mnist_test
-    photos = [_close_up(image, 0) for image in images[:30]]
+    photos = [close_up_photo(image, 0) for image in images[:30]]
     tilted = [recognizer.read(photo).text for photo in photos]
     monkeypatch.setattr(reader, "TILTS", ())
     assert tilted == [recognizer.read(photo).text for photo in photos]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -408,29 +409,12 @@ class Recognizer:
                     break
         assert best is not None
         if 0 < len(best.digits) <= FEW_DIGITS:
-            best = self._read_tilted(decoded, ink, origin, best, timings, budget)
-        return best
-
-    def _read_tilted(
-        self,
-        decoded: DecodedImage,
-        ink: np.ndarray,
-        origin: tuple[int, int],
-        reading: Reading,
-        timings: dict[str, float],
-        budget: _CutBudget,
-    ) -> Reading:
-        """A page of one or two digits, read again turned by each of TILTS, the way up it was
-        read and upright: with no line to measure, a digit written or photographed askew is
-        levelled by trying (a 5 tilted 20 degrees reads as a 6, or reads best sideways; a 4 falls
-        apart into "61"). A tilt must read TILT_MARGIN better, with as many digits or fewer."""
-        best = reading
-        for degrees in dict.fromkeys((reading.rotation, 0)):
-            for tilt in TILTS:
-                tilted = self._read_oriented(decoded, ink, origin, degrees, timings, budget, tilt)
-                fewer = len(tilted.digits) <= len(reading.digits)
-                if tilted.digits and fewer and _score(tilted) > _score(best) + TILT_MARGIN:
-                    best = tilted
+            best = _best_tilted(
+                best,
+                lambda degrees, tilt: self._read_oriented(
+                    decoded, ink, origin, degrees, timings, budget, tilt
+                ),
+            )
         return best
 
     def _ways_worth_reading(self, upright: Reading, band_across: bool = False) -> list[tuple[int, float]]:
@@ -682,6 +666,21 @@ class Recognizer:
             starts.append(a)
             results.append((box, prediction, pixels[a, b], sureness))
         return results
+
+
+def _best_tilted(reading: Reading, read: Callable[[int, float], Reading]) -> Reading:
+    """A page of one or two digits, read again (``read(degrees, tilt)``) turned by each of TILTS,
+    the way up it was read and upright: with no line to measure, a digit written or photographed
+    askew is levelled by trying (a 5 tilted 20 degrees reads as a 6, or reads best sideways; a 4
+    falls apart into "61"). A tilt must read TILT_MARGIN better, with as many digits or fewer."""
+    best = reading
+    for degrees in dict.fromkeys((reading.rotation, 0)):
+        for tilt in TILTS:
+            tilted = read(degrees, tilt)
+            fewer = len(tilted.digits) <= len(reading.digits)
+            if tilted.digits and fewer and _score(tilted) > _score(best) + TILT_MARGIN:
+                best = tilted
+    return best
 
 
 def _group_numbers(boxes: list[tuple[int, int, int, int]]) -> list[int]:

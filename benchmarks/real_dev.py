@@ -75,12 +75,18 @@ def check_amounts(recognizer: Recognizer, folder: Path, limit: int | None, failu
 def single_digits(recognizer: Recognizer, folder: Path) -> None:
     rows = _labels(folder / "labels.csv")
     correct = 0
+    seconds = []
     for name, truth in rows:
+        started = time.perf_counter()
         got = _largest_digit(recognizer.read(folder / name))
+        seconds.append(time.perf_counter() - started)
         correct += got == truth
         if got != truth:
             print(f"  {name}: wrote {truth}, read {got}")
-    print(f"single_digit_photos: {correct}/{len(rows)} correct ({correct / len(rows):.1%})")
+    print(
+        f"single_digit_photos: {correct}/{len(rows)} correct ({correct / len(rows):.1%}), "
+        f"median {statistics.median(seconds) * 1000:.0f} ms/photo, slowest {max(seconds) * 1000:.0f} ms"
+    )
 
 
 def _tilted(rgb: np.ndarray, degrees: float) -> np.ndarray:

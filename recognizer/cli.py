@@ -134,6 +134,11 @@ def cmd_quantize(args: argparse.Namespace) -> int:
     models, names = Path(args.models), tuple(args.only or NETWORKS)
     quantize_shipped(models, load_digits(args.data), names)
     print(f"wrote {', '.join(f'{name}.tflite' for name in names)} in {models}, convolutions in int8")
+    card = json.loads((models / "model-card.json").read_text()) if "digits" in names else {}
+    if "validation_right_served" in card:
+        print(f"digits.tflite: validation images right {card['validation_right_served']}")
+    if "test_accuracy" in card:
+        print(f"digits.tflite: test accuracy (LiteRT, measured only) {card['test_accuracy'] * 100:.2f}%")
     return 0
 
 

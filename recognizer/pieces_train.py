@@ -164,14 +164,6 @@ def upright_examples(
     return np.stack(pieces), np.array(answers, np.uint8)
 
 
-def serving_format(tflite_name: str) -> str:
-    """What a yes/no network's card says of its two files."""
-    return (
-        f"{tflite_name}: convolutions in int8 (activation ranges from 1,000 seeded training "
-        f"examples), dense layers in float; {keras_name(tflite_name)}: the float network"
-    )
-
-
 def keras_name(tflite_name: str) -> str:
     """The float Keras twin's file name of a yes/no network's LiteRT file."""
     return tflite_name.replace(".tflite", ".keras")
@@ -221,7 +213,7 @@ def _train_yes_no(
 ) -> dict:
     import keras
 
-    from recognizer.train import calibration_sample, export_tflite
+    from recognizer.train import calibration_sample, export_tflite, serving_format
 
     started = time.time()
     keras.utils.set_random_seed(config.seed)

@@ -97,7 +97,7 @@ def calibration_examples(name: str, data: DigitData) -> np.ndarray:
     from recognizer import pieces_train
     from recognizer.train import CALIBRATION_IMAGES, calibration_sample
 
-    train_idx, _ = validation_split(data.train_labels, 0.1, 1)
+    train_idx, _ = _training_split(data)
     images, labels = data.train_images[train_idx], data.train_labels[train_idx]
     if name == "digits":
         return calibration_sample(images, SEED)
@@ -109,9 +109,9 @@ def quantize_shipped(models: Path, data: DigitData, names: tuple[str, ...] = NET
     """Write ``models``/NAME.tflite for each name from its float twin, convolutions in int8, and
     say so in its card; the digit model's card also gets its test figures measured again through
     the new file (measured only: nothing is chosen by them) and the files' new hashes."""
-    from recognizer.pieces_train import CARD_NAME, UPRIGHT_CARD_NAME, serving_format
+    from recognizer.pieces_train import CARD_NAME, UPRIGHT_CARD_NAME
     from recognizer.train import CARD_NAME as DIGIT_CARD_NAME
-    from recognizer.train import SERVING_FORMAT, export_tflite, measure_on_test, write_card
+    from recognizer.train import export_tflite, measure_on_test, serving_format, write_card
 
     cards = {"digits": DIGIT_CARD_NAME, "pieces": CARD_NAME, "upright": UPRIGHT_CARD_NAME}
     for name in names:
@@ -124,10 +124,27 @@ def quantize_shipped(models: Path, data: DigitData, names: tuple[str, ...] = NET
         if not card_path.is_file():
             continue
         card = json.loads(card_path.read_text())
+        card["serving"] = serving_format(f"{name}.tflite")
         if name == "digits":
-            card["serving"] = SERVING_FORMAT
+            card["validation_right_served"] = _validation_right(models / f"{name}.tflite", data)
             measure_on_test(card, data, models / f"{name}.tflite", models)
             write_card(card, models)
         else:
-            card["serving"] = serving_format(f"{name}.tflite")
             card_path.write_text(json.dumps(card, indent=2) + "\n")
+
+
+def _training_split(data: DigitData) -> tuple[np.ndarray, np.ndarray]:
+    """The training and validation indices every shipped network was trained with."""
+    from recognizer.train import TrainConfig
+
+    config = TrainConfig()
+    return validation_split(data.train_labels, config.validation_fraction, config.split_seed)
+
+
+def _validation_right(tflite_path: Path, data: DigitData) -> str:
+    """How many of the held-out validation images the LiteRT file reads right, as "N of M"."""
+    from recognizer.classifier import DigitClassifier
+
+    _, val_idx = _training_split(data)
+    predicted = DigitClassifier(tflite_path).classify_all(data.train_images[val_idx]).argmax(axis=1)
+    return f"{int((predicted == data.train_labels[val_idx]).sum())} of {len(val_idx)}"

@@ -118,8 +118,8 @@ TAIL_FLATNESS = 1.0
 EXTRA_PART_COST = 0.05
 CUT_LOOP = 0.1  # no cut crosses a loop enclosing this much paper (in piece heights squared) in a
 # piece at most CLEARLY_WIDE wide
-# A page of at most FEW_DIGITS digits read unsurely is read again turned by each of TILTS (degrees)
-# and kept turned when that reads TILT_MARGIN better: one or two digits give no line to level by
+# A page of at most FEW_DIGITS digits is read again turned by each of TILTS (degrees) and kept
+# turned when that reads TILT_MARGIN better: one or two digits give no line to level by
 FEW_DIGITS = 2
 TILTS = (-20.0, -10.0, 10.0, 20.0)
 TILT_MARGIN = 0.05

@@ -206,11 +206,16 @@ def _integer_convolutions(converter, calibration: np.ndarray) -> bytes:
     return debugger.get_nondebug_quantized_model()
 
 
-SERVING_FORMAT = (
-    "digits.tflite: convolutions in int8 (activation ranges from 1,000 seeded training images), "
-    "dense head and softmax in float; digits.keras: the float network"
-)
 CALIBRATION_IMAGES = 1000  # training images that set an int8 model's activation ranges
+
+
+def serving_format(tflite_name: str) -> str:
+    """What a model card says of a network's two files (see :func:`export_tflite`)."""
+    keras_name = tflite_name.replace(".tflite", ".keras")
+    return (
+        f"{tflite_name}: convolutions in int8 (activation ranges from {CALIBRATION_IMAGES:,} seeded "
+        f"training examples), dense layers and output in float; {keras_name}: the float network"
+    )
 
 
 def calibration_sample(images: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -416,7 +421,7 @@ def _model_card(data, config, model, history, seconds, n_train, n_val, out_dir) 
         "parameters": int(model.count_params()),
         "input": "float32 (N, 28, 28, 1), 0..1, white ink on black, MNIST-normalised",
         "output": "float32 (N, 10) softmax probabilities for digits 0..9",
-        "serving": SERVING_FORMAT,
+        "serving": serving_format(TFLITE_NAME),
         "data": {
             "source": data.source,
             "checksums_sha256": data.checksums,

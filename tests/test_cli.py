@@ -133,10 +133,12 @@ def test_quantize_from_the_command_line(idx_dir: Path, tmp_path: Path, capsys) -
     (out / "digits.tflite").unlink()
     capsys.readouterr()
     assert main(["quantize", "--data", str(idx_dir), "--models", str(out), "--only", "digits"]) == 0
-    assert "wrote digits.tflite in" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "wrote digits.tflite in" in printed and "validation images right" in printed
     assert is_integer_model(out / "digits.tflite")
     card = json.loads((out / "model-card.json").read_text())
     assert "int8" in card["serving"] and card["files"]["digits.tflite"]  # the new file's hash
+    assert card["validation_right_served"].endswith(f"of {card['data']['validation_samples']}")
 
     (out / "digits.keras").unlink()
     assert main(["quantize", "--data", str(idx_dir), "--models", str(out), "--only", "digits"]) == 2

@@ -13,6 +13,7 @@ is surest of.
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 
 import cv2
@@ -186,12 +187,24 @@ def _without_rules(mask: np.ndarray, stats: np.ndarray, height: float) -> np.nda
     return cv2.bitwise_and(mask, cv2.bitwise_not(cv2.dilate(rules, np.ones((3, 1), np.uint8))))
 
 
+def upper_quartile(values: list[float]) -> float:
+    """The 75th percentile of sorted ``values``, interpolated as numpy's default does (numpy's
+    call costs 40 microseconds a short list, a millisecond a photo)."""
+    position = 0.75 * (len(values) - 1)
+    low = int(position)
+    below, above = values[low], values[min(low + 1, len(values) - 1)]
+    fraction = position - low
+    return float(
+        below + (above - below) * fraction if fraction < 0.5 else above - (above - below) * (1 - fraction)
+    )
+
+
 def typical_height(boxes: list[tuple[int, int, int, int]]) -> float:
     """The height of a digit here: the upper median of the pieces' heights (robust to specks),
     leaving out flat pieces (dashes, rules, a printed pattern's strokes) unless nothing else is."""
     upright = [box for box in boxes if box[2] <= FLAT * box[3]] or boxes
     heights = sorted(h for _, _, _, h in upright)
-    return float(np.percentile(heights, 75)) if heights else 0.0
+    return upper_quartile(heights) if heights else 0.0
 
 
 def _merge_broken(boxes: list[tuple[int, int, int, int]], height: float) -> list[tuple[int, int, int, int]]:
@@ -254,10 +267,14 @@ def _broken_aslant(a: tuple[int, int, int, int], b: tuple[int, int, int, int], h
     )
 
 
+def _flat_enough_for_a_bar(box: tuple[int, int, int, int], height: float) -> bool:
+    return box[2] >= CAP_FLATNESS * box[3] and box[3] <= CAP_HEIGHT * height
+
+
 def _caps(bar: tuple[int, int, int, int], body: tuple[int, int, int, int], height: float) -> float | None:
     """How far (in pixels) a flat piece lies beside the top of a taller one, when it could be
     that digit's top bar come apart (a 5's or a 7's); None when it cannot."""
-    flat = bar[2] >= CAP_FLATNESS * bar[3] and bar[3] <= CAP_HEIGHT * height
+    flat = _flat_enough_for_a_bar(bar, height)
     tall = body[3] >= CAP_BODY * height
     level = -CAP_ABOVE * height <= bar[1] - body[1] <= CAP_LEVEL * height
     gap = max(bar[0], body[0]) - min(bar[0] + bar[2], body[0] + body[2])
@@ -271,7 +288,7 @@ def _capped_bodies(boxes: list[tuple[int, int, int, int]], height: float) -> dic
     digit: {digit box: its box with the flat piece}. It may be the top bar of a 5 or a 7 that
     the pen lifted from; the reader keeps whichever reads better."""
     capped: dict = {}
-    for bar in boxes:
+    for bar in (box for box in boxes if _flat_enough_for_a_bar(box, height)):  # (the rest need no pairing)
         gaps = [
             (gap, body) for body in boxes if body != bar and (gap := _caps(bar, body, height)) is not None
         ]
@@ -458,7 +475,7 @@ def _set_aside_thin_ends(lines: list[list[Piece]]) -> tuple[list[list[Piece]], l
         widths = [stroke_width(piece.mask) for piece in line]
         keep = [True] * len(line)
         for index in {0, len(line) - 1}:
-            others = float(np.median(widths[:index] + widths[index + 1 :]))
+            others = statistics.median(widths[:index] + widths[index + 1 :])
             _, _, width, height = line[index].box
             keep[index] = not (width < THIN_END_WIDTH * height and widths[index] < THIN_END_STROKE * others)
         thin += [piece.box for piece, kept_piece in zip(line, keep, strict=True) if not kept_piece]
@@ -484,7 +501,7 @@ def _group_lines(pieces: list[Piece], height: float) -> list[list[Piece]]:
             lines.append([piece])
         else:
             best.append(piece)
-    lines.sort(key=lambda line: np.median([p.centre[1] for p in line]))
+    lines.sort(key=lambda line: statistics.median(p.centre[1] for p in line))
     for index, line in enumerate(lines):
         for piece in line:
             piece.line = index
@@ -529,7 +546,7 @@ def segment(mask: np.ndarray) -> Segmentation:
         pieces.append(piece)
     if pieces:
         widths = sorted(p.box[2] for p in pieces if p.box[3] > 0.7 * height and not p.certain_bracket)
-        typical_width = float(np.percentile(widths, 75)) if widths else height * 0.7
+        typical_width = upper_quartile(widths) if widths else height * 0.7
         typical_width = min(max(typical_width, 0.45 * height), 0.9 * height)
         for piece in pieces:
             piece.width_ratio = piece.box[2] / typical_width

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageOps
@@ -153,3 +154,33 @@ def test_truncated_jpeg_is_refused() -> None:
 def test_bad_arrays_are_refused(array: np.ndarray, message: str) -> None:
     with pytest.raises(ImageError, match=message):
         decode(array)
+
+
+@pytest.mark.parametrize("size", [(800, 640), (1280, 960)])
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+def test_grey_decoding_turns_and_scales_the_photo_as_colour_decoding_does(
+    orientation: int, size: tuple
+) -> None:
+    # the reader decodes a JPEG's brightness channel alone: the same picture as the colour one's grey
+    stored = np.full((size[1], size[0], 3), 235, np.uint8)
+    stored[size[1] // 10 : size[1] // 3, size[0] // 10 : size[0] // 4] = (30, 40, 140)  # blue ink
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = _encode(Image.fromarray(stored), "JPEG", quality=90, exif=exif.tobytes())
+    colour, grey = decode(data), decode(data, grey_jpeg=True)
+    assert grey.original.shape == colour.original.shape[:2] and grey.full_scale == colour.full_scale
+    assert grey.working.shape == colour.working.shape[:2] and grey.scale == colour.scale
+    # (within a few levels, only at the ink's edges: the colour's chroma is subsampled and clipped)
+    difference = np.abs(grey.original.astype(int) - cv2.cvtColor(colour.original, cv2.COLOR_RGB2GRAY))
+    assert difference.max() <= 4 and difference.mean() < 0.05
+
+
+def test_only_a_jpeg_read_at_its_decoded_size_is_decoded_grey() -> None:
+    # (other photos are made grey from their colour after resizing, as before: a small JPEG or a
+    # PNG enlarged, a big JPEG shrunk)
+    rgb = np.random.default_rng(3).integers(0, 256, (60, 90, 3), np.uint8)
+    np.testing.assert_array_equal(decode(_encode(Image.fromarray(rgb), "PNG"), grey_jpeg=True).original, rgb)
+    np.testing.assert_array_equal(decode(rgb, grey_jpeg=True).original, rgb)
+    for size, grey in (((90, 60), False), ((900, 600), True), ((1280, 960), True), ((2800, 1800), False)):
+        photo = _encode(Image.fromarray(cv2.resize(rgb, size)), "JPEG")
+        assert decode(photo, grey_jpeg=True).original.ndim == (2 if grey else 3)

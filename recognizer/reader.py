@@ -33,7 +33,7 @@ import numpy as np
 from recognizer.classifier import DigitClassifier, Prediction
 from recognizer.decode import MIN_SIDE, DecodedImage, decode, resized
 from recognizer.deskew import box_back, rotate_mask, writing_angle
-from recognizer.ink import find_ink
+from recognizer.ink import InkMap, find_ink
 from recognizer.memory import reuse_photo_sized_memory
 from recognizer.normalise import to_mnist
 from recognizer.orientation import UprightChecker
@@ -244,12 +244,12 @@ class Reading:
         return png.tobytes()
 
 
-def _around_ink(mask: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+def _around_ink(ink: InkMap) -> tuple[np.ndarray, tuple[int, int]]:
     """The ink mask cut down to its ink's bounding box and CROP_MARGIN around it, and the crop's
     top-left corner: segmenting, turning and levelling cost what the mask's area does, and a
     number on a page covers a fifth of it (median, synthetic photos). Where the box reaches the
     photo's edge, so does the crop: ink along the photo's edge is told by touching it."""
-    x, y, w, h = cv2.boundingRect(mask)
+    mask, (x, y, w, h) = ink.mask, ink.box
     if w == 0 or h == 0:
         return mask, (0, 0)
     x0, y0 = max(0, x - CROP_MARGIN), max(0, y - CROP_MARGIN)
@@ -399,7 +399,7 @@ class Recognizer:
         best: Reading | None = None
         start = time.perf_counter()
         # found once, and turned with the page (90° turns are exact)
-        ink, origin = _around_ink(find_ink(decoded.working).mask)
+        ink, origin = _around_ink(find_ink(decoded.working))
         timings["ink"] = time.perf_counter() - start
         budget = _CutBudget()
         upright = best = self._read_oriented(decoded, ink, origin, 0, timings, budget)

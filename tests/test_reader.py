@@ -675,19 +675,23 @@ def test_trying_cuts_stops_when_the_photos_budget_is_spent(recognizer, bank) -> 
 
 
 def test_the_mask_is_cut_down_to_the_ink_with_a_margin_but_not_past_the_photos_edge() -> None:
+    from recognizer.ink import InkMap
     from recognizer.reader import CROP_MARGIN, _around_ink
+
+    def around(mask: np.ndarray):
+        return _around_ink(InkMap(darkness=np.zeros(mask.shape, np.float32), mask=mask))
 
     mask = np.zeros((400, 600), np.uint8)
     mask[100:150, 200:260] = 255
-    crop, origin = _around_ink(mask)
+    crop, origin = around(mask)
     assert origin == (200 - CROP_MARGIN, 100 - CROP_MARGIN)
     assert crop.shape == (50 + 2 * CROP_MARGIN, 60 + 2 * CROP_MARGIN)
     assert np.count_nonzero(crop) == np.count_nonzero(mask)
     mask[395:, 590:] = 255  # ink running off the bottom right corner keeps touching the edge
-    crop, origin = _around_ink(mask)
+    crop, origin = around(mask)
     assert origin == (200 - CROP_MARGIN, 100 - CROP_MARGIN) and crop[-1, -1] == 255
     empty = np.zeros((40, 30), np.uint8)
-    assert _around_ink(empty)[0].shape == (40, 30)
+    assert around(empty)[0].shape == (40, 30)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -290,9 +290,10 @@ def _edge_pieces(
     return found if surround is None else cv2.bitwise_or(found, surround, dst=found)
 
 
-def _strong_bar(darkness: np.ndarray, surround: np.ndarray | None) -> float:
+def _strong_bar(darkness: np.ndarray, surround: np.ndarray | None, weak: float = WEAK_DARKNESS) -> float:
     """The darkness above which a pixel is certainly ink: STRONG_DARKNESS, or lower on a page
-    whose darkest ink is faint. Measured on every 2nd pixel each way, outside the surround."""
+    whose darkest ink is faint (``weak``: the bar for weak ink). Measured on every 2nd pixel each
+    way, outside the surround."""
     sample = np.ascontiguousarray(darkness[::2, ::2])
     around = None if surround is None else np.ascontiguousarray(surround[::2, ::2])
 
@@ -306,7 +307,7 @@ def _strong_bar(darkness: np.ndarray, surround: np.ndarray | None) -> float:
         return STRONG_DARKNESS
     # the wanted-th darkest pixel, sorted for only where it decides the bar
     # (a partial sort of all the pixels cost 2 ms)
-    wanted = round(np.clip(DARKEST_INK_SHARE * darker(WEAK_DARKNESS), *DARKEST_INK_PIXELS))
+    wanted = round(np.clip(DARKEST_INK_SHARE * darker(weak), *DARKEST_INK_PIXELS))
     if darker(STRONG_DARKNESS / FAINT_SHARE) >= wanted:
         return STRONG_DARKNESS
     sample = sample.ravel() if around is None else sample[around == 0]
@@ -348,20 +349,21 @@ def _without_thin_lines(weak: np.ndarray, strong: np.ndarray) -> np.ndarray:
     return wide
 
 
-def find_ink(photo: np.ndarray) -> InkMap:
+def find_ink(photo: np.ndarray, weak: float = WEAK_DARKNESS) -> InkMap:
     """The ink mask of a photo (working copy, grey or RGB), with ruled lines and paper texture
-    removed.
+    removed; ``weak``: the bar for weak ink (a higher one parts strokes that a blur joined, and
+    drops their lighter edges).
 
     A photo that is mostly "ink" (a dark or black page, noise, a picture) has no paper to write
     on: its mask is empty. Strokes too thick for the paper's window (a close-up of a digit) are
     looked for again with a window sized to them.
     """
     grey = photo if photo.ndim == 2 else cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
-    found = _find_ink(grey)
+    found = _find_ink(grey, weak_bar=weak)
     x, y, w, h = found.box  # (the outline is traced over the ink's box alone)
     width = stroke_width(found.mask[y : y + h, x : x + w])
     if width >= THICK_STROKE * BACKGROUND_DOWNSCALE * _paper_window(grey.shape):
-        found = _find_ink(grey, width)
+        found = _find_ink(grey, width, weak)
     return found
 
 
@@ -370,9 +372,9 @@ def _outside(mask: np.ndarray, surround: np.ndarray | None) -> np.ndarray:
     return mask if surround is None else cv2.subtract(mask, surround)  # (0/255 masks: "and not")
 
 
-def _find_ink(grey: np.ndarray, pen_width: float = 0.0) -> InkMap:
+def _find_ink(grey: np.ndarray, pen_width: float = 0.0, weak_bar: float = WEAK_DARKNESS) -> InkMap:
     darkness, paper = darkness_and_paper(grey, pen_width)
-    weak = _darker_than(darkness, WEAK_DARKNESS)
+    weak = _darker_than(darkness, weak_bar)
     small_weak = _shrink_mask(weak, LINE_SEARCH_SCALE)  # (for the surround and, unchanged, the lines)
     pieces = _WeakPieces.of(small_weak)
     surround = _surround(weak, pieces)
@@ -387,11 +389,11 @@ def _find_ink(grey: np.ndarray, pen_width: float = 0.0) -> InkMap:
     # the darkest ink is looked for away from the page's edges: a strip of dark table there is
     # darker than pencil
     apart = _edge_pieces(surround, pieces, weak.shape)
-    bar = _strong_bar(darkness, apart)
+    bar = _strong_bar(darkness, apart, weak_bar)
     if bar < STRONG_DARKNESS:  # faint writing: smooth the paper's grain away, then look closer
         darkness = cv2.GaussianBlur(darkness, (0, 0), FAINT_SMOOTHING)
-        bar = _strong_bar(darkness, apart)
-        above_paper = min(WEAK_DARKNESS, NOISE_MARGIN * _texture(darkness, surround))
+        bar = _strong_bar(darkness, apart, weak_bar)
+        above_paper = min(weak_bar, NOISE_MARGIN * _texture(darkness, surround))
         weak_bar = max(FAINT_WEAK_SHARE * bar, above_paper)
         weak, small_weak = _outside(_darker_than(darkness, weak_bar), surround), None
     else:  # pen ink: what is dark enough at the edges is writing too (a digit the photo cuts)

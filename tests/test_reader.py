@@ -880,3 +880,25 @@ def test_an_upright_digit_is_not_read_tilted_into_another(recognizer, mnist_test
     monkeypatch.setattr(reader, "TILTS", ())
     assert tilted == [recognizer.read(photo).text for photo in photos]
     assert sum(text == str(label) for text, label in zip(tilted, labels, strict=False)) == 29
+
+
+@pytest.mark.parametrize("seed", [62, 63, 64])
+def test_a_blurred_number_read_unsurely_is_read_again_with_a_higher_bar_for_weak_ink(
+    recognizer, bank, seed: int
+) -> None:
+    # blurred strokes touching their neighbours: at the usual bar for weak ink these read
+    # "78726116", "9715522" and "5201358"; a higher bar parts them
+    rng = np.random.default_rng(seed)
+    blur, height = float(rng.uniform(1.2, 2.2)), int(rng.integers(40, 70))
+    number = "".join(str(digit) for digit in rng.integers(0, 10, 7))
+    options = PhotoOptions(
+        blur_sigma=blur,
+        touching=0.5,
+        digit_height=height,
+        ink=["blue", "black", "pencil"][seed % 3],
+        jpeg_quality=80,
+    )
+    photo = render_photo(bank, [number[:3] + " " + number[3:]], np.random.default_rng(seed), options)
+    reading = recognizer.read(photo.jpeg)
+    assert "reread" in reading.timings
+    assert reading.text == photo.text

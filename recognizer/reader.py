@@ -395,7 +395,8 @@ class Recognizer:
         if min(crop.shape[:2]) * factor < MIN_SIDE:
             return Reading([], [], {})
         working = resized(crop, 1 / factor) if factor != 1 else crop
-        reading = self._read_decoded(DecodedImage(original=crop, working=working, scale=1 / factor), {})
+        part = DecodedImage(original=crop, working=working, scale=1 / factor)
+        reading = self._read_decoded(part, {}, reread=False)  # (a closer look costs enough already)
         if x0 or y0:  # (boxes come back in the crop's pixels)
             reading.digits = [
                 replace(digit, box=(digit.box[0] + x0, digit.box[1] + y0, *digit.box[2:]))
@@ -403,12 +404,12 @@ class Recognizer:
             ]
         return reading
 
-    def _read_decoded(self, decoded: DecodedImage, timings: dict[str, float]) -> Reading:
+    def _read_decoded(self, decoded: DecodedImage, timings: dict[str, float], reread: bool = True) -> Reading:
         """Find the ink of a decoded photo and read it the way up that reads best; an unsure
-        reading again with higher bars for weak ink (REREAD_BELOW), the time that takes in
-        ``timings["reread"]``."""
+        reading again with higher bars for weak ink (REREAD_BELOW) when ``reread``, the time that
+        takes in ``timings["reread"]``."""
         best = self._read_ink(decoded, timings, WEAK_DARKNESS)
-        if best.digits and _score(best) < REREAD_BELOW:
+        if reread and best.digits and _score(best) < REREAD_BELOW:
             start = time.perf_counter()
             for weak_bar in PARTING_WEAK_BARS:
                 again = self._read_ink(decoded, {}, weak_bar)

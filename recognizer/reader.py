@@ -9,13 +9,15 @@ touching digits (the cut whose parts the classifier is surest of, each weighed b
 is one whole digit, :mod:`recognizer.pieces`), which neighbouring pieces are one digit come
 apart (joined when they read far more surely together, or two strokes of a 1 with a long flag),
 which 8s and 9s are real hands' 9s and 2s (:mod:`recognizer.shapes`), and whether the ink is
-a number at all (confidently read lines only). Slanted writing is levelled first
+a number at all (confidently read lines of pieces judged whole digits only). Slanted writing is levelled first
 (:mod:`recognizer.deskew`); a page of one or two digits, with no line to level by, is also read
 tilted 10 and 20 degrees either way, and kept tilted where that reads clearly better. The ink mask
 is cut down to the ink before all this (a speed-up only: the same readings). Small writing read
 unsurely, and small or unsurely read writing on a photo with pixels to spare (a 12 MP photo of a
 page), is read again larger: from a crop of the photo around it, or on the whole page enlarged
-(:meth:`Recognizer._look_closer`). Boxes are reported in the original photo's coordinates.
+(:meth:`Recognizer._look_closer`). A reading that is still unsure is read again with higher
+bars for the ink's light edges, and the reading whose digits are read surest kept
+(:meth:`Recognizer._reread`). Boxes are reported in the original photo's coordinates.
 """
 
 from __future__ import annotations
@@ -334,7 +336,10 @@ class Recognizer:
         started = time.perf_counter()
         decoded = decode(image, grey_jpeg=True)
         timings["decode"] = time.perf_counter() - started
-        best = self._look_closer(image, decoded, self._read_decoded(decoded, timings), timings)
+        first = self._read_decoded(decoded, timings)
+        best = self._look_closer(image, decoded, first, timings)
+        if best is first:  # (a closer look that read better is not read again)
+            best = self._reread(decoded, first, timings)
         best.timings = {k: round(v, 5) for k, v in timings.items()}
         best.timings["total"] = round(time.perf_counter() - started, 5)
         best.photo = image
@@ -395,8 +400,7 @@ class Recognizer:
         if min(crop.shape[:2]) * factor < MIN_SIDE:
             return Reading([], [], {})
         working = resized(crop, 1 / factor) if factor != 1 else crop
-        part = DecodedImage(original=crop, working=working, scale=1 / factor)
-        reading = self._read_decoded(part, {}, reread=False)  # (a closer look costs enough already)
+        reading = self._read_decoded(DecodedImage(original=crop, working=working, scale=1 / factor), {})
         if x0 or y0:  # (boxes come back in the crop's pixels)
             reading.digits = [
                 replace(digit, box=(digit.box[0] + x0, digit.box[1] + y0, *digit.box[2:]))
@@ -404,18 +408,25 @@ class Recognizer:
             ]
         return reading
 
-    def _read_decoded(self, decoded: DecodedImage, timings: dict[str, float], reread: bool = True) -> Reading:
-        """Find the ink of a decoded photo and read it the way up that reads best; an unsure
-        reading again with higher bars for weak ink (REREAD_BELOW) when ``reread``, the time that
-        takes in ``timings["reread"]``."""
-        best = self._read_ink(decoded, timings, WEAK_DARKNESS)
-        if reread and best.digits and _score(best) < REREAD_BELOW:
-            start = time.perf_counter()
-            for weak_bar in PARTING_WEAK_BARS:
-                again = self._read_ink(decoded, {}, weak_bar)
-                if again.confidence > best.confidence:
-                    best = again
-            timings["reread"] = timings.get("reread", 0.0) + time.perf_counter() - start
+    def _read_decoded(self, decoded: DecodedImage, timings: dict[str, float]) -> Reading:
+        """Find the ink of a decoded photo and read it the way up that reads best."""
+        return self._read_ink(decoded, timings, WEAK_DARKNESS)
+
+    def _reread(self, decoded: DecodedImage, first: Reading, timings: dict[str, float]) -> Reading:
+        """``first``, or when it reads unsurely (REREAD_BELOW), the photo read again at each of
+        PARTING_WEAK_BARS where that reads surer; the time it takes in ``timings["reread"]``."""
+        if not first.digits or _score(first) >= REREAD_BELOW:
+            return first
+        start = time.perf_counter()
+        best = first
+        for weak_bar in PARTING_WEAK_BARS:
+            again = self._read_ink(decoded, {}, weak_bar)
+            # (another way up only where _score, which weighs how the digits stand in lines,
+            # agrees: the classifier is as sure of a sideways page's digits)
+            same_way = again.rotation == first.rotation or _score(again) > _score(first)
+            if same_way and again.confidence > best.confidence:
+                best = again
+        timings["reread"] = time.perf_counter() - start
         return best
 
     def _read_ink(self, decoded: DecodedImage, timings: dict[str, float], weak_bar: float) -> Reading:

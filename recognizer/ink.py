@@ -290,9 +290,9 @@ def _edge_pieces(
     return found if surround is None else cv2.bitwise_or(found, surround, dst=found)
 
 
-def _strong_bar(darkness: np.ndarray, surround: np.ndarray | None, weak: float = WEAK_DARKNESS) -> float:
+def _strong_bar(darkness: np.ndarray, surround: np.ndarray | None, weak_bar: float = WEAK_DARKNESS) -> float:
     """The darkness above which a pixel is certainly ink: STRONG_DARKNESS, or lower on a page
-    whose darkest ink is faint (``weak``: the bar for weak ink). Measured on every 2nd pixel each
+    whose darkest ink is faint (``weak_bar``: the bar for weak ink). Measured on every 2nd pixel each
     way, outside the surround."""
     sample = np.ascontiguousarray(darkness[::2, ::2])
     around = None if surround is None else np.ascontiguousarray(surround[::2, ::2])
@@ -307,7 +307,7 @@ def _strong_bar(darkness: np.ndarray, surround: np.ndarray | None, weak: float =
         return STRONG_DARKNESS
     # the wanted-th darkest pixel, sorted for only where it decides the bar
     # (a partial sort of all the pixels cost 2 ms)
-    wanted = round(np.clip(DARKEST_INK_SHARE * darker(weak), *DARKEST_INK_PIXELS))
+    wanted = round(np.clip(DARKEST_INK_SHARE * darker(weak_bar), *DARKEST_INK_PIXELS))
     if darker(STRONG_DARKNESS / FAINT_SHARE) >= wanted:
         return STRONG_DARKNESS
     sample = sample.ravel() if around is None else sample[around == 0]
@@ -349,9 +349,9 @@ def _without_thin_lines(weak: np.ndarray, strong: np.ndarray) -> np.ndarray:
     return wide
 
 
-def find_ink(photo: np.ndarray, weak: float = WEAK_DARKNESS) -> InkMap:
+def find_ink(photo: np.ndarray, weak_bar: float = WEAK_DARKNESS) -> InkMap:
     """The ink mask of a photo (working copy, grey or RGB), with ruled lines and paper texture
-    removed; ``weak``: the bar for weak ink (a higher one parts strokes that a blur joined, and
+    removed; ``weak_bar``: the bar for weak ink (a higher one parts strokes that a blur joined, and
     drops their lighter edges).
 
     A photo that is mostly "ink" (a dark or black page, noise, a picture) has no paper to write
@@ -359,11 +359,11 @@ def find_ink(photo: np.ndarray, weak: float = WEAK_DARKNESS) -> InkMap:
     looked for again with a window sized to them.
     """
     grey = photo if photo.ndim == 2 else cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
-    found = _find_ink(grey, weak_bar=weak)
+    found = _find_ink(grey, weak_bar=weak_bar)
     x, y, w, h = found.box  # (the outline is traced over the ink's box alone)
     width = stroke_width(found.mask[y : y + h, x : x + w])
     if width >= THICK_STROKE * BACKGROUND_DOWNSCALE * _paper_window(grey.shape):
-        found = _find_ink(grey, width, weak)
+        found = _find_ink(grey, width, weak_bar)
     return found
 
 

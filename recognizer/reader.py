@@ -1,22 +1,22 @@
 """The whole path of a photo, top to bottom: decode → find ink → segment → straighten → normalise
 → classify.
 
-:class:`Recognizer` ties the steps together and adds what needs the classifier's opinion:
-which way up the page is (upright, unless its pieces turned another way read better and the
-page read that way scores higher; upside down only if the pieces also look upside down,
+:class:`Recognizer` ties the steps together and adds what needs the classifier's opinion: which
+way up the page is (upright, unless its pieces turned another way read better and the page read
+that way scores higher; upside down only if the pieces also look upside down,
 :mod:`recognizer.orientation`; never sideways when the ink runs across the page), where to cut
-touching digits (the cut whose parts the classifier is surest of, each weighed by how surely it
-is one whole digit, :mod:`recognizer.pieces`), which neighbouring pieces are one digit come
-apart (joined when they read far more surely together, or two strokes of a 1 with a long flag),
-which 8s and 9s are real hands' 9s and 2s (:mod:`recognizer.shapes`), and whether the ink is
-a number at all (confidently read lines of pieces judged whole digits only). Slanted writing is levelled first
+touching digits (the cut whose parts the classifier is surest of, each weighed by how surely it is
+one whole digit, :mod:`recognizer.pieces`), which neighbouring pieces are one digit come apart
+(joined when they read far more surely together, or two strokes of a 1 with a long flag), which 8s
+and 9s are real hands' 9s and 2s (:mod:`recognizer.shapes`), and whether the ink is a number at
+all (confidently read lines of pieces judged whole digits only). Slanted writing is levelled first
 (:mod:`recognizer.deskew`); a page of one or two digits, with no line to level by, is also read
 tilted 10 and 20 degrees either way, and kept tilted where that reads clearly better. The ink mask
 is cut down to the ink before all this (a speed-up only: the same readings). Small writing read
 unsurely, and small or unsurely read writing on a photo with pixels to spare (a 12 MP photo of a
 page), is read again larger: from a crop of the photo around it, or on the whole page enlarged
-(:meth:`Recognizer._look_closer`). A reading that is still unsure is read again with higher
-bars for the ink's light edges, and the reading whose digits are read surest kept
+(:meth:`Recognizer._look_closer`). A reading that is still unsure is read again with higher bars
+for the ink's light edges, and the reading whose digits are read surest kept
 (:meth:`Recognizer._reread`). Boxes are reported in the original photo's coordinates.
 """
 
@@ -408,10 +408,6 @@ class Recognizer:
             ]
         return reading
 
-    def _read_decoded(self, decoded: DecodedImage, timings: dict[str, float]) -> Reading:
-        """Find the ink of a decoded photo and read it the way up that reads best."""
-        return self._read_ink(decoded, timings, WEAK_DARKNESS)
-
     def _reread(self, decoded: DecodedImage, first: Reading, timings: dict[str, float]) -> Reading:
         """``first``, or when it reads unsurely (REREAD_BELOW), the photo read again at each of
         PARTING_WEAK_BARS where that reads surer; the time it takes in ``timings["reread"]``."""
@@ -420,7 +416,7 @@ class Recognizer:
         start = time.perf_counter()
         best = first
         for weak_bar in PARTING_WEAK_BARS:
-            again = self._read_ink(decoded, {}, weak_bar)
+            again = self._read_decoded(decoded, {}, weak_bar)
             # (another way up only where _score, which weighs how the digits stand in lines,
             # agrees: the classifier is as sure of a sideways page's digits)
             same_way = again.rotation == first.rotation or _score(again) > _score(first)
@@ -429,9 +425,11 @@ class Recognizer:
         timings["reread"] = time.perf_counter() - start
         return best
 
-    def _read_ink(self, decoded: DecodedImage, timings: dict[str, float], weak_bar: float) -> Reading:
-        """Find the ink (``weak_bar``: its bar for weak ink) and read it the way up that reads
-        best."""
+    def _read_decoded(
+        self, decoded: DecodedImage, timings: dict[str, float], weak_bar: float = WEAK_DARKNESS
+    ) -> Reading:
+        """Find the ink of a decoded photo (``weak_bar``: its bar for weak ink) and read it the way
+        up that reads best."""
         best: Reading | None = None
         start = time.perf_counter()
         # found once, and turned with the page (90° turns are exact)

@@ -1,4 +1,4 @@
-"""The ink finder's shortcuts give the very pixels of the slower ways they replace."""
+"""The ink finder's and segmenter's shortcuts give the very values of the slower ways they replace."""
 
 from __future__ import annotations
 
@@ -35,3 +35,13 @@ def test_a_shrunk_mask_keeps_which_blocks_hold_ink_and_which_are_half_inked() ->
     assert small.shape == reference.shape
     np.testing.assert_array_equal(small > 0, reference > 0)
     np.testing.assert_array_equal(small > 127, reference > 127)
+
+
+def test_the_segmenters_upper_quartile_is_numpys_75th_percentile() -> None:
+    from recognizer.segment import upper_quartile
+
+    rng = np.random.default_rng(11)
+    for count in range(1, 40):
+        for values in (rng.integers(0, 200, count).tolist(), rng.random(count).tolist()):
+            values.sort()
+            assert upper_quartile(values) == float(np.percentile(values, 75))

@@ -11,7 +11,8 @@ its broken strokes closed; its weak bar stays clear of the paper's own grain or 
 and its strong bar is measured away from the page's edges, where a thinner strip of table or
 shadow is darker than pencil. Ruled and grid lines (long, straight, lighter than the pen) are found
 with a probabilistic Hough transform and removed wherever they are not also strong ink, so digits
-written across a line keep their strokes.
+written across a line keep their strokes; a "line" running inside thick ink is a pen stroke (the
+stem of a digit photographed close and out of focus), not a ruling.
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ BACKGROUND_DOWNSCALE = 4
 THICK_STROKE = 1.1
 PAPER_WINDOW_STROKES = 3.0
 LINE_SEARCH_SCALE = 4
+# A line found there that runs for at least THICK_SHARE of its length (LINE_SAMPLES points) inside
+# ink THICK_LINE pixels thick or more (on that 4x smaller copy) is a pen stroke, not a ruled line.
+THICK_LINE = 5
+THICK_SHARE = 0.5
+LINE_SAMPLES = 16
 # Ink is looked for closely only in the weak ink's bounding box, this much wider each way: more
 # than the half-width of any window used there (the thin-line opening is at most 2x this - 1 wide;
 # it would be for strokes 250 pixels wide).
@@ -184,10 +190,32 @@ def _ruled_lines(weak: np.ndarray, small: np.ndarray | None = None) -> np.ndarra
     )
     if lines is None:
         return None
+    lines = _thin_lines(lines.reshape(-1, 4), small)
+    if not len(lines):
+        return None
     found = np.zeros_like(weak)
-    for x1, y1, x2, y2 in lines.reshape(-1, 4) * LINE_SEARCH_SCALE:
+    for x1, y1, x2, y2 in lines * LINE_SEARCH_SCALE:
         cv2.line(found, (int(x1), int(y1)), (int(x2), int(y2)), 255, LINE_SEARCH_SCALE + 3)
     return found
+
+
+def _thin_lines(lines: np.ndarray, small: np.ndarray) -> np.ndarray:
+    """The line segments (x1, y1, x2, y2 rows, on the shrunk mask ``small``) that are thin: a
+    segment running mostly inside ink at least THICK_LINE pixels thick there is a thick pen stroke
+    (the stem of a close-up 9, LINE_SEARCH_SCALE times as thick in the photo), not a ruling."""
+    thick = cv2.erode(small, np.ones((THICK_LINE, THICK_LINE), np.uint8))
+    if not cv2.countNonZero(thick):
+        return lines
+    # (thick ink reaching the photo's border is the dark surface around the page, and the lines
+    # along its edge are the page's edges)
+    _, labels = cv2.connectedComponents(thick)
+    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    thick[np.isin(labels, border[border > 0])] = 0
+    steps = np.linspace(0.0, 1.0, LINE_SAMPLES)[None, :]
+    xs = np.rint(lines[:, :1] + steps * (lines[:, 2:3] - lines[:, :1])).astype(int)
+    ys = np.rint(lines[:, 1:2] + steps * (lines[:, 3:4] - lines[:, 1:2])).astype(int)
+    inside_thick = (thick[ys, xs] > 0).mean(axis=1)
+    return lines[inside_thick < THICK_SHARE]
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,11 @@ FAINT_SHARE = 0.8
 DARKEST_INK_PIXELS = (50, 150)
 DARKEST_INK_SHARE = 0.2
 FAINTEST_STRONG = 0.2
+# ... or, on paper of clean, even grey, down to STRONG_NOISE_MARGIN times the paper's own variation
+# (:func:`_texture`), never below LIGHTEST_STRONG: light pencil in a blurred photo (ink 15-20%
+# darker than the paper) read as nothing.
+LIGHTEST_STRONG = 0.1
+STRONG_NOISE_MARGIN = 10.0
 # The darkest ink is looked for away from the weak ink touching the photo's border (a strip of dark
 # table or a shadow past the page's edge, darker than pencil), and faint writing is not seeded
 # there, when this many pixels of weak ink (4x shrunk) are left elsewhere.
@@ -339,12 +344,16 @@ def _strong_bar(darkness: np.ndarray, surround: np.ndarray | None, weak_bar: flo
     if darker(STRONG_DARKNESS / FAINT_SHARE) >= wanted:
         return STRONG_DARKNESS
     sample = sample.ravel() if around is None else sample[around == 0]
-    candidates = sample[sample > FAINTEST_STRONG / FAINT_SHARE]
-    if candidates.size < min(wanted, sample.size):
-        return FAINTEST_STRONG
+    floor = FAINTEST_STRONG
+    candidates = sample[sample > floor / FAINT_SHARE]
+    if candidates.size < min(wanted, sample.size):  # fainter still: how clean is the paper?
+        floor = max(LIGHTEST_STRONG, STRONG_NOISE_MARGIN * _texture(darkness, surround))
+        candidates = sample[sample > floor / FAINT_SHARE]
+        if candidates.size < min(wanted, sample.size):
+            return FAINTEST_STRONG
     rank = max(0, candidates.size - wanted)
     darkest = float(np.partition(candidates, rank)[rank])
-    return float(np.clip(FAINT_SHARE * darkest, FAINTEST_STRONG, STRONG_DARKNESS))
+    return float(np.clip(FAINT_SHARE * darkest, floor, STRONG_DARKNESS))
 
 
 def _texture(darkness: np.ndarray, surround: np.ndarray | None) -> float:

@@ -63,6 +63,7 @@ CAP_GAP = 0.1
 THIN_END_WIDTH = 0.5
 THIN_END_NEIGHBOURS = 3
 THIN_END_STROKE = 0.7
+CREASE_LENGTH = 40.0  # in stroke widths: ink across the photo longer than this is a fold in the paper
 MAX_HEIGHT = 2.5  # in typical digit heights: taller ink is a line, an edge or a drawing
 MAX_WIDTH = 6.0  # wider ink is a line or an edge (touching digits are cut into at most 5)
 LINE_DRIFT = 0.6  # vertical step, in digit heights, from one digit to the next of the same line
@@ -173,6 +174,18 @@ def _inside_boxes(stats: list, shape: tuple[int, ...]) -> list[tuple[int, int, i
         for x, y, w, h, _ in stats
         if (x > 0 and y > 0 and x + w < cols and y + h < rows) or 0.15 < w / h < 3.0
     ]
+
+
+def _is_crease(labels: np.ndarray, stats: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """A fold or crease in the paper: ink running across the photo, edge to opposite edge, far
+    longer than its strokes are wide (a digit reaching across a tight crop, a cheque's amount, is
+    short for its strokes)."""
+    x, y, w, h = box
+    rows, cols = labels.shape[:2]
+    if not ((y == 0 and h == rows) or (x == 0 and w == cols)):
+        return False
+    width = stroke_width(_own_ink(labels, stats, box))
+    return float(np.hypot(w, h)) > CREASE_LENGTH * max(width, 1.0)
 
 
 def _without_rules(mask: np.ndarray, stats: np.ndarray, height: float) -> np.ndarray | None:
@@ -516,7 +529,7 @@ def segment(mask: np.ndarray) -> Segmentation:
     if without_rules is not None:
         mask = without_rules
         labels, stats = _label(mask)
-    boxes = _inside_boxes(_components(stats), mask.shape)
+    boxes = [b for b in _inside_boxes(_components(stats), mask.shape) if not _is_crease(labels, stats, b)]
     height = typical_height(boxes)
     boxes = [b for b in boxes if b[3] <= MAX_HEIGHT * height and b[2] <= MAX_WIDTH * height]
     height = typical_height(boxes)

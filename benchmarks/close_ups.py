@@ -5,6 +5,7 @@ the reader as it is and with no tilts tried for pages of one or two digits
 (``recognizer.reader.TILTS`` emptied), side by side, and how many changed each way.
 
     .venv/bin/python benchmarks/close_ups.py [--count 600] [--start 0] [--angles -20 -10 0 10 20]
+    .venv/bin/python benchmarks/close_ups.py --ink-share 0.25 --blur 2 --angles 0   # light, out of focus
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=600, help="test digits, from --start on")
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--angles", type=float, nargs="+", default=[-20, -10, 0, 10, 20])
+    parser.add_argument("--ink-share", type=float, default=1.0, help="ink this share as dark (light pencil)")
+    parser.add_argument("--blur", type=float, default=0.0, help="Gaussian blur, pixels (out of focus)")
     args = parser.parse_args()
     data = load_digits(args.data)
     recognizer = reader.Recognizer.load()
@@ -40,7 +43,7 @@ def main() -> None:
         right = {True: 0, False: 0}
         gained = lost = 0
         for index in indices:
-            photo = close_up_photo(data.test_images[index], degrees)
+            photo = close_up_photo(data.test_images[index], degrees, args.ink_share, args.blur)
             truth = str(data.test_labels[index])
             verdicts = {}
             for tilted in (True, False):

@@ -1,7 +1,7 @@
 """Broken and hostile inputs for the photo reader (used by the fuzz test and benchmark).
 
 Each case is (name, bytes): random bytes, truncated JPEGs, 1x1 images, a PNG header claiming
-40000x40000, blank and all-black pages, a PDF, an animated GIF, noise photos, and mutated
+40000x40000, blank, folded and all-black pages, a PDF, an animated GIF, noise photos, and mutated
 copies of a real JPEG. The reader must answer each with an ImageError or a reading, quickly.
 """
 
@@ -40,9 +40,21 @@ def _animated_gif(rng: np.random.Generator) -> bytes:
     return buffer.getvalue()
 
 
+def folded_page(darker: float, degrees: float, rng: np.random.Generator) -> bytes:
+    """A blank 1280x960 page (JPEG), lit unevenly, folded once: a thin crease ``darker`` (a share)
+    than the paper runs across it, edge to edge, at ``degrees``."""
+    rows, cols = np.mgrid[0:960, 0:1280].astype(np.float32)
+    paper = 215.0 * (1 - 0.15 * np.exp(-((cols - 900) ** 2 + (rows - 300) ** 2) / (2 * 250.0**2)))
+    angle = np.deg2rad(degrees)
+    across = np.abs((cols - 640) * np.sin(angle) - (rows - 480) * np.cos(angle))
+    paper *= 1 - darker * np.exp(-(across**2) / (2 * 3.0**2))
+    grey = np.clip(paper + rng.normal(0, 2, paper.shape), 0, 255).astype(np.uint8)
+    return _encode(np.dstack([grey, grey, grey]), "JPEG", quality=85)
+
+
 def fuzz_cases(count: int, seed: int = 0) -> Iterator[tuple[str, bytes]]:
     """``count`` hostile inputs, cycling through the kinds above."""
-    rng = np.random.default_rng(seed)
+    rng, folds = np.random.default_rng(seed), np.random.default_rng([seed, 1])
     photo = np.full((480, 640, 3), 240, np.uint8)
     photo[200:260, 100:500] = rng.integers(0, 80, (60, 400, 3), np.uint8)
     base_jpeg = _encode(photo, "JPEG", quality=85)
@@ -53,6 +65,8 @@ def fuzz_cases(count: int, seed: int = 0) -> Iterator[tuple[str, bytes]]:
         ("1x1 image", lambda: _encode(np.zeros((1, 1, 3), np.uint8))),
         ("40000x40000 png header", lambda: png_header(40000, 40000)),
         ("blank page", lambda: _encode(np.full((960, 1280, 3), 250, np.uint8), "JPEG")),
+        # (with a generator of its own: the other kinds stay what they were before it was added)
+        ("folded blank page", lambda: folded_page(folds.uniform(0.1, 0.35), folds.uniform(0, 180), folds)),
         ("all-black page", lambda: _encode(np.zeros((960, 1280, 3), np.uint8), "JPEG")),
         ("pdf", lambda: b"%PDF-1.7\n" + rng.bytes(2000)),
         ("animated gif", lambda: _animated_gif(rng)),

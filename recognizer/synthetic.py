@@ -779,15 +779,21 @@ CLOSE_UP_PAPER = 225.0
 CLOSE_UP_INK = (40.0, 40.0, 110.0)  # blue ballpoint, RGB
 
 
-def close_up_photo(digit: np.ndarray, degrees: float = 0.0) -> np.ndarray:
+def close_up_photo(
+    digit: np.ndarray, degrees: float = 0.0, ink_share: float = 1.0, blur_sigma: float = 0.0
+) -> np.ndarray:
     """An RGB photo of one MNIST digit written large in blue ink on paper that fills the photo,
-    the camera turned by ``degrees`` (counter-clockwise): no page edge, no line to level by."""
+    the camera turned by ``degrees`` (counter-clockwise): no page edge, no line to level by.
+    ``ink_share`` < 1 makes the ink that much as dark (light pencil), and ``blur_sigma`` (pixels)
+    puts the photo out of focus."""
     width, height = CLOSE_UP_SIZE
     side = CLOSE_UP_DIGIT
     ink = cv2.resize(digit, (side, side), interpolation=cv2.INTER_CUBIC).astype(np.float32)[..., None] / 255
     page = np.full((height, width, 3), CLOSE_UP_PAPER, np.float32)
     top, left = (height - side) // 2, (width - side) // 2
     spot = page[top : top + side, left : left + side]
-    page[top : top + side, left : left + side] = spot * (1 - ink) + np.array(CLOSE_UP_INK, np.float32) * ink
+    colour = CLOSE_UP_PAPER + ink_share * (np.array(CLOSE_UP_INK, np.float32) - CLOSE_UP_PAPER)
+    page[top : top + side, left : left + side] = spot * (1 - ink) + colour * ink
     turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
-    return cv2.warpAffine(page.astype(np.uint8), turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    photo = cv2.warpAffine(page.astype(np.uint8), turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    return cv2.GaussianBlur(photo, (0, 0), blur_sigma) if blur_sigma else photo

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from recognizer.decode import decode
+from recognizer.fuzz import folded_page
 from recognizer.ink import _texture, find_ink
 from recognizer.reader import Recognizer, _CutBudget
 from recognizer.segment import Piece
@@ -912,9 +913,8 @@ def test_a_thick_straight_stroke_of_a_blurred_close_up_is_no_ruled_line(
     ruled line and was once taken for one and dropped: two 1s read as "" and "0", a 4 as "68".
     A ruled line is thin; this stroke is thick."""
     images, labels = mnist_test
-    photo = close_up_photo(images[index]).astype(np.float32)
-    light = (0.5 * photo[0, 0] + 0.5 * photo).astype(np.uint8)  # ink half as dark
-    assert recognizer.read(cv2.GaussianBlur(light, (0, 0), 5)).text == str(labels[index])
+    photo = close_up_photo(images[index], ink_share=0.5, blur_sigma=5)
+    assert recognizer.read(photo).text == str(labels[index])
 
 
 @pytest.mark.parametrize("index", [0, 1, 2, 3])
@@ -922,22 +922,8 @@ def test_light_pencil_in_a_blurred_close_up_is_read(recognizer, mnist_test, inde
     """Ink only 15% darker than clean paper never reached the lowest bar for certain ink, so the
     photo read as nothing; on paper this even, the bar may go lower."""
     images, labels = mnist_test
-    photo = close_up_photo(images[index]).astype(np.float32)
-    light = (0.75 * photo[0, 0] + 0.25 * photo).astype(np.uint8)  # ink a quarter as dark
-    assert recognizer.read(cv2.GaussianBlur(light, (0, 0), 2)).text == str(labels[index])
-
-
-def _creased_page(darker: float, degrees: float) -> bytes:
-    """A blank 1280x960 page, lit unevenly, folded once: a thin line ``darker`` than the paper
-    runs across it at ``degrees``."""
-    rows, cols = np.mgrid[0:960, 0:1280].astype(np.float32)
-    paper = 215.0 * (1 - 0.15 * np.exp(-((cols - 900) ** 2 + (rows - 300) ** 2) / (2 * 250.0**2)))
-    angle = np.deg2rad(degrees)
-    across = np.abs((cols - 640) * np.sin(angle) - (rows - 480) * np.cos(angle))
-    paper *= 1 - darker * np.exp(-(across**2) / (2 * 3.0**2))
-    noisy = paper + np.random.default_rng(1).normal(0, 2, paper.shape)
-    grey = np.clip(noisy, 0, 255).astype(np.uint8)
-    return cv2.imencode(".jpg", cv2.merge([grey, grey, grey]), [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes()
+    photo = close_up_photo(images[index], ink_share=0.25, blur_sigma=2)
+    assert recognizer.read(photo).text == str(labels[index])
 
 
 @pytest.mark.parametrize("darker", [0.18, 0.3])
@@ -945,4 +931,4 @@ def _creased_page(darker: float, degrees: float) -> bytes:
 def test_a_fold_across_a_blank_page_is_no_digit(recognizer, darker: float, degrees: float) -> None:
     """A crease running from edge to edge, far longer than a pen stroke is wide, was read as a
     "1" the height of the page."""
-    assert recognizer.read(_creased_page(darker, degrees)).digits == []
+    assert recognizer.read(folded_page(darker, degrees, np.random.default_rng(1))).digits == []

@@ -91,6 +91,8 @@ CAPPED_MARGIN = 0.1  # and at most this much less surely than without it (with i
 # JOIN_MARGIN surer than the two apart (geometric mean).
 JOIN_GAP = 0.3
 JOIN_WIDEST = 1.3
+JOIN_ASPECT = 0.9  # ... or, when wider, at most this many times as wide as high (the widths of a
+# page's few pieces make a poor typical width: the two strokes of a close-up 4 are two of them)
 SURE_JOINED = 0.8
 JOIN_MARGIN = 0.15
 NARROWEST_PAIR = 0.6  # in typical digit widths: a narrower piece is not two digits, however doubtful
@@ -755,7 +757,8 @@ def _joined(left: Piece, right: Piece) -> Piece | None:
     box = union_box(left.box, right.box)
     gap = right.box[0] - (left.box[0] + left.box[2])
     level = min(left.box[1] + left.box[3], right.box[1] + right.box[3]) - max(left.box[1], right.box[1])
-    if gap > JOIN_GAP * typical or box[2] > JOIN_WIDEST * typical or level <= 0:
+    too_wide = box[2] > JOIN_WIDEST * typical and box[2] > JOIN_ASPECT * box[3]
+    if gap > JOIN_GAP * typical or too_wide or level <= 0:
         return None
     mask = np.zeros((box[3], box[2]), np.uint8)
     for piece in (left, right):

@@ -932,3 +932,15 @@ def test_a_fold_across_a_blank_page_is_no_digit(recognizer, darker: float, degre
     """A crease running from edge to edge, far longer than a pen stroke is wide, was read as a
     "1" the height of the page."""
     assert recognizer.read(folded_page(darker, degrees, np.random.default_rng(1))).digits == []
+
+
+@pytest.mark.parametrize("index", [27, 49, 210, 295])
+def test_the_strokes_of_a_light_close_up_four_that_came_apart_are_joined(
+    recognizer, mnist_test, index: int
+) -> None:
+    """A close-up's few pieces make a poor typical digit width: the two strokes of a 4 together
+    were "too wide" to be one digit, and read as "17" or "1". Joined pieces may be as wide as a
+    digit is high (JOIN_ASPECT)."""
+    images, labels = mnist_test
+    photo = close_up_photo(images[index], ink_share=0.25, blur_sigma=2)
+    assert recognizer.read(photo).text == str(labels[index]) == "4"

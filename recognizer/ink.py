@@ -214,13 +214,22 @@ def _thin_lines(lines: np.ndarray, small: np.ndarray) -> np.ndarray:
     # (thick ink reaching the photo's border is the dark surface around the page, and the lines
     # along its edge are the page's edges)
     _, labels = cv2.connectedComponents(thick)
-    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    thick[np.isin(labels, border[border > 0])] = 0
+    thick[_border_labels(labels)[labels]] = 0
     steps = np.linspace(0.0, 1.0, LINE_SAMPLES)[None, :]
     xs = np.rint(lines[:, :1] + steps * (lines[:, 2:3] - lines[:, :1])).astype(int)
     ys = np.rint(lines[:, 1:2] + steps * (lines[:, 3:4] - lines[:, 1:2])).astype(int)
     inside_thick = (thick[ys, xs] > 0).mean(axis=1)
     return lines[inside_thick < THICK_SHARE]
+
+
+def _border_labels(labels: np.ndarray, count: int | None = None) -> np.ndarray:
+    """Per label (of ``count``, or all up to the largest): whether its region touches the photo's
+    border; the background (0) never does."""
+    edges = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    border = np.zeros(int(labels.max()) + 1 if count is None else count, bool)
+    border[np.unique(edges)] = True
+    border[0] = False
+    return border
 
 
 @dataclass(frozen=True)
@@ -242,10 +251,7 @@ class _WeakPieces:
         count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
             small, 8, cv2.CV_32S, cv2.CCL_GRANA
         )
-        border = np.zeros(count, bool)
-        border[np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))] = True
-        border[0] = False
-        return cls(small, labels, stats, border, _page_rings(labels, stats))
+        return cls(small, labels, stats, _border_labels(labels, count), _page_rings(labels, stats))
 
 
 def _surround(weak: np.ndarray, pieces: _WeakPieces) -> np.ndarray | None:

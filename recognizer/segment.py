@@ -165,27 +165,22 @@ def _own_ink(labels: np.ndarray, stats: np.ndarray, box: tuple[int, int, int, in
     return np.where(inside[crop], 255, 0).astype(np.uint8)
 
 
-def _inside_boxes(stats: list, shape: tuple[int, ...]) -> list[tuple[int, int, int, int]]:
-    """The pieces' boxes, without long thin ink along the photo's edge (a table's or the page's
-    edge, not writing)."""
-    rows, cols = shape[:2]
-    return [
-        (x, y, w, h)
-        for x, y, w, h, _ in stats
-        if (x > 0 and y > 0 and x + w < cols and y + h < rows) or 0.15 < w / h < 3.0
-    ]
-
-
-def _is_crease(labels: np.ndarray, stats: np.ndarray, box: tuple[int, int, int, int]) -> bool:
-    """A fold or crease in the paper: ink running across the photo, edge to opposite edge, far
-    longer than its strokes are wide (a digit reaching across a tight crop, a cheque's amount, is
-    short for its strokes)."""
-    x, y, w, h = box
+def _inside_boxes(labels: np.ndarray, stats: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """The boxes of the pieces that are not specks, without ink that runs off the photo: long thin
+    ink along its edge (a table's or the page's edge) and ink running across it, edge to opposite
+    edge, far longer than its strokes are wide (a fold in the paper; a digit reaching across a
+    tight crop, a cheque's amount, is short for its strokes). Not writing, either of them."""
     rows, cols = labels.shape[:2]
-    if not ((y == 0 and h == rows) or (x == 0 and w == cols)):
-        return False
-    width = stroke_width(_own_ink(labels, stats, box))
-    return float(np.hypot(w, h)) > CREASE_LENGTH * max(width, 1.0)
+    boxes = []
+    for x, y, w, h, _ in _components(stats):
+        if not ((x > 0 and y > 0 and x + w < cols and y + h < rows) or 0.15 < w / h < 3.0):
+            continue
+        if (y == 0 and h == rows) or (x == 0 and w == cols):
+            width = stroke_width(_own_ink(labels, stats, (x, y, w, h)))
+            if np.hypot(w, h) > CREASE_LENGTH * max(width, 1.0):
+                continue
+        boxes.append((x, y, w, h))
+    return boxes
 
 
 def _without_rules(mask: np.ndarray, stats: np.ndarray, height: float) -> np.ndarray | None:
@@ -529,7 +524,7 @@ def segment(mask: np.ndarray) -> Segmentation:
     if without_rules is not None:
         mask = without_rules
         labels, stats = _label(mask)
-    boxes = [b for b in _inside_boxes(_components(stats), mask.shape) if not _is_crease(labels, stats, b)]
+    boxes = _inside_boxes(labels, stats)
     height = typical_height(boxes)
     boxes = [b for b in boxes if b[3] <= MAX_HEIGHT * height and b[2] <= MAX_WIDTH * height]
     height = typical_height(boxes)

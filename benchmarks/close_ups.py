@@ -6,6 +6,7 @@ the reader as it is and with no tilts tried for pages of one or two digits
 
     .venv/bin/python benchmarks/close_ups.py [--count 600] [--start 0] [--angles -20 -10 0 10 20]
     .venv/bin/python benchmarks/close_ups.py --ink-share 0.25 --blur 2 --angles 0   # light, out of focus
+    .venv/bin/python benchmarks/close_ups.py --noise 40 --angles 0   # noisy (a dim room, a cheap camera)
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def main() -> None:
     parser.add_argument("--angles", type=float, nargs="+", default=[-20, -10, 0, 10, 20])
     parser.add_argument("--ink-share", type=float, default=1.0, help="ink this share as dark (light pencil)")
     parser.add_argument("--blur", type=float, default=0.0, help="Gaussian blur, pixels (out of focus)")
+    parser.add_argument("--noise", type=float, default=0.0, help="sensor noise, grey levels (a dim room)")
     args = parser.parse_args()
     data = load_digits(args.data)
     recognizer = reader.Recognizer.load()
@@ -43,7 +45,7 @@ def main() -> None:
         right = {True: 0, False: 0}
         gained = lost = 0
         for index in indices:
-            photo = close_up_photo(data.test_images[index], degrees, args.ink_share, args.blur)
+            photo = close_up_photo(data.test_images[index], degrees, args.ink_share, args.blur, args.noise)
             truth = str(data.test_labels[index])
             verdicts = {}
             for tilted in (True, False):

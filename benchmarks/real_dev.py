@@ -5,7 +5,7 @@
 * single_digit_photos: 25 phone photos of one digit each, read with the one-digit-per-photo rule;
   with ``--stress``, also each photo as a worse camera or hand would have taken it (STRESSES:
   halved and quartered, blurred, shaded across, darker, tilted 20 degrees either way, JPEG at
-  quality 30, turned a quarter either way with no EXIF turn to say so).
+  quality 30, sensor noise (and a dim room's), turned a quarter either way with no EXIF turn to say so).
 
     .venv/bin/python benchmarks/real_dev.py [--data ../shared/data/real-dev] [--model M] [--limit N]
     .venv/bin/python benchmarks/real_dev.py --stress   # the single-digit photos under STRESSES only
@@ -100,6 +100,13 @@ def _shaded(rgb: np.ndarray) -> np.ndarray:
     return (rgb * np.linspace(0.45, 1.0, rgb.shape[1])[None, :, None]).astype(np.uint8)
 
 
+def _noisy(rgb: np.ndarray, grey_levels: float) -> np.ndarray:
+    """Sensor noise: each channel of each pixel off by Gaussian noise of this many grey levels
+    (seeded: every run the same)."""
+    noise = np.random.default_rng(0).normal(0.0, grey_levels, rgb.shape)
+    return np.clip(rgb + noise, 0, 255).astype(np.uint8)
+
+
 def _jpeg(rgb: np.ndarray, quality: int) -> bytes:
     return cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])[
         1
@@ -116,6 +123,8 @@ STRESSES = {
     "tilted 20° left": lambda rgb: _tilted(rgb, 20),
     "tilted 20° right": lambda rgb: _tilted(rgb, -20),
     "JPEG quality 30": lambda rgb: _jpeg(rgb, 30),
+    "noisy (25 grey levels)": lambda rgb: _noisy(rgb, 25),
+    "dim and noisy": lambda rgb: _noisy(rgb // 3, 6),  # a third as bright, 6 grey levels
     "turned 90°, no EXIF": lambda rgb: np.ascontiguousarray(np.rot90(rgb, 1)),
     "turned 270°, no EXIF": lambda rgb: np.ascontiguousarray(np.rot90(rgb, 3)),
 }
@@ -131,7 +140,7 @@ def stressed_single_digits(recognizer: Recognizer, folder: Path) -> None:
             got = _largest_digit(recognizer.read(make(rgb)))
             if got != truth:
                 wrong.append(f"{name} read {got}")
-        print(f"  {stress:22} {len(photos) - len(wrong):3}/{len(photos)}  {', '.join(wrong)}")
+        print(f"  {stress:23} {len(photos) - len(wrong):3}/{len(photos)}  {', '.join(wrong)}")
 
 
 def _largest_digit(reading) -> str:

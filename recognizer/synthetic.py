@@ -780,12 +780,17 @@ CLOSE_UP_INK = (40.0, 40.0, 110.0)  # blue ballpoint, RGB
 
 
 def close_up_photo(
-    digit: np.ndarray, degrees: float = 0.0, ink_share: float = 1.0, blur_sigma: float = 0.0
+    digit: np.ndarray,
+    degrees: float = 0.0,
+    ink_share: float = 1.0,
+    blur_sigma: float = 0.0,
+    noise: float = 0.0,
 ) -> np.ndarray:
     """An RGB photo of one MNIST digit written large in blue ink on paper that fills the photo,
     the camera turned by ``degrees`` (counter-clockwise): no page edge, no line to level by.
     ``ink_share`` < 1 makes the ink that much as dark (light pencil), and ``blur_sigma`` (pixels)
-    puts the photo out of focus."""
+    puts the photo out of focus; ``noise`` adds sensor noise of that many grey levels (seeded by
+    the digit: the same photo every time)."""
     width, height = CLOSE_UP_SIZE
     side = CLOSE_UP_DIGIT
     ink = cv2.resize(digit, (side, side), interpolation=cv2.INTER_CUBIC).astype(np.float32)[..., None] / 255
@@ -796,4 +801,9 @@ def close_up_photo(
     page[top : top + side, left : left + side] = spot * (1 - ink) + colour * ink
     turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
     photo = cv2.warpAffine(page.astype(np.uint8), turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
-    return cv2.GaussianBlur(photo, (0, 0), blur_sigma) if blur_sigma else photo
+    if blur_sigma:
+        photo = cv2.GaussianBlur(photo, (0, 0), blur_sigma)
+    if noise:
+        rng = np.random.default_rng(int(digit.sum()))
+        photo = np.clip(photo + rng.normal(0.0, noise, photo.shape), 0, 255).astype(np.uint8)
+    return photo

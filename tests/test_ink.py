@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer import ink
+from recognizer import fuzz, ink
+from recognizer.decode import decode
 
 
 def _opencv_shrink(image: np.ndarray, factor: int) -> np.ndarray:
@@ -45,3 +46,31 @@ def test_the_segmenters_upper_quartile_is_numpys_75th_percentile() -> None:
         for values in (rng.integers(0, 200, count).tolist(), rng.random(count).tolist()):
             values.sort()
             assert upper_quartile(values) == float(np.percentile(values, 75))
+
+
+def test_only_a_noisy_photo_is_smoothed_before_its_ink_is_looked_for() -> None:
+    rng = np.random.default_rng(0)
+    page = np.full((480, 640), 200, np.uint8)
+    cv2.putText(page, "0123", (40, 300), cv2.FONT_HERSHEY_SIMPLEX, 6, 40, 12)
+    ordinary = cv2.GaussianBlur(page, (0, 0), 0.8)  # (a sharp photo's soft edges are no noise)
+    noisy = np.clip(ordinary + rng.normal(0, 25, page.shape), 0, 255).astype(np.uint8)
+    assert ink.grain(ordinary) < ink.NOISY_GRAIN < ink.grain(noisy)
+    assert ink._denoised(ordinary) is ordinary
+    smoothed = ink._denoised(noisy)
+    assert ink.grain(smoothed) < ink.grain(noisy) / 3
+    # the writing's ink is found whole, with no specks around it
+    assert (
+        cv2.connectedComponents(ink.find_ink(noisy).mask)[0] - 1
+        == cv2.connectedComponents(ink.find_ink(ordinary).mask)[0] - 1
+    )
+
+
+def test_a_picture_of_random_pixels_is_not_smoothed_into_blots_of_ink() -> None:
+    """Smoothed, random pixels (a small GIF of them enlarged: noise in blobs; or as they are) read
+    as digits: 3,248 from 77 GIFs of benchmarks/fuzz_inputs.py."""
+    rng = np.random.default_rng(0)
+    enlarged = cv2.cvtColor(decode(fuzz._animated_gif(rng)).working, cv2.COLOR_RGB2GRAY)
+    random_pixels = rng.integers(0, 256, (480, 640), dtype=np.uint8)
+    for picture in (enlarged, random_pixels):
+        assert ink.grain(picture) > ink.NOISY_GRAIN
+        assert ink._denoised(picture) is picture

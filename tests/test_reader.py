@@ -944,3 +944,12 @@ def test_the_strokes_of_a_light_close_up_four_that_came_apart_are_joined(
     images, labels = mnist_test
     photo = close_up_photo(images[index], ink_share=0.25, blur_sigma=2)
     assert recognizer.read(photo).text == str(labels[index]) == "4"
+
+
+@pytest.mark.parametrize("index", [1, 3, 4, 6])
+def test_a_noisy_close_up_is_read(recognizer, mnist_test, index: int) -> None:
+    """Sensor noise of 40 grey levels (a dim room, a cheap camera) broke the strokes into grains and
+    sprinkled specks around them; the photo is smoothed first, as much as it is noisy."""
+    images, labels = mnist_test
+    photo = close_up_photo(images[index], noise=40)
+    assert recognizer.read(photo).text == str(labels[index])

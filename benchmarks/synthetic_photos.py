@@ -9,6 +9,7 @@ the worst conditions, and per-stage latency p50/p95.
     .venv/bin/python benchmarks/synthetic_photos.py --without-piece-checker   # every piece taken as whole
     .venv/bin/python benchmarks/synthetic_photos.py --turned   # pages turned 90, 180 or 270 degrees
     .venv/bin/python benchmarks/synthetic_photos.py --large   # 12 MP photos of small writing
+    .venv/bin/python benchmarks/synthetic_photos.py --shadow 0.3   # a hard shadow across the writing
     .venv/bin/python benchmarks/synthetic_photos.py --write-examples examples   # the sample photos
 """
 
@@ -32,6 +33,7 @@ from recognizer.reader import Recognizer  # noqa: E402
 from recognizer.synthetic import (  # noqa: E402
     DigitBank,
     PhotoOptions,
+    RenderedPhoto,
     random_options,
     random_phone_number,
     render_photo,
@@ -112,6 +114,26 @@ def turned_jpeg(jpeg: bytes, degrees: int) -> bytes:
     return cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
 
 
+# --shadow: a hard-edged shadow (a phone or a hand between the lamp and the page) whose edge runs
+# through the writing's middle, within SHADOW_EDGE_TILT degrees of upright, softened over
+# SHADOW_EDGE_SOFTNESS pixels; beyond it the light is (1 - depth) as bright
+SHADOW_EDGE_TILT = 40
+SHADOW_EDGE_SOFTNESS = 4.0
+
+
+def shadowed_jpeg(photo: RenderedPhoto, depth: float, rng: np.random.Generator) -> bytes:
+    """The photo with a hard-edged shadow ``depth`` deep across half its writing (JPEG)."""
+    bgr = cv2.imdecode(np.frombuffer(photo.jpeg, np.uint8), cv2.IMREAD_COLOR)
+    rows, cols = np.mgrid[0 : bgr.shape[0], 0 : bgr.shape[1]].astype(np.float32)
+    middle_x = np.mean([x + w / 2 for x, _, w, _ in photo.digit_boxes])
+    middle_y = np.mean([y + h / 2 for _, y, _, h in photo.digit_boxes])
+    tilt = np.deg2rad(rng.uniform(-SHADOW_EDGE_TILT, SHADOW_EDGE_TILT))
+    beyond = ((cols - middle_x) * np.cos(tilt) + (rows - middle_y) * np.sin(tilt) > 0).astype(np.float32)
+    beyond = cv2.GaussianBlur(beyond, (0, 0), SHADOW_EDGE_SOFTNESS)
+    shaded = bgr * (1 - depth * beyond[..., None])
+    return cv2.imencode(".jpg", shaded.astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+
+
 def benchmark(
     bank: DigitBank,
     recognizer: Recognizer,
@@ -120,6 +142,7 @@ def benchmark(
     failures: Path | None = None,
     turned: bool = False,
     large: bool = False,
+    shadow: float = 0.0,
 ) -> None:
     rng = np.random.default_rng(seed)
     exact = exact10 = count10 = digits_ok = digits_total = right_way_up = 0
@@ -134,8 +157,9 @@ def benchmark(
         if large:
             options = large_photo(options, rng)
         photo = render_photo(bank, lines, rng, options)
+        jpeg = shadowed_jpeg(photo, shadow, np.random.default_rng([seed, index])) if shadow else photo.jpeg
         page_turn = list(TURNS)[index % len(TURNS)] if turned else 0
-        reading = recognizer.read(turned_jpeg(photo.jpeg, page_turn) if turned else photo.jpeg)
+        reading = recognizer.read(turned_jpeg(jpeg, page_turn) if turned else jpeg)
         right_way_up += reading.rotation == (TURNS[page_turn][1] if turned else 0)
         right = reading.text == photo.text
         exact += right
@@ -153,7 +177,7 @@ def benchmark(
                 failures.mkdir(parents=True, exist_ok=True)
                 name = f"{index:04d}-{photo.text}-read-{reading.text or 'nothing'}"
                 (failures / f"{name}.png").write_bytes(reading.annotated())
-                (failures / f"{name}.jpg").write_bytes(photo.jpeg)
+                (failures / f"{name}.jpg").write_bytes(jpeg)
         for stage, seconds in reading.timings.items():
             stages[stage].append(seconds)
         turn = "turned >8°" if abs(options.rotation_degrees) > 8 else "turned ≤8°"
@@ -210,6 +234,13 @@ def main() -> None:
         action="store_true",
         help="12 MP photos (4000x3000) of small writing: digits 14-35 pixels tall in the working copy",
     )
+    parser.add_argument(
+        "--shadow",
+        type=float,
+        default=0.0,
+        metavar="DEPTH",
+        help="a hard-edged shadow this deep (0.3: 70%% of the light) across half of each number",
+    )
     args = parser.parse_args()
     data = load_digits(args.data)
     if args.digits == "validation":  # for choosing between models: the test set only measures
@@ -222,7 +253,7 @@ def main() -> None:
     recognizer = Recognizer.load(args.model)
     if args.without_piece_checker:
         recognizer.pieces = AllWhole()
-    benchmark(bank, recognizer, args.count, args.seed, args.failures, args.turned, args.large)
+    benchmark(bank, recognizer, args.count, args.seed, args.failures, args.turned, args.large, args.shadow)
 
 
 class AllWhole:

@@ -101,8 +101,8 @@ DARK_SURFACE_SHARE = 0.5
 # A photo whose pixel noise (:func:`grain`) is above NOISY_GRAIN is smoothed first (no ordinary photo
 # is that noisy: at most 0.048 on the scanned cheques, 0.036 on synthetic photos, 0.017 on the real
 # single-digit photos; sensor noise of 12 grey levels is 0.045-0.07 there). A Gaussian of sigma s
-# divides white noise by about 3.5 s, so DENOISE_SIGMA_PER_GRAIN x noise brings it down to ORDINARY
-# photos' 0.01 (at most MAX_DENOISE pixels: ink blurred further would fade).
+# divides white noise by about 3.5 s, so DENOISE_SIGMA_PER_GRAIN x noise brings it down to an ordinary
+# photo's 0.01 (at most MAX_DENOISE pixels: ink blurred further would fade).
 NOISY_GRAIN = 0.05
 DENOISE_SIGMA_PER_GRAIN = 28.0
 MAX_DENOISE = 3.0

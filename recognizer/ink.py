@@ -436,7 +436,9 @@ def grain(grey: np.ndarray) -> float:
     """The photo's pixel noise: the spread of the difference between vertically adjacent pixels
     (every 8th pair each way; 1.4826 x their median absolute difference, over sqrt 2), as a share of
     the median grey. Paper's grain, a printed pattern and blur change slowly from pixel to pixel;
-    sensor noise does not."""
+    sensor noise does not. A photo of one row has none."""
+    if grey.shape[0] < 2:
+        return 0.0
     difference = cv2.absdiff(grey[:-1:8, ::8], grey[1::8, ::8])
     return 1.4826 * _median(difference) / np.sqrt(2.0) / max(_median(grey[::8, ::8]), 1.0)
 

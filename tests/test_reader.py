@@ -290,10 +290,9 @@ def test_blank_page_and_noise_read_as_no_digits(recognizer) -> None:
     assert recognizer.read(noise).digits == []
 
 
-@pytest.mark.parametrize("shape", [(8, 12000, 3), (12000, 8, 3)])
-def test_a_strip_one_pixel_thin_once_shrunk_reads_as_no_digits(recognizer, shape) -> None:
+def test_a_strip_one_pixel_thin_once_shrunk_reads_as_no_digits(recognizer) -> None:
     """An 8x12000 strip's working copy is one row: measuring its noise between rows raised."""
-    assert recognizer.read(np.full(shape, 128, np.uint8)).digits == []
+    assert recognizer.read(np.full((8, 12000, 3), 128, np.uint8)).digits == []
 
 
 def test_annotated_photo_is_a_png_of_the_original_size(recognizer, bank) -> None:

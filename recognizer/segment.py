@@ -316,13 +316,15 @@ def _is_cross(mask: np.ndarray) -> bool:
 
 
 def _closes_loop(mask: np.ndarray, share: float = LOOP_AREA) -> bool:
-    """Whether the ink encloses paper (at least ``share`` of its box), like a 0, 6, 8 or 9 (no
-    dash, dot, plus or bracket does)."""
+    """Whether the ink encloses paper (at least ``share`` of its box, or of a square as high when
+    the box is wider: small zeros joined in one stroke, "000", each enclose a small share of theirs),
+    like a 0, 6, 8 or 9 (no dash, dot, plus or bracket does)."""
     paper = np.pad(mask == 0, 1, constant_values=True).astype(np.uint8)
     count, labels = cv2.connectedComponents(paper, connectivity=4)
     outside = labels[0, 0]
     enclosed = np.count_nonzero((labels > 0) & (labels != outside))
-    return count > 2 and enclosed >= share * mask.size
+    height, width = mask.shape
+    return count > 2 and enclosed >= share * height * min(width, height)
 
 
 def _ends_beside_middle(mask: np.ndarray) -> tuple[float, float]:

@@ -618,6 +618,32 @@ def test_small_zeros_joined_in_one_stroke_are_cut_into_digits(recognizer) -> Non
     assert recognizer.read(page).text == "12000"
 
 
+def _flat_joined_zeros(x: int, y: int, half_width: int, half_height: int, step: int, count: int) -> list:
+    """Flat zeros written in one stroke, each running into the next at its top, ``step`` apart."""
+    points = []
+    for k in range(count):
+        centre_x, centre_y = x + half_width + k * step, y + 100 - half_height
+        angles = np.linspace(0.5 * np.pi, 2.5 * np.pi, 20)
+        points += [(centre_x + half_width * np.cos(a), centre_y + half_height * np.sin(a)) for a in angles]
+    return [points]
+
+
+@pytest.mark.parametrize(("half_width", "pen", "count"), [(20, 13, 2), (24, 10, 3)])
+def test_a_run_of_flat_zeros_in_a_thick_pen_is_no_dash(
+    recognizer, half_width: int, pen: int, count: int
+) -> None:
+    """ "12.00" and "12.000" with the zeros flat, over three times wider together than high, and
+    their loops small for the pen: each loop encloses a small share of the run's box, as no dash
+    does, but a fair share of a square as high."""
+    page = np.full((300, 600, 3), 235, np.uint8)
+    strokes = _one(30, 100) + _two(110, 100) + [[(192, 198), (195, 199)]]
+    for points in strokes:
+        cv2.polylines(page, [np.array(points, np.int32)], False, (40, 40, 120), 7, cv2.LINE_AA)
+    (zeros,) = _flat_joined_zeros(210, 100, half_width, 10, 44, count)
+    cv2.polylines(page, [np.array(zeros, np.int32)], False, (40, 40, 120), pen, cv2.LINE_AA)
+    assert recognizer.read(page).text == "12" + "0" * count
+
+
 def _joined_zeros_with_a_tail(x: int, y: int, tail: int, count: int = 3) -> list:
     """Zeros as tall as the digits before them, written in one stroke, the pen drawing on from
     the last one into a flat closing dash ``tail`` pixels long (as on a cheque: "12000—")."""
@@ -636,6 +662,44 @@ def _joined_zeros_with_a_tail(x: int, y: int, tail: int, count: int = 3) -> list
 def test_a_dash_drawn_on_from_joined_zeros_is_no_digit(recognizer, tail: int) -> None:
     page = _pen_strokes(_one(30, 100) + _two(90, 100) + _joined_zeros_with_a_tail(170, 100, tail))
     assert recognizer.read(page).text == "12000"
+
+
+def _three(x: int, y: int) -> list:
+    upper = [(x + 30 + 24 * np.cos(a), y + 25 + 24 * np.sin(a)) for a in np.linspace(-2.8, 1.57, 12)]
+    lower = [(x + 30 + 27 * np.cos(a), y + 73 + 27 * np.sin(a)) for a in np.linspace(-1.57, 2.6, 12)]
+    return [upper + lower]
+
+
+def _touching_flat_zeros(x: int, y: int, half_width: int, half_height: int, count: int, lean: float) -> list:
+    """Flat zeros on the digits' baseline, each touching the next (overlapping by 4 pixels), the
+    tops of their ovals pushed ``lean`` pixels right per pixel of height."""
+    zeros = []
+    for k in range(count):
+        centre_x, centre_y = x + half_width + k * (2 * half_width - 4), y + 100 - half_height
+        zeros.append(
+            [
+                (
+                    centre_x + half_width * np.cos(a) - lean * half_height * np.sin(a),
+                    centre_y + half_height * np.sin(a),
+                )
+                for a in np.linspace(0, 2 * np.pi, 30)
+            ]
+        )
+    return zeros
+
+
+@pytest.mark.parametrize(
+    ("half_width", "half_height", "count", "lean"), [(22, 26, 2, 0.3), (28, 18, 3, 0.0), (28, 26, 3, 0.3)]
+)
+def test_flat_zeros_touching_side_by_side_are_read_as_zeros(
+    recognizer, half_width: int, half_height: int, count: int, lean: float
+) -> None:
+    """ "3200" and "32000" with the zeros flat and touching, as cheque writers make them: each is
+    cut from the next between their loops, and read as a 0, although the piece checker, which
+    learnt MNIST's upright zeros, doubts a flat one is a whole digit."""
+    zeros = _touching_flat_zeros(190, 100, half_width, half_height, count, lean)
+    page = _pen_strokes(_three(30, 100) + _two(110, 100) + zeros)
+    assert recognizer.read(page).text == "32" + "0" * count
 
 
 def test_only_a_flat_end_of_a_wide_piece_is_a_tail() -> None:

@@ -10,6 +10,7 @@ the worst conditions, and per-stage latency p50/p95.
     .venv/bin/python benchmarks/synthetic_photos.py --turned   # pages turned 90, 180 or 270 degrees
     .venv/bin/python benchmarks/synthetic_photos.py --large   # 12 MP photos of small writing
     .venv/bin/python benchmarks/synthetic_photos.py --shadow 0.3   # a hard shadow across the writing
+    .venv/bin/python benchmarks/synthetic_photos.py --words   # a name above or before each number
     .venv/bin/python benchmarks/synthetic_photos.py --write-examples examples   # the sample photos
 """
 
@@ -134,6 +135,18 @@ def shadowed_jpeg(photo: RenderedPhoto, depth: float, rng: np.random.Generator) 
     return cv2.imencode(".jpg", shaded.astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
 
 
+# --words: a name (or a word such as "home") hand-printed beside each number, on the line above it or
+# before it on its line, in turn (recognizer.synthetic.LETTER_STROKES); chosen by a generator of its
+# own, so the numbers and conditions are those of the plain run.
+WORDS = ("Tom", "Ann", "Eva", "Mike", "Jo", "call", "home", "cell", "work", "mum", "dad", "Tom:", "call Ann")
+
+
+def with_words(number: str, index: int, rng: np.random.Generator) -> list[str]:
+    """The lines written: a word above ``number`` (even ``index``) or before it on its line (odd)."""
+    word = str(rng.choice(WORDS))
+    return [word, number] if index % 2 == 0 else [f"{word} {number}"]
+
+
 def benchmark(
     bank: DigitBank,
     recognizer: Recognizer,
@@ -143,6 +156,7 @@ def benchmark(
     turned: bool = False,
     large: bool = False,
     shadow: float = 0.0,
+    words: bool = False,
 ) -> None:
     rng = np.random.default_rng(seed)
     exact = exact10 = count10 = digits_ok = digits_total = right_way_up = 0
@@ -153,6 +167,8 @@ def benchmark(
     for index in range(count):
         digits = 10 if rng.random() < 0.5 else None
         lines = [random_phone_number(rng, digits)]
+        if words:
+            lines = with_words(lines[0], index, np.random.default_rng([seed, index, 1]))
         options = random_options(rng)
         if large:
             options = large_photo(options, rng)
@@ -241,6 +257,7 @@ def main() -> None:
         metavar="DEPTH",
         help="a hard-edged shadow this deep (0.3: 70%% of the light) across half of each number",
     )
+    parser.add_argument("--words", action="store_true", help="a name above or before each number")
     args = parser.parse_args()
     data = load_digits(args.data)
     if args.digits == "validation":  # for choosing between models: the test set only measures
@@ -253,7 +270,17 @@ def main() -> None:
     recognizer = Recognizer.load(args.model)
     if args.without_piece_checker:
         recognizer.pieces = AllWhole()
-    benchmark(bank, recognizer, args.count, args.seed, args.failures, args.turned, args.large, args.shadow)
+    benchmark(
+        bank,
+        recognizer,
+        args.count,
+        args.seed,
+        args.failures,
+        args.turned,
+        args.large,
+        args.shadow,
+        args.words,
+    )
 
 
 class AllWhole:

@@ -9,6 +9,7 @@ only numpy and OpenCV (never TensorFlow) and is not part of the photo→digits p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import cv2
@@ -372,6 +373,61 @@ def _stroke_glyph(
     return alpha, float(low[0] + dx), float(low[1] + dy)
 
 
+def _arc(cx: float, cy: float, rx: float, ry: float, start: float, stop: float, steps: int = 12) -> list:
+    """Points along an ellipse's arc, angles in degrees (0: right, -90: up, as y points down)."""
+    angles = np.deg2rad(np.linspace(start, stop, steps))
+    return [(cx + rx * np.cos(a), cy + ry * np.sin(a)) for a in angles]
+
+
+# Hand-printed letters as polylines, in digit heights (origin: left end of the baseline, y down;
+# capitals and ascenders 1 high, small letters 0.55), and each letter's width.
+LETTER_STROKES: dict[str, tuple[float, list[list[tuple[float, float]]]]] = {
+    "A": (0.6, [[(0, 0), (0.3, -1), (0.6, 0)], [(0.13, -0.4), (0.47, -0.4)]]),
+    "E": (0.5, [[(0.5, -1), (0, -1), (0, 0), (0.5, 0)], [(0, -0.52), (0.4, -0.52)]]),
+    "J": (0.5, [[(0.1, -1), (0.5, -1)], [(0.35, -1), (0.35, -0.2), (0.25, 0), (0.1, 0), (0, -0.15)]]),
+    "M": (0.7, [[(0, 0), (0, -1), (0.35, -0.45), (0.7, -1), (0.7, 0)]]),
+    "T": (0.6, [[(0, -1), (0.6, -1)], [(0.3, -1), (0.3, 0)]]),
+    "a": (0.45, [_arc(0.21, -0.275, 0.21, 0.27, -30, 330, 16), [(0.44, -0.55), (0.44, 0)]]),
+    "c": (0.42, [_arc(0.22, -0.275, 0.22, 0.27, -40, -320)]),
+    "d": (0.45, [_arc(0.21, -0.275, 0.21, 0.27, -30, 330, 16), [(0.44, -1), (0.44, 0)]]),
+    "e": (0.42, [[(0.02, -0.28), (0.42, -0.28), *_arc(0.22, -0.275, 0.2, 0.27, 0, -320)]]),
+    "h": (0.38, [[(0, -1), (0, 0)], [(0, -0.35), (0.1, -0.52), (0.26, -0.52), (0.36, -0.4), (0.36, 0)]]),
+    "i": (0.1, [[(0.05, -0.55), (0.05, 0)], [(0.05, -0.78), (0.06, -0.78)]]),
+    "k": (0.38, [[(0, -1), (0, 0)], [(0.36, -0.55), (0.02, -0.25), (0.36, 0)]]),
+    "l": (0.1, [[(0.05, -1), (0.05, 0)]]),
+    "m": (
+        0.62,
+        [
+            [(0, -0.55), (0, 0)],
+            [(0, -0.35), (0.08, -0.52), (0.22, -0.52), (0.31, -0.4), (0.31, 0)],
+            [(0.31, -0.4), (0.39, -0.52), (0.53, -0.52), (0.62, -0.4), (0.62, 0)],
+        ],
+    ),
+    "n": (0.36, [[(0, -0.55), (0, 0)], [(0, -0.35), (0.1, -0.52), (0.26, -0.52), (0.36, -0.4), (0.36, 0)]]),
+    "o": (0.46, [_arc(0.23, -0.275, 0.23, 0.275, 0, 360, 18)]),
+    "r": (0.3, [[(0, -0.55), (0, 0)], [(0, -0.33), (0.12, -0.52), (0.3, -0.5)]]),
+    "u": (0.36, [[(0, -0.55), (0, -0.15), (0.1, 0), (0.26, 0), (0.36, -0.15)], [(0.36, -0.55), (0.36, 0)]]),
+    "v": (0.44, [[(0, -0.55), (0.22, 0), (0.44, -0.55)]]),
+    "w": (0.62, [[(0, -0.55), (0.15, 0), (0.31, -0.42), (0.47, 0), (0.62, -0.55)]]),
+    ":": (0.08, [[(0.04, -0.47), (0.05, -0.47)], [(0.04, -0.04), (0.05, -0.04)]]),
+}
+WORD_CHARACTERS = "".join(LETTER_STROKES)
+LETTER_GAP = 0.1  # between the letters of a word, in digit heights
+LETTER_JITTER = 0.025  # a hand's wobble of each point, in digit heights
+
+
+def _word_strokes(word: str, rng: np.random.Generator) -> list[np.ndarray]:
+    """A hand-printed word (letters of LETTER_STROKES) as polylines in digit heights."""
+    strokes, cursor = [], 0.0
+    for letter in word:
+        width, lines = LETTER_STROKES[letter]
+        for line in lines:
+            points = np.array(line, np.float64) + rng.normal(0.0, LETTER_JITTER, (len(line), 2))
+            strokes.append(points + np.array([cursor, 0.0]))
+        cursor += width + LETTER_GAP
+    return strokes
+
+
 # --- Writing a few lines -------------------------------------------------------------------------
 
 
@@ -410,14 +466,18 @@ def _layout_line(
     digit_gap = rng.uniform(*DIGIT_GAP) * height
     drift = 0.0
     previous = "space"
-    for char in text:
+    for char in re.findall(f"[{WORD_CHARACTERS}]+|.", text):
         if char == " ":
             cursor += rng.uniform(*SPACE_GAP) * height
             previous = "space"
             continue
         cursor += _gap_before(char, previous, digit_gap, height, options.touching, rng)
         drift = 0.7 * drift + rng.normal(0.0, BASELINE_WOBBLE) * height
-        if char in DIGITS:
+        if char[0] in WORD_CHARACTERS:  # a word (see LETTER_STROKES)
+            alpha, _, top = _stroke_glyph(_word_strokes(char, rng), 1.0, height, stroke_width)
+            glyphs.append(_Glyph(alpha, round(cursor), round(baseline + drift + top), False))
+            previous = "word"
+        elif char in DIGITS:
             slant = options.slant_degrees + rng.uniform(-SLANT_JITTER_DEGREES, SLANT_JITTER_DEGREES)
             size = height * rng.uniform(*HEIGHT_JITTER)
             alpha = _digit_glyph(bank.sample(int(char), rng), size, stroke_width, slant, rng)
@@ -694,9 +754,9 @@ def _check(options: PhotoOptions, written_lines: list[str]) -> None:
     if options.digit_height < 4 or min(options.size) < 16:
         raise ValueError(f"digit height {options.digit_height} or size {options.size} is too small")
     for line in written_lines:
-        bad = sorted({c for c in line if c not in DIGITS and c not in SEPARATORS})
+        bad = sorted({c for c in line if c not in DIGITS + SEPARATORS + WORD_CHARACTERS})
         if bad:
-            raise ValueError(f"cannot write {bad} in {line!r}: only digits and {SEPARATORS!r}")
+            raise ValueError(f"cannot write {bad} in {line!r}: only digits, {SEPARATORS!r} and words")
 
 
 DEFAULT_OPTIONS = PhotoOptions()
@@ -708,7 +768,8 @@ def render_photo(
     rng: np.random.Generator,
     options: PhotoOptions = DEFAULT_OPTIONS,
 ) -> RenderedPhoto:
-    """Render the given lines (digits plus separators: space - . / ( ) +) as handwriting on paper."""
+    """Render the given lines (digits plus separators: space - . / ( ) +, and words of letters) as
+    handwriting on paper."""
     _check(options, written_lines)
     writing = _write(bank, written_lines, options, rng)
     if writing is not None:

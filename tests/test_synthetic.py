@@ -245,6 +245,15 @@ def test_random_options_vary_within_their_ranges(bank: DigitBank) -> None:
     assert len(photo.digit_boxes) == len(photo.text)
 
 
+def test_a_word_beside_the_number_is_ink_but_no_digit(bank: DigitBank) -> None:
+    plain = render(bank, ["555 0199"], jpeg_quality=None)
+    named = render(bank, ["Tom: 555 0199"], jpeg_quality=None)
+    assert named.lines == ["5550199"] and len(named.digit_boxes) == 7
+    outside = ink_mask(named) & ~inside_boxes(named, pad=2)
+    assert outside.sum() > 20 * max(1, (ink_mask(plain) & ~inside_boxes(plain, pad=2)).sum())
+    assert_boxes_hold_ink(named)
+
+
 def test_bad_input_is_rejected(bank: DigitBank) -> None:
     with pytest.raises(ValueError, match="x"):
         render(bank, ["555-01x9"])

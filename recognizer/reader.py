@@ -672,7 +672,8 @@ class Recognizer:
         mean) wins. Returns [(box, prediction, pixels, sureness)] or None."""
         mask = piece.mask
         height = mask.shape[0]
-        loops = _loops(mask)
+        holes = _holes(mask)
+        loops = [box for *box, area in holes if area >= CUT_LOOP * height**2]
         cuts = _cut_candidates(mask, between=loops)
         if piece.width_ratio <= CLEARLY_WIDE:
             cuts = [cut for cut in cuts if not any(x < cut < x + w for x, _, w, _ in loops)]
@@ -698,7 +699,8 @@ class Recognizer:
         pixels = dict(zip(spans, crops, strict=True))
         most = min(MAX_PARTS, max(2, int(np.ceil(piece.width_ratio)) + 1))
         sureness = {
-            (a, b): _part_sureness(mask[:, a:b], parts[a, b], *read) for (a, b), read in readings.items()
+            (a, b): _part_sureness(mask[:, a:b], parts[a, b], *read, _holes_within(holes, a, b))
+            for (a, b), read in readings.items()
         }
         starts, ends = _tail_cuts(mask, cuts)
         chain = _surest_chain(cuts, sureness, most, starts, ends, max(2, round(piece.width_ratio)))
@@ -751,14 +753,17 @@ def _group_numbers(boxes: list[tuple[int, int, int, int]]) -> list[int]:
     return groups
 
 
-def _part_sureness(part: np.ndarray, rows: np.ndarray, prediction: Prediction, sureness: float) -> float:
-    """How surely a part cut from a piece (its mask, and the ``rows`` its ink spans) is a whole
-    digit read right, given its reading: none for a short 1 (:func:`_short`), at least RING_WHOLE
-    times the 0's probability for a ring (:func:`_one_ring`)."""
+def _part_sureness(
+    part: np.ndarray, rows: np.ndarray, prediction: Prediction, sureness: float, holes: list
+) -> float:
+    """How surely a part cut from a piece (its mask, the ``rows`` its ink spans, the ``holes`` of
+    :func:`_holes` it holds) is a whole digit read right, given its reading: none for a short 1
+    (:func:`_short`), at least RING_WHOLE times the 0's probability for a ring (:func:`_one_ring`)."""
     if prediction.digit == 1 and _short(rows, part.shape[0]):
         return 0.0
-    if prediction.digit == 0 and sureness < RING_WHOLE * prediction.confidence and _one_ring(part):
-        return RING_WHOLE * prediction.confidence
+    ring = RING_WHOLE * prediction.confidence
+    if prediction.digit == 0 and sureness < ring and _one_ring(part, rows, holes):
+        return ring
     return sureness
 
 
@@ -799,7 +804,7 @@ def _reads_capped(alone: float, capped: float) -> bool:
 def _cut_candidates(mask: np.ndarray, between: list[tuple[int, int, int, int]] = ()) -> list[int]:
     """Columns where a wide piece may be cut: its ends and the local minima of its column ink
     (smoothed), at least MIN_CUT_GAP heights apart; and midway between each two loops side by side
-    (boxes ``between``, as :func:`_loops` gives them)."""
+    (the boxes ``between``: x, y, w, h)."""
     height, width = mask.shape
     ink = np.convolve((mask > 0).sum(axis=0).astype(np.float32), [1, 2, 1], mode="same")
     minima = [c for c in range(1, width - 1) if ink[c] <= ink[c - 1] and ink[c] <= ink[c + 1]]
@@ -813,31 +818,35 @@ def _cut_candidates(mask: np.ndarray, between: list[tuple[int, int, int, int]] =
     return sorted({0, *chosen[:MAX_CUTS], *(c for c in midways if 0 < c < width), width})
 
 
-def _loops(mask: np.ndarray, height: int | None = None) -> list[tuple[int, int, int, int]]:
-    """The boxes (x, y, w, h) of the loops a piece closes: the patches of paper it encloses, at
-    least CUT_LOOP of its height (or ``height``) squared. A cut through a loop parts the two sides
-    of one 0, 6, 8 or 9."""
+def _holes(mask: np.ndarray) -> list[tuple[int, int, int, int, int]]:
+    """The patches of paper a piece encloses: (x, y, w, h, area). Those of at least CUT_LOOP of
+    its height squared are its loops; a cut through a loop parts the two sides of one 0, 6, 8 or 9."""
     paper = np.pad(mask == 0, 1, constant_values=True).astype(np.uint8)
     labels, stats = cv2.connectedComponentsWithStats(paper, connectivity=4)[1:3]
     outside = labels[0, 0]
-    big = CUT_LOOP * (mask.shape[0] if height is None else height) ** 2
     return [
-        (int(x) - 1, int(y) - 1, int(w), int(h))  # (without the padding)
+        (int(x) - 1, int(y) - 1, int(w), int(h), int(area))  # (without the padding)
         for label, (x, y, w, h, area) in enumerate(stats)
-        if label not in (0, outside) and area >= big
+        if label not in (0, outside)
     ]
 
 
-def _one_ring(part: np.ndarray) -> bool:
-    """Whether a part's ink is one ring: round its largest loop (at least CUT_LOOP of the ink's
-    height squared), within RING_REACH stroke widths of the loop's box, all but RING_STRAY of it."""
-    ys, xs = np.nonzero(part)
-    if not len(ys):
-        return False
-    loops = _loops(part, int(ys.max() - ys.min() + 1))
+def _holes_within(holes: list, left: int, right: int) -> list:
+    """The ``holes`` that a part cut from the piece's columns ``left``..``right`` still encloses
+    (with their ink round them inside it), in the part's columns."""
+    return [(x - left, y, w, h, area) for x, y, w, h, area in holes if left < x and x + w < right]
+
+
+def _one_ring(part: np.ndarray, rows: np.ndarray, holes: list) -> bool:
+    """Whether a part's ink (spanning ``rows``) is one ring: round its largest hole (of ``holes``;
+    at least CUT_LOOP of the ink's height squared), within RING_REACH stroke widths of the hole's
+    box, all but RING_STRAY of it."""
+    height = rows[-1] - rows[0] + 1 if len(rows) else 0
+    loops = [hole for hole in holes if hole[4] >= CUT_LOOP * height**2]
     if not loops:
         return False
-    x, y, w, h = max(loops, key=lambda box: box[2] * box[3])
+    x, y, w, h, _ = max(loops, key=lambda hole: hole[4])
+    ys, xs = np.nonzero(part)
     reach = RING_REACH * stroke_width(part)
     near = (xs >= x - reach) & (xs < x + w + reach) & (ys >= y - reach) & (ys < y + h + reach)
     return float(near.mean()) >= 1.0 - RING_STRAY

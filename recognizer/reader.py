@@ -40,7 +40,7 @@ from recognizer.memory import reuse_photo_sized_memory
 from recognizer.normalise import stroke_width, to_mnist
 from recognizer.orientation import UprightChecker
 from recognizer.pieces import PieceChecker
-from recognizer.segment import SMALL_DIGIT, Piece, segment, stroke_axis, union_box
+from recognizer.segment import Piece, segment, stroke_axis, union_box
 from recognizer.shapes import reread
 
 MIN_LINE_CONFIDENCE = 0.75  # median digit confidence below which a line is not read as a number
@@ -126,9 +126,8 @@ TAIL_FLATNESS = 1.0
 # as 8 and 8 (validation photos +1, cheques +2, test photos +0).
 EXTRA_PART_COST = 0.05
 CUT_LOOP = 0.1  # no cut crosses a loop enclosing this much paper (in piece heights squared) in a
-# piece at most CLEARLY_WIDE wide; in any piece, two loops side by side (this much paper in squares
-# of their digit's height, at least SMALL_DIGIT of the piece's) may be cut apart between them
-# (joined zeros, "000": where the loops touch, the column of ink is no thinner than elsewhere)
+# piece at most CLEARLY_WIDE wide; in any piece, two such loops side by side may be cut apart between
+# them (joined zeros, "000": where the loops touch, the column of ink is no thinner than elsewhere)
 # A part cut from a piece, read as a 0, whose ink is one ring round a loop (all but RING_STRAY of it
 # within RING_REACH stroke widths of the loop's box) is one whole digit at least RING_WHOLE surely
 # (times the 0's probability): the piece checker, which learnt MNIST's upright zeros, takes the flat
@@ -675,8 +674,7 @@ class Recognizer:
         height = mask.shape[0]
         holes = _holes(mask)
         loops = [box for *box, area in holes if area >= CUT_LOOP * height**2]
-        small_loops = [box for *box, area in holes if area >= CUT_LOOP * (SMALL_DIGIT * height) ** 2]
-        cuts = _cut_candidates(mask, between=small_loops)
+        cuts = _cut_candidates(mask, between=loops)
         if piece.width_ratio <= CLEARLY_WIDE:
             cuts = [cut for cut in cuts if not any(x < cut < x + w for x, _, w, _ in loops)]
         # (small digits, such as the joined zeros of "30.000", are as wide as the writing's digits)
@@ -690,10 +688,7 @@ class Recognizer:
         parts = {}
         for a, b in spans:
             ys = np.flatnonzero(mask[:, a:b].any(axis=1))
-            # a digit stands nearly as tall as its line, but for a small 0 ("2500" with small zeros
-            # joined to the 5): a part at least SMALL_DIGIT high that encloses paper
-            small_zero = len(ys) >= SMALL_DIGIT * height and _holes_within(holes, a, b)
-            if len(ys) >= MIN_PART_HEIGHT * height or small_zero:
+            if len(ys) >= MIN_PART_HEIGHT * height:  # a digit stands nearly as tall as its line
                 parts[a, b] = ys
         if not parts or len(parts) > budget.parts_left:
             return None

@@ -618,24 +618,6 @@ def test_small_zeros_joined_in_one_stroke_are_cut_into_digits(recognizer) -> Non
     assert recognizer.read(page).text == "12000"
 
 
-def _two_running_on(x: int, y: int, reach: int) -> list:
-    """A 2 whose base runs on ``reach`` pixels to the right, into what is written next."""
-    bow = [(x + 30 + 25 * np.cos(a), y + 28 + 25 * np.sin(a)) for a in np.linspace(-3.0, 0.3, 10)]
-    return [[*bow, (x + 8, y + 100), (x + 62 + reach, y + 100)]]
-
-
-@pytest.mark.parametrize(("half_height", "count", "lean"), [(18, 2, 0.0), (26, 2, 0.3), (26, 3, 0.0)])
-def test_small_zeros_joined_to_a_digit_are_cut_from_it(
-    recognizer, half_height: int, count: int, lean: float
-) -> None:
-    """ "3200" with the 2's base running into small touching zeros: a part holding a loop may be
-    as low as a small 0 (a part cut from touching digits must otherwise stand nearly as tall as
-    the piece), and the zeros are cut apart between their loops."""
-    zeros = _touching_flat_zeros(190, 100, 22, half_height, count, lean)
-    page = _pen_strokes(_three(30, 100) + _two_running_on(110, 100, 20) + zeros)
-    assert recognizer.read(page).text == "32" + "0" * count
-
-
 def _flat_joined_zeros(x: int, y: int, half_width: int, half_height: int, step: int, count: int) -> list:
     """Flat zeros written in one stroke, each running into the next at its top, ``step`` apart."""
     points = []

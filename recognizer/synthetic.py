@@ -1,7 +1,8 @@
 """Synthetic phone photos of handwritten phone numbers, for tests, the benchmark and example photos.
 
 MNIST digits are cropped, scaled, re-stroked and slanted, then written as ink (their grey level is
-the ink's opacity) onto a textured sheet of paper together with hand-drawn separators; the page is
+the ink's opacity) onto a textured sheet of paper together with hand-drawn separators (and, when
+asked, hand-printed words: a name beside the number); the page is
 then photographed: rotated, warped in perspective, unevenly lit, tinted, blurred, noised and
 JPEG-compressed, while the box of every digit is carried through each geometric step. It uses
 only numpy and OpenCV (never TensorFlow) and is not part of the photo→digits path.
@@ -466,25 +467,25 @@ def _layout_line(
     digit_gap = rng.uniform(*DIGIT_GAP) * height
     drift = 0.0
     previous = "space"
-    for char in re.findall(f"[{WORD_CHARACTERS}]+|.", text):
-        if char == " ":
+    for token in re.findall(f"[{WORD_CHARACTERS}]+|.", text):
+        if token == " ":
             cursor += rng.uniform(*SPACE_GAP) * height
             previous = "space"
             continue
-        cursor += _gap_before(char, previous, digit_gap, height, options.touching, rng)
+        cursor += _gap_before(token, previous, digit_gap, height, options.touching, rng)
         drift = 0.7 * drift + rng.normal(0.0, BASELINE_WOBBLE) * height
-        if char[0] in WORD_CHARACTERS:  # a word (see LETTER_STROKES)
-            alpha, _, top = _stroke_glyph(_word_strokes(char, rng), 1.0, height, stroke_width)
+        if token[0] in WORD_CHARACTERS:  # a word (see LETTER_STROKES)
+            alpha, _, top = _stroke_glyph(_word_strokes(token, rng), 1.0, height, stroke_width)
             glyphs.append(_Glyph(alpha, round(cursor), round(baseline + drift + top), False))
             previous = "word"
-        elif char in DIGITS:
+        elif token in DIGITS:
             slant = options.slant_degrees + rng.uniform(-SLANT_JITTER_DEGREES, SLANT_JITTER_DEGREES)
             size = height * rng.uniform(*HEIGHT_JITTER)
-            alpha = _digit_glyph(bank.sample(int(char), rng), size, stroke_width, slant, rng)
+            alpha = _digit_glyph(bank.sample(int(token), rng), size, stroke_width, slant, rng)
             glyphs.append(_Glyph(alpha, round(cursor), round(baseline + drift - alpha.shape[0]), True))
             previous = "digit"
         else:
-            alpha, _, top = _stroke_glyph(*_separator_strokes(char, rng), height, stroke_width)
+            alpha, _, top = _stroke_glyph(*_separator_strokes(token, rng), height, stroke_width)
             glyphs.append(_Glyph(alpha, round(cursor), round(baseline + drift + top), False))
             previous = "separator"
         cursor = glyphs[-1].x + glyphs[-1].alpha.shape[1]
@@ -756,7 +757,9 @@ def _check(options: PhotoOptions, written_lines: list[str]) -> None:
     for line in written_lines:
         bad = sorted({c for c in line if c not in DIGITS + SEPARATORS + WORD_CHARACTERS})
         if bad:
-            raise ValueError(f"cannot write {bad} in {line!r}: only digits, {SEPARATORS!r} and words")
+            raise ValueError(
+                f"cannot write {bad} in {line!r}: only digits, {SEPARATORS!r} and {WORD_CHARACTERS!r}"
+            )
 
 
 DEFAULT_OPTIONS = PhotoOptions()

@@ -801,7 +801,7 @@ def _reads_capped(alone: float, capped: float) -> bool:
     return capped >= SURE_CAPPED and capped > alone - CAPPED_MARGIN
 
 
-def _cut_candidates(mask: np.ndarray, between: list[tuple[int, int, int, int]] = ()) -> list[int]:
+def _cut_candidates(mask: np.ndarray, between: list[tuple[int, int, int, int]]) -> list[int]:
     """Columns where a wide piece may be cut: its ends and the local minima of its column ink
     (smoothed), at least MIN_CUT_GAP heights apart; and midway between each two loops side by side
     (the boxes ``between``: x, y, w, h)."""

@@ -59,11 +59,14 @@ def test_crooked_note_is_levelled_and_boxes_land_on_the_digits(recognizer, bank,
         assert _iou(digit.box, box) > 0.3
 
 
-def _pen_strokes(strokes: list[list[tuple[float, float]]]) -> np.ndarray:
-    """A photo of a page with the given pen strokes (polylines in pixels) drawn on it."""
-    page = np.full((300, 600, 3), 235, np.uint8)
+def _pen_strokes(
+    strokes: list[list[tuple[float, float]]], pen: int = 7, page: np.ndarray | None = None
+) -> np.ndarray:
+    """A photo of a page with the given pen strokes (polylines in pixels) drawn on it, ``pen``
+    pixels wide (on ``page``, when given: strokes in another pen on the same page)."""
+    page = np.full((300, 600, 3), 235, np.uint8) if page is None else page
     for points in strokes:
-        cv2.polylines(page, [np.array(points, np.int32)], False, (40, 40, 120), 7, cv2.LINE_AA)
+        cv2.polylines(page, [np.array(points, np.int32)], False, (40, 40, 120), pen, cv2.LINE_AA)
     return page
 
 
@@ -599,13 +602,16 @@ def test_a_squat_digit_is_read_but_dashes_and_pluses_are_not(recognizer) -> None
     assert recognizer.read(page).text == "121"
 
 
-def _joined_small_zeros(x: int, y: int, count: int = 3) -> list:
-    """Small oval zeros written in one stroke, each running into the next at its bottom."""
+def _joined_small_zeros(
+    x: int, y: int, count: int = 3, half_width: int = 21, half_height: int = 15, step: int = 46
+) -> list:
+    """Small oval zeros on the digits' baseline, written in one stroke, each running into the next
+    at its bottom, ``step`` pixels apart."""
     points = []
     for k in range(count):
-        centre = x + 22 + k * 46
+        centre_x, centre_y = x + half_width + 1 + k * step, y + 99 - half_height
         ovals = np.linspace(0.5 * np.pi, 2.5 * np.pi, 20)
-        points += [(centre + 21 * np.cos(a), y + 84 + 15 * np.sin(a)) for a in ovals]
+        points += [(centre_x + half_width * np.cos(a), centre_y + half_height * np.sin(a)) for a in ovals]
     return [points]
 
 
@@ -618,16 +624,6 @@ def test_small_zeros_joined_in_one_stroke_are_cut_into_digits(recognizer) -> Non
     assert recognizer.read(page).text == "12000"
 
 
-def _flat_joined_zeros(x: int, y: int, half_width: int, half_height: int, step: int, count: int) -> list:
-    """Flat zeros written in one stroke, each running into the next at its top, ``step`` apart."""
-    points = []
-    for k in range(count):
-        centre_x, centre_y = x + half_width + k * step, y + 100 - half_height
-        angles = np.linspace(0.5 * np.pi, 2.5 * np.pi, 20)
-        points += [(centre_x + half_width * np.cos(a), centre_y + half_height * np.sin(a)) for a in angles]
-    return [points]
-
-
 @pytest.mark.parametrize(("half_width", "pen", "count"), [(20, 13, 2), (24, 10, 3)])
 def test_a_run_of_flat_zeros_in_a_thick_pen_is_no_dash(
     recognizer, half_width: int, pen: int, count: int
@@ -635,13 +631,9 @@ def test_a_run_of_flat_zeros_in_a_thick_pen_is_no_dash(
     """ "12.00" and "12.000" with the zeros flat, over three times wider together than high, and
     their loops small for the pen: each loop encloses a small share of the run's box, as no dash
     does, but a fair share of a square as high."""
-    page = np.full((300, 600, 3), 235, np.uint8)
-    strokes = _one(30, 100) + _two(110, 100) + [[(192, 198), (195, 199)]]
-    for points in strokes:
-        cv2.polylines(page, [np.array(points, np.int32)], False, (40, 40, 120), 7, cv2.LINE_AA)
-    (zeros,) = _flat_joined_zeros(210, 100, half_width, 10, 44, count)
-    cv2.polylines(page, [np.array(zeros, np.int32)], False, (40, 40, 120), pen, cv2.LINE_AA)
-    assert recognizer.read(page).text == "12" + "0" * count
+    page = _pen_strokes(_one(30, 100) + _two(110, 100) + [[(192, 198), (195, 199)]])
+    zeros = _joined_small_zeros(210, 100, count, half_width, half_height=10, step=44)
+    assert recognizer.read(_pen_strokes(zeros, pen, page)).text == "12" + "0" * count
 
 
 def _joined_zeros_with_a_tail(x: int, y: int, tail: int, count: int = 3) -> list:

@@ -2,7 +2,9 @@
 
 Besides the classic geometric jitter (rotation, zoom, shift), it imitates what happens to a digit
 cut out of a phone photo: slight shear (slanted writing), thicker or thinner strokes (marker vs.
-pencil) and blur (focus, JPEG). Elastic distortion (a smooth random field of small shifts, as in
+pencil) and blur (focus, JPEG). A 1 may be given a long flag, as much of Europe and Latin America
+writes it ("/|" in one stroke): MNIST's 1s are nearly all bare strokes, and a model that never saw
+the flag reads it as a 7. Elastic distortion (a smooth random field of small shifts, as in
 Simard et al. 2003) bends strokes the way other hands do: a curled tail, a rounder loop. Every
 random draw comes from the generator passed in, so a seeded run is reproducible.
 """
@@ -14,7 +16,16 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
+from recognizer.normalise import stroke_width, to_mnist
+
 SIDE = 28
+# A flagged 1's flag, from the stem's top down to the left: the angle it makes with the stem (a 7's
+# bar and stem make a wider one), never less than FLAG_LOWEST below the horizontal (a 7's bar runs
+# level, or nearly), and its length, as a share of the digit's height.
+FLAG_TO_STEM = (20.0, 55.0)
+FLAG_LOWEST = 25.0
+FLAG_LENGTH = (0.2, 0.65)
+_FLAG_SCALE = 4  # the flag is drawn at this many times the size, then the digit normalised again
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,7 @@ class AugmentConfig:
     elastic_probability: float = 0.0
     elastic_alpha: float = 34.0  # strength of the displacement field (pixels per unit of field)
     elastic_sigma: float = 4.0  # its smoothness: the Gaussian's sigma, in pixels
+    flag_one_probability: float = 0.0  # share of the 1s drawn with a flag (:func:`flagged_one`)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -43,6 +55,9 @@ BASELINE_AUGMENT = AugmentConfig(
 PHOTO_AUGMENT = AugmentConfig()
 # The photo-like extras plus elastic distortion of half the digits: other hands than MNIST's.
 ELASTIC_AUGMENT = AugmentConfig(elastic_probability=0.5)
+# The share of 1s given a flag by ``hey-number train --augmentation flagged`` (measured, not
+# shipped: models/README.md).
+FLAG_ONES = 0.5
 # Used to *measure* robustness (a fixed, seeded degraded copy of a test set), never to train.
 DEGRADED_TEST = AugmentConfig(
     rotation_degrees=12.0,
@@ -80,8 +95,38 @@ def elastic_distortion(image: np.ndarray, rng: np.random.Generator, alpha: float
     return cv2.remap(image, _GRID[0] + shift[0], _GRID[1] + shift[1], cv2.INTER_LINEAR, borderValue=0)
 
 
-def augment_digit(image: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
-    """One randomly transformed copy of a uint8 28x28 digit (white ink on black)."""
+def flagged_one(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A 28x28 MNIST 1 with a flag drawn from its top down to the left, in its own stroke width,
+    FLAG_TO_STEM from its stem and FLAG_LENGTH of its height long, normalised again the way the
+    reader normalises a digit (:func:`recognizer.normalise.to_mnist`)."""
+    ink = image > 127
+    rows = np.flatnonzero(ink.any(axis=1))
+    if rows.size < 2:
+        return image
+    top, bottom = rows[0], rows[-1]
+    height = bottom - top + 1
+    top_x = float(np.flatnonzero(ink[top : top + 2].any(axis=0)).mean())
+    bottom_x = float(np.flatnonzero(ink[bottom - 1 : bottom + 1].any(axis=0)).mean())
+    stem = np.rad2deg(np.arctan2(height, top_x - bottom_x))  # below the horizontal, to the left
+    angle = np.deg2rad(max(FLAG_LOWEST, stem - rng.uniform(*FLAG_TO_STEM)))
+    length = rng.uniform(*FLAG_LENGTH) * height
+    end = (top_x - length * np.cos(angle), top + length * np.sin(angle))
+    big = cv2.resize(image, None, fx=_FLAG_SCALE, fy=_FLAG_SCALE, interpolation=cv2.INTER_LINEAR)
+    mask = ((big > 127) * 255).astype(np.uint8)
+    width = max(1, round(stroke_width(mask)))
+    start_px = (round((top_x + 0.5) * _FLAG_SCALE), round((top + 0.5) * _FLAG_SCALE))
+    end_px = (round((end[0] + 0.5) * _FLAG_SCALE), round((end[1] + 0.5) * _FLAG_SCALE))
+    cv2.line(mask, start_px, end_px, 255, width, cv2.LINE_8)
+    return to_mnist(mask)
+
+
+def augment_digit(
+    image: np.ndarray, rng: np.random.Generator, config: AugmentConfig, label: int | None = None
+) -> np.ndarray:
+    """One randomly transformed copy of a uint8 28x28 digit (white ink on black); ``label``, when
+    given, allows changes a digit's label decides (a flag on a 1)."""
+    if label == 1 and config.flag_one_probability and rng.random() < config.flag_one_probability:
+        image = flagged_one(image, rng)
     out = cv2.warpAffine(
         image, _affine_matrix(rng, config), (SIDE, SIDE), flags=cv2.INTER_LINEAR, borderValue=0
     )
@@ -102,9 +147,18 @@ def augment_digit(image: np.ndarray, rng: np.random.Generator, config: AugmentCo
     return out
 
 
-def augment_batch(images: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
-    """Augment each image of a uint8 ``(N, 28, 28)`` batch independently."""
-    return np.stack([augment_digit(image, rng, config) for image in images])
+def augment_batch(
+    images: np.ndarray,
+    rng: np.random.Generator,
+    config: AugmentConfig,
+    labels: np.ndarray | None = None,
+) -> np.ndarray:
+    """Augment each image of a uint8 ``(N, 28, 28)`` batch independently (with its label, if
+    ``labels`` are given: see :func:`augment_digit`)."""
+    if labels is None:
+        return np.stack([augment_digit(image, rng, config) for image in images])
+    pairs = zip(images, labels, strict=True)
+    return np.stack([augment_digit(image, rng, config, int(label)) for image, label in pairs])
 
 
 def degraded_copy(images: np.ndarray, seed: int = 2026) -> np.ndarray:

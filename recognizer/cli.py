@@ -69,6 +69,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         ema_momentum=args.ema_momentum,
         photo_fraction=args.photo_fraction,
         extra_note=args.note,
+        trained_share=args.trained_share,
     )
     out = Path(args.out)
     card = train(load_digits(args.data), out, config, initial_model=args.start_from)
@@ -303,6 +304,12 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
     train.add_argument("--augmentation", choices=AUGMENTATIONS, default="photo")
     train.add_argument(
         "--start-from", type=Path, help="fine-tune this trained .keras model instead of a new network"
+    )
+    train.add_argument(
+        "--trained-share",
+        type=float,
+        default=1.0,
+        help="with --start-from: keep this share of the fine-tuned weights, the rest the start's (WiSE-FT)",
     )
     train.add_argument("--limit", type=int, help="train on the first N samples only (quick trials)")
     train.add_argument(

@@ -22,7 +22,7 @@ import platform
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ CARD_NAME = "model-card.json"
 CURVES_NAME = "training-curves.png"
 CONFUSION_NAME = "confusion-matrix.png"
 CHECKPOINT_DIR = "checkpoints"
-AUGMENTATIONS = ("photo", "baseline", "elastic")
+AUGMENTATIONS = ("photo", "baseline", "elastic", "flagged")
 
 
 @dataclass
@@ -62,8 +62,9 @@ class TrainConfig:
     # ensembled on one held-out set that none of them trained on.
     split_seed: int = 1
     architecture: str = "bn"
-    # "photo" (with stroke/blur/shear), "baseline", or "elastic" (photo extras and elastic
-    # distortion in every epoch: for fine-tuning a trained model towards other hands)
+    # "photo" (with stroke/blur/shear), "baseline", "elastic" (photo extras and elastic
+    # distortion in every epoch: for fine-tuning a trained model towards other hands), or
+    # "flagged" ("photo" with half the 1s given a long flag: measured, not shipped, models/README.md)
     augmentation: str = "photo"
     # Photo-like extras (shear, stroke width, blur) only in the first part of training; the last
     # epochs use the classic jitter alone, so the model settles on clean MNIST-like digits.
@@ -85,13 +86,15 @@ class TrainConfig:
             raise ValueError(f"unknown augmentation {self.augmentation!r}: use one of {AUGMENTATIONS}")
         if self.augmentation == "elastic":
             return augment.ELASTIC_AUGMENT
-        if self.augmentation == "photo" and epoch < self.photo_epochs:
-            return augment.PHOTO_AUGMENT
-        return augment.BASELINE_AUGMENT
+        chosen = augment.PHOTO_AUGMENT if epoch < self.photo_epochs else augment.BASELINE_AUGMENT
+        if self.augmentation == "flagged":
+            return replace(chosen, flag_one_probability=augment.FLAG_ONES)
+        return chosen
 
     @property
     def photo_epochs(self) -> int:
-        return round(self.epochs * self.photo_fraction) if self.augmentation == "photo" else 0
+        with_extras = self.augmentation in ("photo", "flagged")
+        return round(self.epochs * self.photo_fraction) if with_extras else 0
 
 
 def _digit_batches(images, labels, config: TrainConfig, epoch_holder: dict):
@@ -107,7 +110,7 @@ def _digit_batches(images, labels, config: TrainConfig, epoch_holder: dict):
             order = np.random.default_rng([config.seed, epoch]).permutation(len(images))
             chosen = order[index * config.batch_size : (index + 1) * config.batch_size]
             rng = np.random.default_rng([config.seed, epoch, index])
-            batch = augment.augment_batch(images[chosen], rng, config.augment_config(epoch))
+            batch = augment.augment_batch(images[chosen], rng, config.augment_config(epoch), labels[chosen])
             return batch[..., None].astype(np.float32) / 255.0, labels[chosen]
 
     return DigitBatches(workers=1, use_multiprocessing=False)
@@ -439,6 +442,12 @@ def _model_card(data, config, model, history, seconds, n_train, n_val, out_dir) 
                     "photo": augment.PHOTO_AUGMENT.as_dict(),
                     "baseline": augment.BASELINE_AUGMENT.as_dict(),
                     "elastic": augment.ELASTIC_AUGMENT.as_dict(),
+                    "flagged_ones": {
+                        "share": augment.FLAG_ONES,
+                        "degrees_to_stem": augment.FLAG_TO_STEM,
+                        "lowest_degrees": augment.FLAG_LOWEST,
+                        "length": augment.FLAG_LENGTH,
+                    },
                 },
             },
             "epochs_run": len(history.get("loss", [])),

@@ -53,6 +53,16 @@ def test_photo_extras_only_in_the_first_epochs() -> None:
     assert config.augment_config(5) == augment.PHOTO_AUGMENT
     assert config.augment_config(6) == augment.BASELINE_AUGMENT
     assert TrainConfig(augmentation="baseline").augment_config(0) == augment.BASELINE_AUGMENT
+    assert augment.PHOTO_AUGMENT.flag_one_probability == 0  # flagged 1s: only when asked for
+
+
+def test_the_flagged_augmentation_is_photo_with_flagged_ones() -> None:
+    config = TrainConfig(epochs=4, augmentation="flagged", photo_fraction=0.3)
+    assert config.photo_epochs == 1
+    assert config.augment_config(0).flag_one_probability == augment.FLAG_ONES > 0
+    assert config.augment_config(0).shear == augment.PHOTO_AUGMENT.shear
+    assert config.augment_config(1).flag_one_probability == augment.FLAG_ONES
+    assert config.augment_config(1).shear == augment.BASELINE_AUGMENT.shear
 
 
 def test_degraded_test_copy_is_reproducible() -> None:
@@ -84,3 +94,33 @@ def test_elastic_augmentation_is_used_in_every_epoch() -> None:
     assert config.augment_config(0) == config.augment_config(3) == augment.ELASTIC_AUGMENT
     assert augment.ELASTIC_AUGMENT.elastic_probability > 0
     assert augment.PHOTO_AUGMENT.elastic_probability == 0  # the shipped recipe is unchanged
+
+
+def _bare_one() -> np.ndarray:
+    image = np.zeros((28, 28), np.uint8)
+    image[4:24, 13:15] = 255
+    return image
+
+
+def test_a_flagged_one_grows_a_flag_down_to_the_left_of_its_top() -> None:
+    reaches = []
+    for seed in range(20):
+        flagged = augment.flagged_one(_bare_one(), np.random.default_rng(seed))
+        rows, cols = np.nonzero(flagged > 127)
+        top, bottom = rows.min(), rows.max()
+        assert bottom - top + 1 >= 19  # still fitted into MNIST's 20x20 box, upright
+        upper = cols[rows < top + 0.5 * (bottom - top)]
+        lower = cols[rows > top + 0.75 * (bottom - top)]
+        assert lower.max() - lower.min() <= 3  # the foot is the bare stem ...
+        reaches.append(lower.min() - upper.min())  # ... and the flag reaches left of it, above
+    assert min(reaches) >= 1 and max(reaches) >= 6
+
+
+def test_only_ones_are_flagged() -> None:
+    flag_all = augment.AugmentConfig(**{**IDENTITY.as_dict(), "flag_one_probability": 1.0})
+    images = np.stack([_bare_one(), _bare_one()])
+    out = augment.augment_batch(images, np.random.default_rng(0), flag_all, labels=np.array([1, 7]))
+    assert not np.array_equal(out[0], images[0])
+    assert np.abs(out[1].astype(int) - images[1]).max() <= 1  # the same stroke labelled 7: untouched
+    unlabelled = augment.augment_batch(images, np.random.default_rng(0), flag_all)
+    assert np.abs(unlabelled.astype(int) - images).max() <= 1

@@ -172,8 +172,9 @@ def test_fine_tuning_can_keep_part_of_the_starting_model(tiny_run, tiny_data, tm
 def test_the_command_line_fine_tunes_a_trained_model_with_elastic_distortion(
     tiny_run, tmp_path: Path
 ) -> None:
-    """``hey-number train --start-from M --augmentation elastic`` starts from M's weights (its
-    validation accuracy is where the run begins) and says so in the card."""
+    """``hey-number train --start-from M --augmentation elastic --trained-share 0.5`` starts from
+    M's weights (its validation accuracy is where the run begins), averages the result with M's,
+    and says so in the card."""
     from conftest import write_mnist_dir
 
     from recognizer.cli import main
@@ -183,9 +184,12 @@ def test_the_command_line_fine_tunes_a_trained_model_with_elastic_distortion(
     data = write_mnist_dir(tmp_path / "mnist", train=400, test=100)
     out = tmp_path / "tuned"
     argv = ["train", "--data", str(data), "--epochs", "1", "--batch-size", "32", "--out", str(out)]
-    assert main([*argv, "--start-from", str(start), "--augmentation", "elastic"]) == 0
+    tuning = ["--start-from", str(start), "--augmentation", "elastic", "--trained-share", "0.5"]
+    assert main([*argv, *tuning]) == 0
     card = json.loads((out / "model-card.json").read_text())
     assert card["fine_tuned_from"] == str(start)
+    assert card["training"]["config"]["trained_share"] == 0.5
+    assert "validation_accuracy_before_blending" in card
     assert card["training"]["config"]["augmentation"] == "elastic"
     assert card["training"]["config"]["augmentation_ranges"]["elastic"]["elastic_probability"] > 0
 

@@ -698,15 +698,15 @@ class Recognizer:
         readings = dict(zip(spans, self._classify(crops), strict=True))
         pixels = dict(zip(spans, crops, strict=True))
         most = min(MAX_PARTS, max(2, int(np.ceil(piece.width_ratio)) + 1))
-        sureness = {
+        part_sureness = {
             (a, b): _part_sureness(mask[:, a:b], parts[a, b], *read, _holes_within(holes, a, b))
             for (a, b), read in readings.items()
         }
         starts, ends = _tail_cuts(mask, cuts)
-        chain = _surest_chain(cuts, sureness, most, starts, ends, max(2, round(piece.width_ratio)))
+        chain = _surest_chain(cuts, part_sureness, most, starts, ends, max(2, round(piece.width_ratio)))
         if chain is None:
             return None
-        results, starts = [], []
+        results, starts, read_surenesses = [], [], []
         for a, b in itertools.pairwise(chain):
             ys = parts[a, b]
             box = (piece.box[0] + a, piece.box[1] + int(ys[0]), b - a, int(ys[-1] - ys[0] + 1))
@@ -718,11 +718,13 @@ class Recognizer:
                     previous = results.pop()
                     box = union_box(previous[0], box)
                     prediction = _as_one(previous[1], prediction)
-                    sureness = min(previous[3], sureness)
+                    sureness = min(read_surenesses[-1], sureness)
                     results.append((box, prediction, to_mnist(mask[:, start:b]), sureness))
                     continue
             starts.append(a)
-            results.append((box, prediction, pixels[a, b], sureness))
+            read_surenesses.append(sureness)
+            # (a part that is no digit, such as a short 1 (:func:`_short`), is none here either)
+            results.append((box, prediction, pixels[a, b], min(sureness, part_sureness[a, b])))
         return results
 
 
@@ -930,8 +932,8 @@ def _as_one(first: Prediction, second: Prediction) -> Prediction:
 
 
 def _geometric_mean(confidences: list[float]) -> float:
-    """How sure the classifier is of a group of digits as a whole."""
-    return float(np.exp(np.mean(np.log(confidences))))
+    """How sure the classifier is of a group of digits as a whole (none at all counts as 1e-6)."""
+    return float(np.exp(np.mean(np.log(np.maximum(confidences, 1e-6)))))
 
 
 def _prefer_split(piece: Piece, single_sureness: float, split) -> bool:

@@ -45,6 +45,12 @@ from recognizer.shapes import reread
 
 MIN_LINE_CONFIDENCE = 0.75  # median digit confidence below which a line is not read as a number
 MIN_LINE_DIGITS = 3  # shorter lines are dropped when the photo also holds a longer one
+# A word written beside a number (a name before it or above it) is read as digits, letters and all;
+# its small letters give it away: SMALL_LETTERS pieces at most SMALL_LETTER of the digits' height
+# high, standing on their baseline (within LETTER_FOOT of their height), as x-height letters do.
+SMALL_LETTERS = 2
+SMALL_LETTER = 0.8
+LETTER_FOOT = 0.15
 # Mean sureness (digit probability x "one whole digit?") below which a line is no number: garbled
 # stripes of a damaged JPEG read as sure digits by the classifier, but not as digits by the piece
 # checker (0.001). Lines read right score at least 0.25 (real cheques) and 0.75 (synthetic photos).
@@ -538,6 +544,8 @@ class Recognizer:
                 read_lines.append(read)
             else:
                 stray += len(read)
+        read_lines, words = _without_words(read_lines)
+        stray += words
         longest = max((len(read) for read in read_lines), default=0)
         surenesses = []
         for read in read_lines:
@@ -741,6 +749,49 @@ def _best_tilted(reading: Reading, read: Callable[[int, float], Reading]) -> Rea
             if tilted.digits and fewer and _score(tilted) > _score(best) + TILT_MARGIN:
                 best = tilted
     return best
+
+
+def _without_words(read_lines: list[list]) -> tuple[list[list], int]:
+    """The lines read (each [(box, prediction, pixels, sureness)], boxes in the levelled page)
+    without the words written beside a number, and how many pieces those held: a line's first
+    group, before a group of at least MIN_LINE_DIGITS, holding SMALL_LETTERS small letters beside
+    that group's digits (:func:`_small_letters`: "Tom 0171 234567"), and a line holding as many
+    beside its own tallest piece ("call", above the number), where a line as long without any is
+    left."""
+    kept, dropped = [], 0
+    for read in read_lines:
+        boxes = [box for box, *_ in read]
+        groups = _group_numbers(boxes)
+        first = groups.count(0)
+        rest = boxes[first:]
+        if len(rest) >= MIN_LINE_DIGITS and _small_letters(boxes[:first], rest) >= SMALL_LETTERS:
+            read, dropped = read[first:], dropped + first
+        kept.append(read)
+    wordy = [
+        _small_letters([b for b, *_ in read], [max((b for b, *_ in read), key=lambda b: b[3])])
+        >= SMALL_LETTERS
+        for read in kept
+    ]
+    longest_plain = max((len(read) for read, word in zip(kept, wordy, strict=True) if not word), default=0)
+    lines = [
+        read for read, word in zip(kept, wordy, strict=True) if not (word and len(read) <= longest_plain)
+    ]
+    dropped += sum(len(read) for read in kept) - sum(len(read) for read in lines)
+    return lines, dropped
+
+
+def _small_letters(boxes: list, beside: list) -> int:
+    """How many of ``boxes`` are small letters beside the digits ``beside`` (boxes in the levelled
+    page): at most SMALL_LETTER of their median height high, standing on their baseline (within
+    LETTER_FOOT of it) with their top well below the digits' tops."""
+    top = statistics.median(y for _, y, _, _ in beside)
+    bottom = statistics.median(y + h for _, y, _, h in beside)
+    height = bottom - top
+    return sum(
+        1
+        for _, y, _, h in boxes
+        if h <= SMALL_LETTER * height and abs(y + h - bottom) <= LETTER_FOOT * height
+    )
 
 
 def _group_numbers(boxes: list[tuple[int, int, int, int]]) -> list[int]:

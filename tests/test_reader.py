@@ -1031,3 +1031,51 @@ def test_a_noisy_close_up_is_read(recognizer, mnist_test, index: int) -> None:
     images, labels = mnist_test
     photo = close_up_photo(images[index], noise=40)
     assert recognizer.read(photo).text == str(labels[index])
+
+
+def _line_of(boxes: list[tuple[int, int, int, int]]) -> list:
+    """A line as the reader holds it, [(box, prediction, pixels, sureness)], of these boxes."""
+    return [(box, None, None, 1.0) for box in boxes]
+
+
+def _digits(count: int, left: int, top: int = 0) -> list[tuple[int, int, int, int]]:
+    return [(left + 40 * k, top, 30, 50) for k in range(count)]
+
+
+def test_a_word_before_or_above_a_number_is_left_out_by_its_small_letters() -> None:
+    """ "Tom 0171 234567": the capital stands as tall as the digits, the small letters stand on
+    their baseline little more than half as tall; "call" above the number likewise. A number
+    starting with a digit that is not small ("1.000" with small zeros after it), a squat digit
+    alone, and two numbers on one page are left whole."""
+    from recognizer.reader import _without_words
+
+    tom = [(0, 0, 30, 50), (35, 22, 25, 28), (65, 22, 35, 28)]  # T, o, m
+    number = _line_of(_digits(10, left=140))
+    lines, dropped = _without_words([_line_of(tom) + number])
+    assert lines == [number] and dropped == 3
+    call = _line_of([(0, 22, 25, 28), (30, 22, 25, 28), (60, 0, 8, 50), (75, 0, 8, 50)])
+    lines, dropped = _without_words([call, number])
+    assert lines == [number] and dropped == 4
+
+    thousand = _line_of([(0, 0, 20, 50), *[(50 + 30 * k, 25, 25, 25) for k in range(3)]])
+    squat_first = _line_of([(0, 22, 30, 28), (40, 0, 30, 50)]) + number
+    other_number = _line_of(_digits(7, left=0, top=100))
+    for page in ([thousand], [squat_first], [number, other_number]):
+        assert _without_words(page) == (page, 0)
+
+
+@pytest.mark.parametrize(
+    ("lines", "seed"),
+    [
+        (["Tom 0171 234567"], 0),
+        (["Tom 0171 234567"], 1),
+        (["call", "4967749643"], 0),
+        (["call", "4967749643"], 1),
+        (["home", "030 2345 6789"], 0),
+    ],
+)
+def test_a_name_written_beside_a_number_is_not_read_as_digits(recognizer, bank, lines, seed: int) -> None:
+    """Hand-printed words (``recognizer.synthetic.LETTER_STROKES``) before a number on its line or
+    on the line above it read as digits, letters and all ("Tom" as "707"), and are left out."""
+    photo, reading = _read(recognizer, bank, lines, seed=seed)
+    assert reading.text == photo.text

@@ -754,17 +754,22 @@ def _best_tilted(reading: Reading, read: Callable[[int, float], Reading]) -> Rea
 def _without_words(read_lines: list[list]) -> tuple[list[list], int]:
     """The lines read (each [(box, prediction, pixels, sureness)], boxes in the levelled page)
     without the words written beside a number, and how many pieces those held: a line's first
-    group, before a group of at least MIN_LINE_DIGITS, holding SMALL_LETTERS small letters beside
-    that group's digits (:func:`_small_letters`: "Tom 0171 234567"), and a line holding as many
+    group, before at least MIN_LINE_DIGITS digits, holding SMALL_LETTERS small letters beside the
+    first MIN_LINE_DIGITS of them (:func:`_small_letters`: "Tom 0171 234567"; a line written
+    askew drifts off its baseline further on), word after word, and a line holding as many
     beside its own tallest piece ("call", above the number), where a line as long without any is
     left."""
     kept, dropped = [], 0
     for read in read_lines:
-        boxes = [box for box, *_ in read]
-        groups = _group_numbers(boxes)
-        first = groups.count(0)
-        rest = boxes[first:]
-        if len(rest) >= MIN_LINE_DIGITS and _small_letters(boxes[:first], rest) >= SMALL_LETTERS:
+        while True:  # ("call Ann 0171 234567": word after word)
+            boxes = [box for box, *_ in read]
+            first = _group_numbers(boxes).count(0)
+            rest = boxes[first:]
+            if (
+                len(rest) < MIN_LINE_DIGITS
+                or _small_letters(boxes[:first], rest[:MIN_LINE_DIGITS]) < SMALL_LETTERS
+            ):
+                break
             read, dropped = read[first:], dropped + first
         kept.append(read)
     wordy = [
@@ -782,8 +787,8 @@ def _without_words(read_lines: list[list]) -> tuple[list[list], int]:
 
 def _small_letters(boxes: list, beside: list) -> int:
     """How many of ``boxes`` are small letters beside the digits ``beside`` (boxes in the levelled
-    page): at most SMALL_LETTER of their median height high, standing on their baseline (within
-    LETTER_FOOT of it) with their top well below the digits' tops."""
+    page): at most SMALL_LETTER of the digits' median height high, standing on their baseline
+    (within LETTER_FOOT of that height), as x-height letters do."""
     top = statistics.median(y for _, y, _, _ in beside)
     bottom = statistics.median(y + h for _, y, _, h in beside)
     height = bottom - top

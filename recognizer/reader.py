@@ -51,6 +51,10 @@ MIN_LINE_DIGITS = 3  # shorter lines are dropped when the photo also holds a lon
 SMALL_LETTERS = 2
 SMALL_LETTER = 0.8
 LETTER_FOOT = 0.15
+# A short line (at most WORD_PIECES pieces) above or below a phone number (at least PHONE_DIGITS
+# digits) is a word with a single small letter: the words written beside a number are short.
+WORD_PIECES = 5
+PHONE_DIGITS = 7
 # Mean sureness (digit probability x "one whole digit?") below which a line is no number: garbled
 # stripes of a damaged JPEG read as sure digits by the classifier, but not as digits by the piece
 # checker (0.001). Lines read right score at least 0.25 (real cheques) and 0.75 (synthetic photos).
@@ -772,10 +776,10 @@ def _without_words(read_lines: list[list]) -> tuple[list[list], int]:
                 break
             read, dropped = read[first:], dropped + first
         kept.append(read)
+    boxes = [[box for box, *_ in read] for read in kept]
     wordy = [
-        _small_letters([b for b, *_ in read], [max((b for b, *_ in read), key=lambda b: b[3])])
-        >= SMALL_LETTERS
-        for read in kept
+        _word_line(line, max(boxes[:index] + boxes[index + 1 :], key=len, default=None))
+        for index, line in enumerate(boxes)
     ]
     longest_plain = max((len(read) for read, word in zip(kept, wordy, strict=True) if not word), default=0)
     lines = [
@@ -785,13 +789,33 @@ def _without_words(read_lines: list[list]) -> tuple[list[list], int]:
     return lines, dropped
 
 
+def _word_line(boxes: list, longest_other: list | None) -> bool:
+    """Whether a line (its pieces' ``boxes``) is a word: SMALL_LETTERS small letters beside its
+    tallest piece; or, at most WORD_PIECES pieces beside a number of at least PHONE_DIGITS
+    (``longest_other``, the longest other line), one small letter beside that number's digits
+    ("Mike", "call" with its "ca" run together, "mum" all small above a phone number)."""
+    tallest = max(boxes, key=lambda box: box[3])
+    if _small_letters(boxes, [tallest]) >= SMALL_LETTERS:
+        return True
+    if longest_other is None or len(boxes) > WORD_PIECES or len(longest_other) < PHONE_DIGITS:
+        return False
+    height = max(tallest[3], statistics.median(h for *_, h in longest_other))
+    bottom = statistics.median(y + h for _, y, _, h in boxes)
+    return _count_small(boxes, height, bottom) >= 1
+
+
 def _small_letters(boxes: list, beside: list) -> int:
     """How many of ``boxes`` are small letters beside the digits ``beside`` (boxes in the levelled
     page): at most SMALL_LETTER of the digits' median height high, standing on their baseline
     (within LETTER_FOOT of that height), as x-height letters do."""
     top = statistics.median(y for _, y, _, _ in beside)
     bottom = statistics.median(y + h for _, y, _, h in beside)
-    height = bottom - top
+    return _count_small(boxes, bottom - top, bottom)
+
+
+def _count_small(boxes: list, height: float, bottom: float) -> int:
+    """How many of ``boxes`` are at most SMALL_LETTER of ``height`` high and stand on the baseline
+    at ``bottom``, within LETTER_FOOT of ``height``."""
     return sum(
         1
         for _, y, _, h in boxes

@@ -1057,10 +1057,17 @@ def test_a_word_before_or_above_a_number_is_left_out_by_its_small_letters() -> N
     lines, dropped = _without_words([call, number])
     assert lines == [number] and dropped == 4
 
+    # a short word above a phone number gives itself away by one small letter ("Mike": its "e"),
+    # or by small letters run together into one piece ("ca" of "call")
+    mike = _line_of([(0, 0, 40, 50), (45, 0, 10, 50), (60, 0, 30, 50), (95, 22, 25, 28)])
+    lines, dropped = _without_words([mike, number])
+    assert lines == [number] and dropped == 4
+
     thousand = _line_of([(0, 0, 20, 50), *[(50 + 30 * k, 25, 25, 25) for k in range(3)]])
     squat_first = _line_of([(0, 22, 30, 28), (40, 0, 30, 50)]) + number
     other_number = _line_of(_digits(7, left=0, top=100))
-    for page in ([thousand], [squat_first], [number, other_number]):
+    area_code = _line_of(_digits(3, left=0, top=-100))
+    for page in ([thousand], [squat_first], [number, other_number], [area_code, other_number]):
         assert _without_words(page) == (page, 0)
 
 

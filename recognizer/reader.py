@@ -8,8 +8,10 @@ that way scores higher; upside down only if the pieces also look upside down,
 touching digits (the cut whose parts the classifier is surest of, each weighed by how surely it is
 one whole digit, :mod:`recognizer.pieces`), which neighbouring pieces are one digit come apart
 (joined when they read far more surely together, or two strokes of a 1 with a long flag), which 8s
-and 9s are real hands' 9s and 2s (:mod:`recognizer.shapes`), and whether the ink is a number at
-all (confidently read lines of pieces judged whole digits only). Slanted writing is levelled first
+and 9s are real hands' 9s and 2s (:mod:`recognizer.shapes`), whether the ink is a number at
+all (confidently read lines of pieces judged whole digits only), and which words written beside
+a number (a name before it or above it, read as digits letters and all) to leave out by their
+small letters (:func:`_without_words`). Slanted writing is levelled first
 (:mod:`recognizer.deskew`); a page of one or two digits, with no line to level by, is also read
 tilted 10 and 20 degrees either way, and kept tilted where that reads clearly better. The ink mask
 is cut down to the ink before all this (a speed-up only: the same readings). Small writing read

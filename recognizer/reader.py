@@ -763,7 +763,7 @@ def _without_words(read_lines: list[list]) -> tuple[list[list], int]:
     group, before at least MIN_LINE_DIGITS digits, holding SMALL_LETTERS small letters beside the
     first MIN_LINE_DIGITS of them (:func:`_small_letters`: "Tom 0171 234567"; a line written
     askew drifts off its baseline further on), word after word, and a line holding as many
-    beside its own tallest piece ("call", above the number), where a line as long without any is
+    beside its own median piece ("call", above the number), where a line as long without any is
     left."""
     kept, dropped = [], 0
     for read in read_lines:
@@ -793,12 +793,13 @@ def _without_words(read_lines: list[list]) -> tuple[list[list], int]:
 
 def _word_line(boxes: list, longest_other: list | None) -> bool:
     """Whether a line (its pieces' ``boxes``) is a word: SMALL_LETTERS small letters beside its
-    tallest piece; or, at most WORD_PIECES pieces beside a number of at least PHONE_DIGITS
-    (``longest_other``, the longest other line), one small letter beside that number's digits
-    ("Mike", "call" with its "ca" run together, "mum" all small above a phone number)."""
-    tallest = max(boxes, key=lambda box: box[3])
-    if _small_letters(boxes, [tallest]) >= SMALL_LETTERS:
+    own median piece (beside its tallest, any line of digits has a few); or, at most WORD_PIECES
+    pieces beside a number of at least PHONE_DIGITS (``longest_other``, the longest other line),
+    one small letter beside that number's digits ("Mike", "call" with its "ca" run together, "mum"
+    all small above a phone number)."""
+    if _small_letters(boxes, boxes) >= SMALL_LETTERS:
         return True
+    tallest = max(boxes, key=lambda box: box[3])
     if longest_other is None or len(boxes) > WORD_PIECES or len(longest_other) < PHONE_DIGITS:
         return False
     height = max(tallest[3], statistics.median(h for *_, h in longest_other))

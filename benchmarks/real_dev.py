@@ -47,6 +47,7 @@ def check_amounts(recognizer: Recognizer, folder: Path, limit: int | None, failu
     exact = matched = total = 0
     seconds = []
     turned: dict[int, int] = {}  # the amounts are all scanned upright: any turn is a wrong one
+    swaps: dict[str, int] = {}  # "1>7": a 1 read as a 7, in readings of the right length
     shown = 0
     for name, truth in rows:
         started = time.perf_counter()
@@ -61,6 +62,10 @@ def check_amounts(recognizer: Recognizer, folder: Path, limit: int | None, failu
         exact += text == truth
         matched += _digit_matches(truth, text)
         total += len(truth)
+        if len(text) == len(truth):
+            for wrote, read in zip(truth, text, strict=True):
+                if wrote != read:
+                    swaps[f"{wrote}>{read}"] = swaps.get(f"{wrote}>{read}", 0) + 1
         if text != truth and shown < failures:
             print(f"  {name}: wrote {truth!r}, read {text!r}")
             shown += 1
@@ -70,6 +75,8 @@ def check_amounts(recognizer: Recognizer, folder: Path, limit: int | None, failu
     )
     turns = ", ".join(f"{count} by {degrees}°" for degrees, count in sorted(turned.items())) or "none"
     print(f"  read turned (all wrongly: the scans are upright): {turns}")
+    commonest = sorted(swaps.items(), key=lambda item: -item[1])[:10]
+    print("  commonest misread digits (a>b: a read as b, readings of the right length):", dict(commonest))
 
 
 def single_digits(recognizer: Recognizer, folder: Path) -> None:

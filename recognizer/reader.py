@@ -165,6 +165,7 @@ MAX_CUTS = 16  # the lowest-ink candidate cuts tried in one piece
 # sureness, which _score weighs in, chose worse between them: thinner strokes look less whole.)
 REREAD_BELOW = 0.8
 PARTING_WEAK_BARS = (0.23, 0.26)
+LEAVING_OUT_MARGIN = 0.01  # see _surer_again
 # Paper kept around the ink's box when the mask is cut down to it: with less, the ink in the box's
 # corners would touch the edge of the mask once levelled, as if it ran off the photo.
 CROP_MARGIN = 8
@@ -222,6 +223,7 @@ class Reading:
     timings: dict[str, float]
     rotation: int = 0
     stray: int = 0  # digit-like marks not read: in lines too unsure, or too short beside a number
+    low_left_out: int = 0  # pieces lower than digits left out as separators (``Piece.low``)
     sureness: float = 0.0  # mean over the digits of: probability of the digit x of one whole digit
     # the pieces of ink as segmented (before any cut), normalised, and their sureness
     pieces: list[tuple[np.ndarray, float]] = field(default_factory=list, repr=False)
@@ -444,7 +446,7 @@ class Recognizer:
             # (another way up only where _score, which weighs how the digits stand in lines,
             # agrees: the classifier is as sure of a sideways page's digits)
             same_way = again.rotation == first.rotation or _score(again) > _score(first)
-            if same_way and again.confidence > best.confidence:
+            if same_way and _surer_again(again, best):
                 best = again
         timings["reread"] = time.perf_counter() - start
         return best
@@ -540,10 +542,11 @@ class Recognizer:
         digits: list[DigitReading] = []
         lines: list[str] = []
         read_lines = []
-        stray = 0
+        stray = low_left_out = 0
         singles = timed("classify", self._read_whole, segmentation.lines)
         for pieces, whole in zip(segmentation.lines, singles, strict=True):
-            read = timed("classify", self._read_line, pieces, whole, budget)
+            read, left_out = timed("classify", self._read_line, pieces, whole, budget)
+            low_left_out += left_out
             confidences = [p.confidence for _, p, _, _ in read]
             sure = read and statistics.fmean(sureness for *_, sureness in read) >= MIN_LINE_SURENESS
             if sure and statistics.median(confidences) >= MIN_LINE_CONFIDENCE:
@@ -586,6 +589,7 @@ class Recognizer:
             timings,
             rotation=degrees,
             stray=stray,
+            low_left_out=low_left_out,
             sureness=sureness,
             pieces=[(pixels, sure) for line in singles for _, sure, pixels in line],
         )
@@ -662,12 +666,15 @@ class Recognizer:
 
     def _read_line(self, pieces: list[Piece], whole: list, budget: _CutBudget):
         """A line's pieces, read whole (``whole``, from :meth:`_read_whole`), with cuts tried
-        through the wide or doubtful ones. Returns [(box, prediction, pixels, sureness)]."""
-        results = []
+        through the wide or doubtful ones. Returns [(box, prediction, pixels, sureness)] and how
+        many low pieces were left out as not surely digits."""
+        results, left_out = [], 0
         for piece, (single, sureness, pixels) in zip(pieces, whole, strict=True):
             if piece.low:  # a squat digit, or a separator after all
                 if sureness >= SURE_LOW and single.digit != 1:
                     results.append((piece.box, single, pixels, sureness))
+                else:
+                    left_out += 1
                 continue
             # (a piece read surely as one whole digit, and not clearly wider than one, is not cut)
             doubtful = sureness < DOUBTFUL_WHOLE * single.confidence and piece.width_ratio >= NARROWEST_PAIR
@@ -678,7 +685,7 @@ class Recognizer:
                     results.extend(split)
                     continue
             results.append((piece.box, single, pixels, sureness))
-        return results
+        return results, left_out
 
     def _best_split(self, piece: Piece, budget: _CutBudget):
         """Cut a wide piece into 2 to MAX_PARTS digits: every way of cutting it at low-ink
@@ -740,6 +747,14 @@ class Recognizer:
             # (a part that is no digit, such as a short 1 (:func:`_short`), is none here either)
             results.append((box, prediction, pixels[a, b], min(sureness, part_sureness[a, b])))
         return results
+
+
+def _surer_again(again: Reading, best: Reading) -> bool:
+    """Whether a reading at another bar for weak ink reads surer than the best so far: its digits
+    more surely read, and clearly so (LEAVING_OUT_MARGIN) if it leaves out more low pieces (any
+    reading that drops a number's doubtful small zeros, "40.000" read "40", is surer)."""
+    margin = LEAVING_OUT_MARGIN if again.low_left_out > best.low_left_out else 0.0
+    return again.confidence > best.confidence + margin
 
 
 def _best_tilted(reading: Reading, read: Callable[[int, float], Reading]) -> Reading:

@@ -893,11 +893,11 @@ def test_ink_in_a_wide_band_is_never_read_sideways(recognizer, bank) -> None:
     assert not {90, 270} & {degrees for degrees, _ in recognizer._ways_worth_reading(upright, True)}
 
 
-def _reading_of(lines: list[str], rotation: int = 0):
+def _reading_of(lines: list[str], rotation: int = 0, confidence: float = 0.9):
     from recognizer.reader import DigitReading, Reading
 
     digits = [
-        DigitReading(digit=int(d), confidence=0.9, alternatives=(), box=(0, 0, 1, 1), line=n)
+        DigitReading(digit=int(d), confidence=confidence, alternatives=(), box=(0, 0, 1, 1), line=n)
         for n, line in enumerate(lines)
         for d in line
     ]
@@ -981,6 +981,21 @@ def test_a_blurred_number_read_unsurely_is_read_again_with_a_higher_bar_for_weak
     reading = recognizer.read(photo.jpeg)
     assert "reread" in reading.timings
     assert reading.text == photo.text
+
+
+def test_a_reading_again_that_drops_small_digits_must_be_clearly_surer() -> None:
+    """A cheque's "40.000" read "40000" (digits 0.9999 sure) and, at a higher bar for weak ink,
+    "40", its three small zeros left out as low pieces (digits 0.99995 sure): dropping doubtful
+    digits makes any reading surer, so the reading that drops them must be surer by a margin."""
+    from recognizer.reader import _surer_again
+
+    whole = _reading_of(["40000"], confidence=0.9999)
+    without_zeros = _reading_of(["40"], confidence=0.99995)
+    without_zeros.low_left_out = 3
+    assert not _surer_again(without_zeros, whole)
+    without_zeros.low_left_out = 0  # (as many pieces left out: the surer reading wins)
+    assert _surer_again(without_zeros, whole)
+    assert _surer_again(_reading_of(["4"]), _reading_of(["40", "7"])) is False  # (as sure: no)
 
 
 @pytest.mark.parametrize("index", [2, 48, 94])

@@ -11,7 +11,8 @@ one whole digit, :mod:`recognizer.pieces`), which neighbouring pieces are one di
 and 9s are real hands' 9s and 2s (:mod:`recognizer.shapes`), whether the ink is a number at
 all (confidently read lines of pieces judged whole digits only), and which words written beside
 a number (a name before it or above it, read as digits letters and all) to leave out by their
-small letters (:func:`_without_words`). Slanted writing is levelled first
+small letters (:func:`_without_words`), or, run together in one stroke, as a piece far too wide
+for a digit that is surely none, whole or cut (NO_DIGIT_WIDE). Slanted writing is levelled first
 (:mod:`recognizer.deskew`); a page of one or two digits, with no line to level by, is also read
 tilted 10 and 20 degrees either way, and kept tilted where that reads clearly better. The ink mask
 is cut down to the ink before all this (a speed-up only: the same readings). Small writing read
@@ -116,6 +117,10 @@ NARROWEST_PAIR = 0.6  # in typical digit widths: a narrower piece is not two dig
 # 500 fewer.)
 NARROW_PIECE = 1.0
 SURE_NARROW_SPLIT = 0.5
+# A piece this many typical digit widths wide, read whole no more surely than NO_DIGIT_WHOLE
+# (probability x one whole digit) and not cut, is no digit: a word written in one stroke.
+NO_DIGIT_WIDE = 2.2
+NO_DIGIT_WHOLE = 0.05
 ONE_SPAN = 0.7  # share of a piece's height a 1 cut from it spans
 GROUP_GAP = 0.5  # in digit heights: a wider gap between two digits of a line parts two groups
 MAX_PARTS = 5  # a wide piece is cut into at most this many digits
@@ -543,10 +548,12 @@ class Recognizer:
         lines: list[str] = []
         read_lines = []
         stray = low_left_out = 0
+        not_digits: set[tuple[int, int, int, int]] = set()
         singles = timed("classify", self._read_whole, segmentation.lines)
         for pieces, whole in zip(segmentation.lines, singles, strict=True):
-            read, left_out = timed("classify", self._read_line, pieces, whole, budget)
+            read, left_out, no_digits = timed("classify", self._read_line, pieces, whole, budget)
             low_left_out += left_out
+            not_digits |= no_digits
             confidences = [p.confidence for _, p, _, _ in read]
             sure = read and statistics.fmean(sureness for *_, sureness in read) >= MIN_LINE_SURENESS
             if sure and statistics.median(confidences) >= MIN_LINE_CONFIDENCE:
@@ -555,6 +562,10 @@ class Recognizer:
                 stray += len(read)
         read_lines, words = _without_words(read_lines)
         stray += words
+        if not_digits:  # (left out after the words: a word's small letters may be among them)
+            kept = [[result for result in read if result[0] not in not_digits] for read in read_lines]
+            stray += sum(map(len, read_lines)) - sum(map(len, kept))
+            read_lines = [read for read in kept if read]
         longest = max((len(read) for read in read_lines), default=0)
         surenesses = []
         for read in read_lines:
@@ -666,9 +677,11 @@ class Recognizer:
 
     def _read_line(self, pieces: list[Piece], whole: list, budget: _CutBudget):
         """A line's pieces, read whole (``whole``, from :meth:`_read_whole`), with cuts tried
-        through the wide or doubtful ones. Returns [(box, prediction, pixels, sureness)] and how
-        many low pieces were left out as not surely digits."""
-        results, left_out = [], 0
+        through the wide or doubtful ones. Returns [(box, prediction, pixels, sureness)], how
+        many low pieces were left out as not surely digits, and the boxes of the pieces far too
+        wide for a digit (NO_DIGIT_WIDE) that read as one only doubtfully, no cut of them reading
+        as digits either: a word written in one stroke ("home"), to be left out."""
+        results, left_out, not_digits = [], 0, set()
         for piece, (single, sureness, pixels) in zip(pieces, whole, strict=True):
             if piece.low:  # a squat digit, or a separator after all
                 if sureness >= SURE_LOW and single.digit != 1:
@@ -684,8 +697,10 @@ class Recognizer:
                 if split and _prefer_split(piece, sureness, split):
                     results.extend(split)
                     continue
+            if piece.width_ratio > NO_DIGIT_WIDE and sureness < NO_DIGIT_WHOLE:
+                not_digits.add(piece.box)
             results.append((piece.box, single, pixels, sureness))
-        return results, left_out
+        return results, left_out, not_digits
 
     def _best_split(self, piece: Piece, budget: _CutBudget):
         """Cut a wide piece into 2 to MAX_PARTS digits: every way of cutting it at low-ink

@@ -58,6 +58,9 @@ LETTER_FOOT = 0.15
 # digits) is a word with a single small letter: the words written beside a number are short.
 WORD_PIECES = 5
 PHONE_DIGITS = 7
+# A line's first group of at most WORD_PIECES pieces with one small letter is a word when another of
+# its pieces is surely no digit (sureness under WORD_DOUBT): the digits of a number read surely.
+WORD_DOUBT = 0.1
 # Mean sureness (digit probability x "one whole digit?") below which a line is no number: garbled
 # stripes of a damaged JPEG read as sure digits by the classifier, but not as digits by the piece
 # checker (0.001). Lines read right score at least 0.25 (real cheques) and 0.75 (synthetic photos).
@@ -800,10 +803,7 @@ def _without_words(read_lines: list[list]) -> tuple[list[list], int]:
             boxes = [box for box, *_ in read]
             first = _group_numbers(boxes).count(0)
             rest = boxes[first:]
-            if (
-                len(rest) < MIN_LINE_DIGITS
-                or _small_letters(boxes[:first], rest[:MIN_LINE_DIGITS]) < SMALL_LETTERS
-            ):
+            if len(rest) < MIN_LINE_DIGITS or not _word_group(read[:first], rest[:MIN_LINE_DIGITS]):
                 break
             read, dropped = read[first:], dropped + first
         kept.append(read)
@@ -818,6 +818,21 @@ def _without_words(read_lines: list[list]) -> tuple[list[list], int]:
     ]
     dropped += sum(len(read) for read in kept) - sum(len(read) for read in lines)
     return lines, dropped
+
+
+def _word_group(group: list, digits: list) -> bool:
+    """Whether a line's first group (its readings [(box, prediction, pixels, sureness)]) is a word
+    beside the ``digits`` (boxes) after it: SMALL_LETTERS small letters (:func:`_small_letters`),
+    or, in a group of at most WORD_PIECES pieces, one small letter and another piece that is surely
+    no digit (sureness under WORD_DOUBT: the "M" of "Mike", the "ll" of "call"). (A small piece
+    doubted itself may be a digit: a fragment, or a hand's small flat 0 as in "330.640".)"""
+    small = [_small_letters([box], digits) == 1 for box, *_ in group]
+    if sum(small) >= SMALL_LETTERS:
+        return True
+    doubted = any(
+        sureness < WORD_DOUBT for (*_, sureness), letter in zip(group, small, strict=True) if not letter
+    )
+    return sum(small) == 1 and len(group) <= WORD_PIECES and doubted
 
 
 def _word_line(boxes: list, longest_other: list | None) -> bool:

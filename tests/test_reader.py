@@ -1086,6 +1086,27 @@ def test_a_word_before_or_above_a_number_is_left_out_by_its_small_letters() -> N
         assert _without_words(page) == (page, 0)
 
 
+def test_a_short_first_group_with_one_small_letter_is_a_word_if_a_piece_is_surely_no_digit() -> None:
+    """ "Mike 408 4764 809": only the "e" is small, but the "k", read as a 6, is surely no whole
+    digit. A cheque's "330.640": its small last 0 is doubted as whole by the piece checker, but
+    read surely as a 0, so "330" is a number; and a group whose pieces are all read surely."""
+    from recognizer.classifier import Prediction
+    from recognizer.reader import _without_words
+
+    def read(digit: int, confidence: float, sureness: float, box: tuple[int, int, int, int]):
+        return (box, Prediction(digit, confidence, ((digit, confidence),)), None, sureness)
+
+    number = _line_of(_digits(10, left=240))
+    m, i, k = (0, 0, 40, 50), (45, 0, 10, 50), (60, 0, 30, 50)
+    e = (95, 22, 25, 28)
+    mike = [read(1, 1.0, 0.9, m), read(1, 1.0, 0.8, i), read(6, 0.9, 0.02, k), read(8, 1.0, 0.6, e)]
+    assert _without_words([mike + number]) == ([number], 4)
+    small_zero = [read(3, 1.0, 1.0, m), read(3, 1.0, 1.0, k), read(0, 1.0, 0.06, e)]
+    assert _without_words([small_zero + number]) == ([small_zero + number], 0)
+    sure = [read(1, 1.0, 0.9, m), read(4, 1.0, 0.9, k), read(8, 1.0, 0.6, e)]
+    assert _without_words([sure + number]) == ([sure + number], 0)
+
+
 @pytest.mark.parametrize(
     ("lines", "seed", "options"),
     [

@@ -193,6 +193,10 @@ ZOOM_PAGE = 2.0
 # one scoring below this is mostly doubt, not a number (garbled JPEGs of no writing: 0.003-0.46;
 # 1 of 500 synthetic photos), and its enlarged copy read three times as many false digits.
 ENLARGE_FROM = 0.5
+# ... but a reading scoring below WEAK_READING of a photo shrunk to work on (without pixels enough
+# to spare) is enlarged all the same: it may be of the page's edges, the writing too thin or faint
+# to be found at the working size (thin pencil in a corner of a note on a 1600x1200 photo).
+WEAK_READING = 0.5
 MAX_CUT_PARTS = 200  # parts read while trying cuts, per photo (a photo of a phone number needs
 # about 100; a photo of noise, all doubtful pieces, would need thousands)
 
@@ -390,7 +394,8 @@ class Recognizer:
         spare (ZOOM_GAIN times the working copy's), small writing is read again from a crop
         around it, its digits ZOOM_HEIGHT pixels tall. Then a reading still unsure (below
         GOOD_ENOUGH), on a photo with pixels to spare, or of small writing scoring at least
-        ENLARGE_FROM, is read again on the whole photo at ZOOM_PAGE times the working size (its
+        ENLARGE_FROM, or weak (below WEAK_READING) on a photo shrunk to work on, is read again on
+        the whole photo at ZOOM_PAGE times the working size (its
         own pixels, or enlarged): writing too small to read at first reads as nothing, specks or
         page edges taken for 1s, and the ink finder's smallest windows are a pen stroke's width at
         the working size. Keeps whichever reading scores best; the time spent goes to
@@ -402,7 +407,10 @@ class Recognizer:
         looks = []
         if spare and small:
             looks.append((_writing_box(reading, ZOOM_MARGIN * height), ZOOM_HEIGHT / height))
-        enlarge = small and _score(reading) >= ENLARGE_FROM  # (interpolating adds no pixels)
+        # (interpolating adds no pixels; but a weak reading of a photo shrunk to work on may be
+        # of the page's edges, its writing too small or faint there to be found at all)
+        weak = photo_per_working > 1 and 0 < _score(reading) < WEAK_READING
+        enlarge = (small and _score(reading) >= ENLARGE_FROM) or weak
         if (spare or enlarge) and (reading.digits or reading.stray):  # (not a page of nothing)
             looks.append((None, ZOOM_PAGE / photo_per_working))
         full: DecodedImage | None = None

@@ -937,6 +937,30 @@ def _inside_ring(mask: np.ndarray, column: int) -> bool:
     return rows.size > 0 and (mask[rows[0] : rows[-1], column] == 0).any()
 
 
+def test_small_faint_writing_lost_on_a_shrunk_photo_is_found_on_it_enlarged(recognizer, bank) -> None:
+    """Photo 279 of ``benchmarks/synthetic_photos.py`` (seed 7; its generator's state restored):
+    "8038101216" in thin pencil in a corner of a yellow note, on a 1600x1200 photo. Shrunk to
+    work on, the writing is too faint to find and the note's edges read as "171", a weak reading;
+    read again on the photo enlarged, the number is found."""
+    from recognizer.synthetic import random_options, random_phone_number
+
+    rng = np.random.default_rng()
+    rng.bit_generator.state = {
+        "bit_generator": "PCG64",
+        "state": {
+            "state": 90106496877963781150364454059730355196,
+            "inc": 261136684632268670825940853076396136793,
+        },
+        "has_uint32": 1,
+        "uinteger": 3449495982,
+    }
+    lines = [random_phone_number(rng, 10 if rng.random() < 0.5 else None)]
+    photo = render_photo(bank, lines, rng, random_options(rng))
+    reading = recognizer.read(photo.jpeg)
+    assert photo.text == "8038101216" and "zoom" in reading.timings
+    assert reading.text == photo.text
+
+
 @pytest.mark.parametrize(("index", "degrees"), [(141, 20), (158, 20), (218, -20), (360, 20)])
 def test_one_digit_photographed_askew_is_read_tilted(
     recognizer, mnist_test, index: int, degrees: int

@@ -801,9 +801,9 @@ def _best_tilted(reading: Reading, read: Callable[[int, float], Reading]) -> Rea
 def _without_words(read_lines: list[list]) -> tuple[list[list], int]:
     """The lines read (each [(box, prediction, pixels, sureness)], boxes in the levelled page)
     without the words written beside a number, and how many pieces those held: a line's first
-    group, before at least MIN_LINE_DIGITS digits, holding SMALL_LETTERS small letters beside the
-    first MIN_LINE_DIGITS of them (:func:`_small_letters`: "Tom 0171 234567"; a line written
-    askew drifts off its baseline further on), word after word; and a whole line that is a word by
+    group, before at least MIN_LINE_DIGITS digits, that is a word beside the first MIN_LINE_DIGITS
+    of them by its small letters (:func:`_word_group`: "Tom 0171 234567"; a line written askew
+    drifts off its baseline further on), word after word; and a whole line that is a word by
     :func:`_word_line` ("call" above the number), where a line as long that is none is left."""
     kept, dropped = [], 0
     for read in read_lines:

@@ -167,13 +167,15 @@ def _own_ink(labels: np.ndarray, stats: np.ndarray, box: tuple[int, int, int, in
 
 def _inside_boxes(labels: np.ndarray, stats: np.ndarray) -> list[tuple[int, int, int, int]]:
     """The boxes of the pieces that are not specks, without ink that runs off the photo: long thin
-    ink along its edge (a table's or the page's edge) and ink running across it, edge to opposite
+    ink along its edge (a table's or the page's edge; not ink enclosing paper, such as a cheque's
+    joined zeros cut by a tight scan) and ink running across it, edge to opposite
     edge, far longer than its strokes are wide (a fold in the paper; a digit reaching across a
     tight crop, a cheque's amount, is short for its strokes). Not writing, either of them."""
     rows, cols = labels.shape[:2]
     boxes = []
     for x, y, w, h, _ in _components(stats):
-        if not ((x > 0 and y > 0 and x + w < cols and y + h < rows) or 0.15 < w / h < 3.0):
+        inside = x > 0 and y > 0 and x + w < cols and y + h < rows
+        if not (inside or 0.15 < w / h < 3.0 or _closes_loop(_own_ink(labels, stats, (x, y, w, h)))):
             continue
         if (y == 0 and h == rows) or (x == 0 and w == cols):
             width = stroke_width(_own_ink(labels, stats, (x, y, w, h)))

@@ -804,6 +804,23 @@ def test_the_thin_shadow_of_a_pages_edge_ending_a_line_is_not_a_one(end: str) ->
     assert [len(line) for line in segment(mask).lines] == [7]
 
 
+def test_joined_zeros_running_off_the_photo_are_writing_not_its_edge() -> None:
+    """A cheque scan cut tight: "4" and then "0000" written in one stroke that runs off the right
+    edge. Wide ink along an edge is usually the page's or a table's edge, and left out; but ink
+    that encloses paper, as joined zeros do, is writing."""
+    from recognizer.segment import segment
+
+    mask = np.zeros((200, 560), np.uint8)
+    cv2.putText(mask, "4", (20, 160), cv2.FONT_HERSHEY_SIMPLEX, 4.5, 255, 10)
+    for x, y, tilt in ((200, 112, 15), (310, 100, -20), (420, 115, 25), (525, 104, -10)):
+        cv2.ellipse(mask, (x, y), (58, 40), tilt, 0, 360, 255, 9)  # the last one cut by the edge
+    pieces = [piece.box for line in segment(mask).lines for piece in line]
+    assert len(pieces) == 2 and pieces[1][0] + pieces[1][2] == 560
+    mask[:, 130:] = 0  # (a table's edge instead: a bar along the photo's edge, enclosing no paper)
+    mask[170:184, 130:] = 255
+    assert [piece.box[1] for line in segment(mask).lines for piece in line] == [68]
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_digits_are_grouped_as_written(recognizer, bank, seed: int) -> None:
     _, reading = _read(recognizer, bank, ["416 555 0199", "4165550199"], seed=seed)

@@ -834,7 +834,7 @@ def _word_group(group: list, digits: list) -> bool:
     or, in a group of at most WORD_PIECES pieces, one small letter and another piece that is surely
     no digit (sureness under WORD_DOUBT: the "M" of "Mike", the "ll" of "call"). (A small piece
     doubted itself may be a digit: a fragment, or a hand's small flat 0 as in "330.640".)"""
-    small = [_small_letters([box], digits) == 1 for box, *_ in group]
+    small = _small_flags([box for box, *_ in group], digits)
     if sum(small) >= SMALL_LETTERS:
         return True
     doubted = any(
@@ -860,22 +860,30 @@ def _word_line(boxes: list, longest_other: list | None) -> bool:
 
 
 def _small_letters(boxes: list, beside: list) -> int:
-    """How many of ``boxes`` are small letters beside the digits ``beside`` (boxes in the levelled
+    """How many of ``boxes`` are small letters beside the digits ``beside`` (:func:`_small_flags`)."""
+    return sum(_small_flags(boxes, beside))
+
+
+def _small_flags(boxes: list, beside: list) -> list[bool]:
+    """Which of ``boxes`` are small letters beside the digits ``beside`` (boxes in the levelled
     page): at most SMALL_LETTER of the digits' median height high, standing on their baseline
     (within LETTER_FOOT of that height), as x-height letters do."""
     top = statistics.median(y for _, y, _, _ in beside)
     bottom = statistics.median(y + h for _, y, _, h in beside)
-    return _count_small(boxes, bottom - top, bottom)
+    return [_is_small(box, bottom - top, bottom) for box in boxes]
 
 
 def _count_small(boxes: list, height: float, bottom: float) -> int:
-    """How many of ``boxes`` are at most SMALL_LETTER of ``height`` high and stand on the baseline
-    at ``bottom``, within LETTER_FOOT of ``height``."""
-    return sum(
-        1
-        for _, y, _, h in boxes
-        if h <= SMALL_LETTER * height and abs(y + h - bottom) <= LETTER_FOOT * height
-    )
+    """How many of ``boxes`` are small letters beside digits ``height`` high on a baseline at
+    ``bottom`` (:func:`_is_small`)."""
+    return sum(_is_small(box, height, bottom) for box in boxes)
+
+
+def _is_small(box: tuple[int, int, int, int], height: float, bottom: float) -> bool:
+    """Whether a box is at most SMALL_LETTER of ``height`` high and stands on the baseline at
+    ``bottom``, within LETTER_FOOT of ``height``."""
+    _, y, _, h = box
+    return h <= SMALL_LETTER * height and abs(y + h - bottom) <= LETTER_FOOT * height
 
 
 def _group_numbers(boxes: list[tuple[int, int, int, int]]) -> list[int]:

@@ -1130,7 +1130,8 @@ def test_a_word_before_or_above_a_number_is_left_out_by_its_small_letters() -> N
 def test_a_short_first_group_with_one_small_letter_is_a_word_if_a_piece_is_surely_no_digit() -> None:
     """ "Mike 408 4764 809": only the "e" is small, but the "k", read as a 6, is surely no whole
     digit. A cheque's "330.640": its small last 0 is doubted as whole by the piece checker, but
-    read surely as a 0, so "330" is a number; and a group whose pieces are all read surely."""
+    a small piece's doubt of itself does not count, so "330" is a number; nor is a group whose
+    pieces are all read surely a word."""
     from recognizer.classifier import Prediction
     from recognizer.reader import _without_words
 

@@ -6,7 +6,8 @@ way up the page is (upright, unless its pieces turned another way read better an
 that way scores higher; upside down only if the pieces also look upside down,
 :mod:`recognizer.orientation`; never sideways when the ink runs across the page), where to cut
 touching digits (the cut whose parts the classifier is surest of, each weighed by how surely it is
-one whole digit, :mod:`recognizer.pieces`), which neighbouring pieces are one digit come apart
+one whole digit, :mod:`recognizer.pieces`; down a column, or where digits overlap, along a path
+bending round ink), which neighbouring pieces are one digit come apart
 (joined when they read far more surely together, or two strokes of a 1 with a long flag), which 8s
 and 9s are real hands' 9s and 2s (:mod:`recognizer.shapes`), whether the ink is a number at
 all (confidently read lines of pieces judged whole digits only), and which words written beside
@@ -164,6 +165,20 @@ TILTS = (-20.0, -10.0, 10.0, 20.0)
 TILT_MARGIN = 0.05
 MIN_CUT_GAP = 0.12  # in piece heights: candidate cuts closer than this are one cut
 MAX_CUTS = 16  # the lowest-ink candidate cuts tried in one piece
+# Touching digits that overlap (a 6's loop under its neighbour's side, a 1 tucked into a 7) part
+# along no straight column. A piece whose straight cuts read under BEND_BELOW (geometric mean), read
+# whole less surely than BEND_CONFIDENT by the classifier, is cut again along paths that bend round
+# ink (:func:`_cut_paths`), and that cut kept when it reads BEND_MARGIN surer. A path strays at most
+# CUT_BEND piece heights from its column, paying PATH_STEP (in pixels of ink crossed) for each column
+# it moves and, per row, up to PATH_STRAY for being off its column. (Bent cuts for every piece read
+# 12 fewer of 500 synthetic photos: they carve a stem off a 6, a "1" and a "0"; gated so, synthetic
+# photos +2 of 500 and +4 of 1,000 (seed 11), validation digits +0, real cheques +2.)
+BEND_BELOW = 0.7
+BEND_CONFIDENT = 0.95
+BEND_MARGIN = 0.1
+CUT_BEND = 0.2
+PATH_STEP = 0.1
+PATH_STRAY = 0.01
 # A reading scoring under REREAD_BELOW is read again with the weak ink's bar raised to each of
 # PARTING_WEAK_BARS (from the ink finder's WEAK_DARKNESS, 0.20), and the reading whose digits the
 # classifier is surest of, on average, kept. Where strokes are blurred, a stroke's light edge at
@@ -705,6 +720,10 @@ class Recognizer:
             worth_cutting = piece.wide or doubtful
             if worth_cutting and (sureness < SURE_SINGLE or piece.width_ratio > CLEARLY_WIDE):
                 split = self._best_split(piece, budget)
+                if _split_sureness(split) < BEND_BELOW and single.confidence < BEND_CONFIDENT:
+                    bent = self._best_split(piece, budget, CUT_BEND)
+                    if _split_sureness(bent) > _split_sureness(split) + BEND_MARGIN:
+                        split = bent
                 if split and _prefer_split(piece, sureness, split):
                     results.extend(split)
                     continue
@@ -713,10 +732,12 @@ class Recognizer:
             results.append((piece.box, single, pixels, sureness))
         return results, left_out, not_digits
 
-    def _best_split(self, piece: Piece, budget: _CutBudget):
+    def _best_split(self, piece: Piece, budget: _CutBudget, bend: float = 0.0):
         """Cut a wide piece into 2 to MAX_PARTS digits: every way of cutting it at low-ink
         columns is read, and the cut whose parts are surest to be whole digits and read (geometric
-        mean) wins. Returns [(box, prediction, pixels, sureness)] or None."""
+        mean) wins. With ``bend`` (piece heights), each cut runs from its column along the path
+        crossing the least ink (:func:`_cut_paths`), into at most as many parts as the piece is
+        digits wide. Returns [(box, prediction, pixels, sureness)] or None."""
         mask = piece.mask
         height = mask.shape[0]
         holes = _holes(mask)
@@ -732,23 +753,29 @@ class Recognizer:
             for b in cuts[i + 1 :]
             if MIN_PART_WIDTH * height <= b - a <= widest
         ]
-        parts = {}
+        paths = _cut_paths(mask, cuts, bend)
+        parts, part_masks = {}, {}
         for a, b in spans:
-            ys = np.flatnonzero(mask[:, a:b].any(axis=1))
+            part, left = _between(mask, paths[a], paths[b])
+            ys = np.flatnonzero(part.any(axis=1))
             if len(ys) >= MIN_PART_HEIGHT * height:  # a digit stands nearly as tall as its line
                 parts[a, b] = ys
+                part_masks[a, b] = part, left
         if not parts or len(parts) > budget.parts_left:
             return None
         budget.parts_left -= len(parts)
         spans = list(parts)
-        crops = [to_mnist(mask[:, a:b]) for a, b in spans]
+        crops = [to_mnist(part_masks[span][0]) for span in spans]
         readings = dict(zip(spans, self._classify(crops), strict=True))
         pixels = dict(zip(spans, crops, strict=True))
         most = min(MAX_PARTS, max(2, int(np.ceil(piece.width_ratio)) + 1))
-        part_sureness = {
-            (a, b): _part_sureness(mask[:, a:b], parts[a, b], *read, _holes_within(holes, a, b))
-            for (a, b), read in readings.items()
-        }
+        if bend:  # (bent cuts carve a digit's side off a neighbour's: no more parts than it is wide)
+            most = max(2, round(piece.width_ratio))
+        part_sureness = {}
+        for (a, b), read in readings.items():
+            part, left = part_masks[a, b]
+            within = _holes_within(holes, left, left + part.shape[1])
+            part_sureness[a, b] = _part_sureness(part, parts[a, b], *read, within)
         starts, ends = _tail_cuts(mask, cuts)
         chain = _surest_chain(cuts, part_sureness, most, starts, ends, max(2, round(piece.width_ratio)))
         if chain is None:
@@ -756,23 +783,78 @@ class Recognizer:
         results, starts, read_surenesses = [], [], []
         for a, b in itertools.pairwise(chain):
             ys = parts[a, b]
-            box = (piece.box[0] + a, piece.box[1] + int(ys[0]), b - a, int(ys[-1] - ys[0] + 1))
+            part, left = part_masks[a, b]
+            box = (piece.box[0] + left, piece.box[1] + int(ys[0]), part.shape[1], int(ys[-1] - ys[0] + 1))
             prediction, sureness = readings[a, b]
             if results and results[-1][1].digit == prediction.digit == 1:
                 start = starts[-1]
+                before, before_left = part_masks[start, a]
                 # (not two ones: one flagged 1)
-                if _flagged_one(mask[:, start:a], (start, 0), mask[:, a:b], (a, 0)):
+                if _flagged_one(before, (before_left, 0), part, (left, 0)):
                     previous = results.pop()
                     box = union_box(previous[0], box)
                     prediction = _as_one(previous[1], prediction)
                     sureness = min(read_surenesses[-1], sureness)
-                    results.append((box, prediction, to_mnist(mask[:, start:b]), sureness))
+                    both, _ = _between(mask, paths[start], paths[b])
+                    results.append((box, prediction, to_mnist(both), sureness))
                     continue
             starts.append(a)
             read_surenesses.append(sureness)
             # (a part that is no digit, such as a short 1 (:func:`_short`), is none here either)
             results.append((box, prediction, pixels[a, b], min(sureness, part_sureness[a, b])))
         return results
+
+
+def _cut_paths(mask: np.ndarray, cuts: list[int], bend: float) -> dict[int, np.ndarray]:
+    """For each cut column, the path from the piece's top to its bottom (a column per row) that
+    crosses the least ink, straying at most ``bend`` heights from the column and one column per
+    row: touching digits overlap, a 6's loop under its neighbour's side, a 7's bar over it, where
+    no straight cut parts them. The piece's first and last columns stay straight."""
+    height, width = mask.shape
+    straight = {cut: np.full(height, cut, np.int64) for cut in cuts}
+    inner = np.array([cut for cut in cuts if 0 < cut < width], np.int64)
+    reach = round(bend * height)
+    if len(inner) == 0 or reach == 0:
+        return straight
+    offsets = np.arange(-reach, reach + 1)
+    columns = inner[:, None] + offsets[None, :]  # (cuts, band)
+    outside = (columns < 1) | (columns >= width)
+    # (ink, and the paper its loops enclose: a path through a loop parts the sides of one digit)
+    paper = np.pad(mask == 0, 1, constant_values=True).astype(np.uint8)
+    labels = cv2.connectedComponents(paper, connectivity=4)[1]
+    solid = labels[1:-1, 1:-1] != labels[0, 0]  # (ink is label 0)
+    ink = solid[:, np.clip(columns, 0, width - 1)].astype(np.float32)  # (rows, cuts, band)
+    # a little for straying, so that a path through paper runs straight down its column
+    stray = PATH_STRAY * np.abs(offsets)[None, :] / reach + np.where(outside, np.inf, 0.0)
+    total = ink[0] + stray
+    came_from = np.zeros((height, *columns.shape), np.int8)
+    for row in range(1, height):
+        left = np.pad(total[:, :-1], ((0, 0), (1, 0)), constant_values=np.inf) + PATH_STEP
+        right = np.pad(total[:, 1:], ((0, 0), (0, 1)), constant_values=np.inf) + PATH_STEP
+        options = np.stack([left, total, right])  # from the column to the left, above, to the right
+        choice = np.argmin(options, axis=0)
+        came_from[row] = choice - 1
+        total = np.take_along_axis(options, choice[None], axis=0)[0] + ink[row] + stray
+    position = np.argmin(total, axis=1)
+    path = np.zeros((height, len(inner)), np.int64)
+    cut_index = np.arange(len(inner))
+    for row in range(height - 1, -1, -1):
+        path[row] = columns[cut_index, position]
+        position = position + came_from[row, cut_index, position]
+    for index, cut in enumerate(inner):
+        straight[int(cut)] = path[:, index]
+    return straight
+
+
+def _between(mask: np.ndarray, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, int]:
+    """The ink between two cut paths (columns per row), cropped to the paths' columns, and the
+    first of those columns."""
+    first, last = int(left.min()), int(right.max())
+    if last <= first:
+        return np.zeros((mask.shape[0], 0), mask.dtype), first
+    columns = np.arange(first, last)
+    inside = (columns[None, :] >= left[:, None]) & (columns[None, :] < right[:, None])
+    return np.where(inside, mask[:, first:last], 0).astype(mask.dtype), first
 
 
 def _surer_again(again: Reading, best: Reading) -> bool:
@@ -1077,6 +1159,11 @@ def _as_one(first: Prediction, second: Prediction) -> Prediction:
 def _geometric_mean(confidences: list[float]) -> float:
     """How sure the classifier is of a group of digits as a whole (none at all counts as 1e-6)."""
     return float(np.exp(np.mean(np.log(np.maximum(confidences, 1e-6)))))
+
+
+def _split_sureness(split) -> float:
+    """How surely a cut's parts are whole digits read right (geometric mean; no cut: 0)."""
+    return _geometric_mean([sureness for *_, sureness in split]) if split else 0.0
 
 
 def _prefer_split(piece: Piece, single_sureness: float, split) -> bool:

@@ -954,6 +954,52 @@ def _inside_ring(mask: np.ndarray, column: int) -> bool:
     return rows.size > 0 and (mask[rows[0] : rows[-1], column] == 0).any()
 
 
+def test_a_bent_cut_goes_round_ink_its_column_crosses() -> None:
+    """A cut's column running down through ink bends round it where paper lies within reach, one
+    column per row; a column of paper is the path itself, and the piece's ends stay straight. The
+    ink between two paths is what lies between them, row by row."""
+    from recognizer.reader import _between, _cut_paths
+
+    mask = np.zeros((100, 120), np.uint8)
+    mask[40:60, 44:57] = 255  # a blot across column 50, paper beside it
+    mask[:, 100:104] = 255  # a stroke far from it
+    paths = _cut_paths(mask, [0, 50, 120], bend=0.2)
+    bent = paths[50]
+    assert not mask[np.arange(100), bent].any(), "the path crosses ink"
+    assert np.abs(np.diff(bent)).max() <= 1 and np.abs(bent - 50).max() <= 20
+    assert (paths[0] == 0).all() and (paths[120] == 120).all()
+    assert (_cut_paths(mask, [0, 30, 120], bend=0.2)[30] == 30).all()
+    assert (_cut_paths(mask, [0, 50, 120], bend=0.0)[50] == 50).all()
+    left, first = _between(mask, paths[0], bent)
+    right, start = _between(mask, bent, paths[120])
+    assert first == 0 and start == bent.min()
+    assert np.count_nonzero(left) + np.count_nonzero(right) == np.count_nonzero(mask)
+    blot = np.count_nonzero(mask[40:60, 44:57])
+    assert {np.count_nonzero(left[40:60]), np.count_nonzero(right[40:60, : 57 - start])} == {0, blot}
+
+
+def test_touching_digits_that_overlap_are_cut_along_a_bent_path(recognizer, bank) -> None:
+    """Photo 467 of ``benchmarks/synthetic_photos.py`` (seed 7; its generator's state restored):
+    "391 013 9646" in blue ink, slanted, the 0 and 1 of "013" touching and overlapping. No straight
+    column parts them ("64", without bent cuts); a cut bending round the 0's side does."""
+    from recognizer.synthetic import random_options, random_phone_number
+
+    rng = np.random.default_rng()
+    rng.bit_generator.state = {
+        "bit_generator": "PCG64",
+        "state": {
+            "state": 132197007593602475287989383110967205981,
+            "inc": 261136684632268670825940853076396136793,
+        },
+        "has_uint32": 1,
+        "uinteger": 1576594286,
+    }
+    lines = [random_phone_number(rng, 10 if rng.random() < 0.5 else None)]
+    photo = render_photo(bank, lines, rng, random_options(rng))
+    assert photo.text == "3910139646"
+    assert recognizer.read(photo.jpeg).text == photo.text
+
+
 def test_small_faint_writing_lost_on_a_shrunk_photo_is_found_on_it_enlarged(recognizer, bank) -> None:
     """Photo 279 of ``benchmarks/synthetic_photos.py`` (seed 7; its generator's state restored):
     "8038101216" in thin pencil in a corner of a yellow note, on a 1600x1200 photo. Shrunk to

@@ -166,8 +166,9 @@ TILT_MARGIN = 0.05
 MIN_CUT_GAP = 0.12  # in piece heights: candidate cuts closer than this are one cut
 MAX_CUTS = 16  # the lowest-ink candidate cuts tried in one piece
 # Touching digits that overlap (a 6's loop under its neighbour's side, a 1 tucked into a 7) part
-# along no straight column. A piece whose straight cuts read under BEND_BELOW (geometric mean), read
-# whole less surely than BEND_CONFIDENT by the classifier, is cut again along paths that bend round
+# along no straight column. A piece at least NARROW_PIECE wide whose straight cuts read under
+# BEND_BELOW (geometric mean), read whole less surely than BEND_CONFIDENT by the classifier, is cut
+# again (on the page the way up chosen by straight cuts alone) along paths that bend round
 # ink (:func:`_cut_paths`), and that cut kept when it reads BEND_MARGIN surer. A path strays at most
 # CUT_BEND piece heights from its column, paying PATH_STEP (in pixels of ink crossed) for each column
 # it moves and, per row, up to PATH_STRAY for being off its column. (Bent cuts for every piece read
@@ -251,6 +252,7 @@ class Reading:
     rotation: int = 0
     stray: int = 0  # digit-like marks not read: in lines too unsure, or too short beside a number
     low_left_out: int = 0  # pieces lower than digits left out as separators (``Piece.low``)
+    bendable: int = 0  # pieces a cut bending round ink may part (BEND_BELOW), read with bent cuts or not
     sureness: float = 0.0  # mean over the digits of: probability of the digit x of one whole digit
     # the pieces of ink as segmented (before any cut), normalised, and their sureness
     pieces: list[tuple[np.ndarray, float]] = field(default_factory=list, repr=False)
@@ -507,6 +509,9 @@ class Recognizer:
                 if _score(best) >= GOOD_ENOUGH:
                     break
         assert best is not None
+        if best.bendable:  # (the way up chosen by straight cuts: bent ones read a turned page surer)
+            bent = self._read_oriented(decoded, ink, origin, best.rotation, timings, _CutBudget(), bend=True)
+            best = bent if _score(bent) >= _score(best) else best
         if 0 < len(best.digits) <= FEW_DIGITS:
             best = _best_tilted(
                 best,
@@ -552,9 +557,10 @@ class Recognizer:
         timings: dict[str, float],
         budget: _CutBudget,
         tilt: float = 0.0,
+        bend: bool = False,
     ) -> Reading:
         """The page turned clockwise by ``degrees``, its lines levelled (by ``tilt`` degrees
-        when given, else by their measured slope), read."""
+        when given, else by their measured slope), read (``bend``: with bent cuts, BEND_BELOW)."""
 
         def timed(stage: str, function, *args):
             start = time.perf_counter()
@@ -573,12 +579,13 @@ class Recognizer:
         digits: list[DigitReading] = []
         lines: list[str] = []
         read_lines = []
-        stray = low_left_out = 0
+        stray = low_left_out = bendable = 0
         not_digits: set[tuple[int, int, int, int]] = set()
         singles = timed("classify", self._read_whole, segmentation.lines)
         for pieces, whole in zip(segmentation.lines, singles, strict=True):
-            read, left_out, no_digits = timed("classify", self._read_line, pieces, whole, budget)
+            read, left_out, no_digits, bendy = timed("classify", self._read_line, pieces, whole, budget, bend)
             low_left_out += left_out
+            bendable += bendy
             not_digits |= no_digits
             confidences = [p.confidence for _, p, _, _ in read]
             sure = read and statistics.fmean(sureness for *_, sureness in read) >= MIN_LINE_SURENESS
@@ -627,6 +634,7 @@ class Recognizer:
             rotation=degrees,
             stray=stray,
             low_left_out=low_left_out,
+            bendable=bendable,
             sureness=sureness,
             pieces=[(pixels, sure) for line in singles for _, sure, pixels in line],
         )
@@ -701,13 +709,14 @@ class Recognizer:
             lines[number][index : index + 2] = [joined]
             read[number][index : index + 2] = [reading]
 
-    def _read_line(self, pieces: list[Piece], whole: list, budget: _CutBudget):
+    def _read_line(self, pieces: list[Piece], whole: list, budget: _CutBudget, bend: bool = False):
         """A line's pieces, read whole (``whole``, from :meth:`_read_whole`), with cuts tried
-        through the wide or doubtful ones. Returns [(box, prediction, pixels, sureness)], how
-        many low pieces were left out as not surely digits, and the boxes of the pieces far too
-        wide for a digit (NO_DIGIT_WIDE) that read as one only doubtfully, no cut of them reading
-        as digits either: a word written in one stroke ("home"), to be left out."""
-        results, left_out, not_digits = [], 0, set()
+        through the wide or doubtful ones (with ``bend``, bent cuts too: BEND_BELOW). Returns
+        [(box, prediction, pixels, sureness)], how many low pieces were left out as not surely
+        digits, the boxes of the pieces far too wide for a digit (NO_DIGIT_WIDE) that read as one
+        only doubtfully, no cut of them reading as digits either: a word written in one stroke
+        ("home"), to be left out; and how many pieces a bent cut may part."""
+        results, left_out, not_digits, bendable = [], 0, set(), 0
         for piece, (single, sureness, pixels) in zip(pieces, whole, strict=True):
             if piece.low:  # a squat digit, or a separator after all
                 if sureness >= SURE_LOW and single.digit != 1:
@@ -720,8 +729,10 @@ class Recognizer:
             worth_cutting = piece.wide or doubtful
             if worth_cutting and (sureness < SURE_SINGLE or piece.width_ratio > CLEARLY_WIDE):
                 split = self._best_split(piece, budget)
-                if _split_sureness(split) < BEND_BELOW and single.confidence < BEND_CONFIDENT:
-                    bent = self._best_split(piece, budget, CUT_BEND)
+                bendable_piece = piece.width_ratio >= NARROW_PIECE and single.confidence < BEND_CONFIDENT
+                if bendable_piece and _split_sureness(split) < BEND_BELOW:
+                    bendable += 1
+                    bent = self._best_split(piece, budget, CUT_BEND) if bend else None
                     if _split_sureness(bent) > _split_sureness(split) + BEND_MARGIN:
                         split = bent
                 if split and _prefer_split(piece, sureness, split):
@@ -730,7 +741,7 @@ class Recognizer:
             if piece.width_ratio > NO_DIGIT_WIDE and sureness < NO_DIGIT_WHOLE:
                 not_digits.add(piece.box)
             results.append((piece.box, single, pixels, sureness))
-        return results, left_out, not_digits
+        return results, left_out, not_digits, bendable
 
     def _best_split(self, piece: Piece, budget: _CutBudget, bend: float = 0.0):
         """Cut a wide piece into 2 to MAX_PARTS digits: every way of cutting it at low-ink

@@ -11,6 +11,7 @@ the worst conditions, and per-stage latency p50/p95.
     .venv/bin/python benchmarks/synthetic_photos.py --large   # 12 MP photos of small writing
     .venv/bin/python benchmarks/synthetic_photos.py --shadow 0.3   # a hard shadow across the writing
     .venv/bin/python benchmarks/synthetic_photos.py --words   # a name above or before each number
+    .venv/bin/python benchmarks/synthetic_photos.py --clean   # ideal conditions: the reader's own losses
     .venv/bin/python benchmarks/synthetic_photos.py --write-examples examples   # the sample photos
 """
 
@@ -102,6 +103,26 @@ LARGE_SIZE = (4000, 3000)
 LARGE_DIGIT_HEIGHTS = (45, 110)
 
 
+# --clean: every photo taken in ideal conditions (blue ink on white paper, level, sharp, digits 80
+# pixels tall, apart and unslanted): what the reader loses with no camera and no hand to blame
+CLEAN = {
+    "paper": "white",
+    "ink": "blue",
+    "rotation_degrees": 0.0,
+    "perspective": 0.0,
+    "shading": 0.0,
+    "colour_cast": 0.0,
+    "blur_sigma": 0.0,
+    "jpeg_quality": 95,
+    "noise": 0.0,
+    "digit_height": 80,
+    "stroke_scale": 1.0,
+    "touching": 0.0,
+    "slant_degrees": 0.0,
+    "baseline_angle": 0.0,
+}
+
+
 def large_photo(options: PhotoOptions, rng: np.random.Generator) -> PhotoOptions:
     """``options`` for a 12 MP photo (upright or lying, as drawn) of small writing."""
     height = int(rng.integers(*LARGE_DIGIT_HEIGHTS))
@@ -157,6 +178,7 @@ def benchmark(
     large: bool = False,
     shadow: float = 0.0,
     words: bool = False,
+    clean: bool = False,
 ) -> None:
     rng = np.random.default_rng(seed)
     exact = exact10 = count10 = digits_ok = digits_total = right_way_up = 0
@@ -172,6 +194,8 @@ def benchmark(
         options = random_options(rng)
         if large:
             options = large_photo(options, rng)
+        if clean:
+            options = dataclasses.replace(options, **CLEAN)
         photo = render_photo(bank, lines, rng, options)
         jpeg = shadowed_jpeg(photo, shadow, np.random.default_rng([seed, index])) if shadow else photo.jpeg
         page_turn = list(TURNS)[index % len(TURNS)] if turned else 0
@@ -258,6 +282,9 @@ def main() -> None:
         help="a hard-edged shadow this deep (0.3: 70%% of the light) across half of each number",
     )
     parser.add_argument("--words", action="store_true", help="a name above or before each number")
+    parser.add_argument(
+        "--clean", action="store_true", help="ideal conditions: white paper, blue ink, level, sharp, apart"
+    )
     args = parser.parse_args()
     data = load_digits(args.data)
     if args.digits == "validation":  # for choosing between models: the test set only measures
@@ -280,6 +307,7 @@ def main() -> None:
         args.large,
         args.shadow,
         args.words,
+        args.clean,
     )
 
 

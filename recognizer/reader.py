@@ -165,15 +165,17 @@ TILTS = (-20.0, -10.0, 10.0, 20.0)
 TILT_MARGIN = 0.05
 MIN_CUT_GAP = 0.12  # in piece heights: candidate cuts closer than this are one cut
 MAX_CUTS = 16  # the lowest-ink candidate cuts tried in one piece
-# Touching digits that overlap (a 6's loop under its neighbour's side, a 1 tucked into a 7) part
-# along no straight column. A piece at least NARROW_PIECE wide whose straight cuts read under
-# BEND_BELOW (geometric mean), read whole less surely than BEND_CONFIDENT by the classifier, is cut
-# again (on the page the way up chosen by straight cuts alone) along paths that bend round
-# ink (:func:`_cut_paths`), and that cut kept when it reads BEND_MARGIN surer. A path strays at most
-# CUT_BEND piece heights from its column, paying PATH_STEP (in pixels of ink crossed) for each column
-# it moves and, per row, up to PATH_STRAY for being off its column. (Bent cuts for every piece read
-# 12 fewer of 500 synthetic photos: they carve a stem off a 6, a "1" and a "0"; gated so, synthetic
-# photos +2 of 500 and +4 of 1,000 (seed 11), validation digits +0, real cheques +2.)
+# Touching digits that overlap (a 6's loop under its neighbour's side) part along no straight
+# column ("01" read "64", "80" read "64", "69" read "67"). A piece at least NARROW_PIECE wide whose
+# straight cuts read under BEND_BELOW (geometric mean), read whole less surely than BEND_CONFIDENT
+# by the classifier, is cut again (on the page the way up chosen by straight cuts alone) along
+# paths that bend round ink (:func:`_cut_paths`), and that cut kept when it reads BEND_MARGIN
+# surer. A path strays at most CUT_BEND piece heights from its column, paying PATH_STEP (in pixels
+# of ink crossed) for each column it moves and, per row, up to PATH_STRAY for being off its column.
+# (Bent cuts for every doubtful piece read 12 fewer of 500 synthetic photos: they carve a 6 into a
+# "1" and a "0"; gated so, synthetic photos +3 of 500 and +4 of 1,000, turned pages +2 of 300,
+# validation digits +0, real cheques +2. Read every way up tried, they read 3 turned pages surer
+# the wrong way up.)
 BEND_BELOW = 0.7
 BEND_CONFIDENT = 0.95
 BEND_MARGIN = 0.1
@@ -819,8 +821,8 @@ class Recognizer:
 def _cut_paths(mask: np.ndarray, cuts: list[int], bend: float) -> dict[int, np.ndarray]:
     """For each cut column, the path from the piece's top to its bottom (a column per row) that
     crosses the least ink, straying at most ``bend`` heights from the column and one column per
-    row: touching digits overlap, a 6's loop under its neighbour's side, a 7's bar over it, where
-    no straight cut parts them. The piece's first and last columns stay straight."""
+    row: touching digits overlap (a 6's loop under its neighbour's side) where no straight cut
+    parts them. The piece's first and last columns stay straight."""
     height, width = mask.shape
     straight = {cut: np.full(height, cut, np.int64) for cut in cuts}
     inner = np.array([cut for cut in cuts if 0 < cut < width], np.int64)

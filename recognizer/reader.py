@@ -182,6 +182,10 @@ BEND_MARGIN = 0.1
 CUT_BEND = 0.2
 PATH_STEP = 0.1
 PATH_STRAY = 0.01
+# Pieces taller than this (in working pixels) are not cut bent: no digit of a phone number is
+# (digits are 35-110 pixels tall in the working copy, twice that enlarged, and 280 in a close-up),
+# and the search grows with height times width (2.1 s and 300 MB for a 2,400-pixel blot)
+BEND_ROWS = 400
 # A reading scoring under REREAD_BELOW is read again with the weak ink's bar raised to each of
 # PARTING_WEAK_BARS (from the ink finder's WEAK_DARKNESS, 0.20), and the reading whose digits the
 # classifier is surest of, on average, kept. Where strokes are blurred, a stroke's light edge at
@@ -731,7 +735,11 @@ class Recognizer:
             worth_cutting = piece.wide or doubtful
             if worth_cutting and (sureness < SURE_SINGLE or piece.width_ratio > CLEARLY_WIDE):
                 split = self._best_split(piece, budget)
-                bendable_piece = piece.width_ratio >= NARROW_PIECE and single.confidence < BEND_CONFIDENT
+                bendable_piece = (
+                    piece.width_ratio >= NARROW_PIECE
+                    and single.confidence < BEND_CONFIDENT
+                    and piece.box[3] <= BEND_ROWS
+                )
                 if bendable_piece and _split_sureness(split) < BEND_BELOW:
                     bendable += 1
                     bent = self._best_split(piece, budget, CUT_BEND) if bend else None
@@ -836,10 +844,10 @@ def _cut_paths(mask: np.ndarray, cuts: list[int], bend: float) -> dict[int, np.n
     paper = np.pad(mask == 0, 1, constant_values=True).astype(np.uint8)
     labels = cv2.connectedComponents(paper, connectivity=4)[1]
     solid = labels[1:-1, 1:-1] != labels[0, 0]  # (ink is label 0)
-    ink = solid[:, np.clip(columns, 0, width - 1)].astype(np.float32)  # (rows, cuts, band)
+    within = np.clip(columns, 0, width - 1)
     # a little for straying, so that a path through paper runs straight down its column
     stray = PATH_STRAY * np.abs(offsets)[None, :] / reach + np.where(outside, np.inf, 0.0)
-    total = ink[0] + stray
+    total = solid[0, within] + stray
     came_from = np.zeros((height, *columns.shape), np.int8)
     for row in range(1, height):
         left = np.pad(total[:, :-1], ((0, 0), (1, 0)), constant_values=np.inf) + PATH_STEP
@@ -847,7 +855,7 @@ def _cut_paths(mask: np.ndarray, cuts: list[int], bend: float) -> dict[int, np.n
         options = np.stack([left, total, right])  # from the column to the left, above, to the right
         choice = np.argmin(options, axis=0)
         came_from[row] = choice - 1
-        total = np.take_along_axis(options, choice[None], axis=0)[0] + ink[row] + stray
+        total = np.take_along_axis(options, choice[None], axis=0)[0] + solid[row, within] + stray
     position = np.argmin(total, axis=1)
     path = np.zeros((height, len(inner)), np.int64)
     cut_index = np.arange(len(inner))

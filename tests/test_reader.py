@@ -1001,6 +1001,30 @@ def test_touching_digits_that_overlap_are_cut_along_a_bent_path(recognizer, bank
     assert recognizer.read(photo.jpeg).text == photo.text
 
 
+def test_no_bent_cut_is_tried_through_a_piece_taller_than_any_digit(recognizer, bank, monkeypatch) -> None:
+    """The search for bent paths grows with a piece's height times its width: pieces taller than
+    BEND_ROWS (no phone number's digit is) are cut straight only. Digits written 450 pixels tall
+    into one another are tried for bent cuts only when the bar is raised above them."""
+    from recognizer import reader
+
+    bends = []
+    original = reader._cut_paths
+    monkeypatch.setattr(
+        reader, "_cut_paths", lambda mask, cuts, bend: bends.append(bend) or original(mask, cuts, bend)
+    )
+    photo = render_photo(
+        bank,
+        ["806"],
+        np.random.default_rng(2),
+        PhotoOptions(digit_height=450, size=(1280, 960), touching=1.0),
+    )
+    recognizer.read(photo.jpeg)
+    assert bends and not any(bends)
+    monkeypatch.setattr(reader, "BEND_ROWS", 10_000)
+    recognizer.read(photo.jpeg)
+    assert any(bends)
+
+
 def test_small_faint_writing_lost_on_a_shrunk_photo_is_found_on_it_enlarged(recognizer, bank) -> None:
     """Photo 279 of ``benchmarks/synthetic_photos.py`` (seed 7; its generator's state restored):
     "8038101216" in thin pencil in a corner of a yellow note, on a 1600x1200 photo. Shrunk to

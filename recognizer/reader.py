@@ -832,11 +832,11 @@ def _cut_paths(mask: np.ndarray, cuts: list[int], bend: float) -> dict[int, np.n
     row: touching digits overlap (a 6's loop under its neighbour's side) where no straight cut
     parts them. The piece's first and last columns stay straight."""
     height, width = mask.shape
-    straight = {cut: np.full(height, cut, np.int64) for cut in cuts}
+    paths = {cut: np.full(height, cut, np.int64) for cut in cuts}  # (straight, until bent)
     inner = np.array([cut for cut in cuts if 0 < cut < width], np.int64)
     reach = round(bend * height)
     if len(inner) == 0 or reach == 0:
-        return straight
+        return paths
     offsets = np.arange(-reach, reach + 1)
     columns = inner[:, None] + offsets[None, :]  # (cuts, band)
     outside = (columns < 1) | (columns >= width)
@@ -863,8 +863,8 @@ def _cut_paths(mask: np.ndarray, cuts: list[int], bend: float) -> dict[int, np.n
         path[row] = columns[cut_index, position]
         position = position + came_from[row, cut_index, position]
     for index, cut in enumerate(inner):
-        straight[int(cut)] = path[:, index]
-    return straight
+        paths[int(cut)] = path[:, index]
+    return paths
 
 
 def _between(mask: np.ndarray, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, int]:
@@ -1193,7 +1193,7 @@ def _prefer_split(piece: Piece, single_sureness: float, split) -> bool:
     the wider it is, the less its reading as one digit counts: a run of small joined zeros four
     digits wide ("5.0000", its parts doubtful as whole digits) was read as a single "2". A piece
     narrower than one digit is cut only into parts read fairly surely (SURE_NARROW_SPLIT)."""
-    split_sureness = _geometric_mean([sureness for *_, sureness in split])
+    split_sureness = _split_sureness(split)
     if piece.width_ratio > CLEARLY_WIDE:
         as_one_digit = single_sureness * CLEARLY_WIDE / piece.width_ratio
         return split_sureness > min(as_one_digit, 0.6)

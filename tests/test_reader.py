@@ -955,6 +955,22 @@ def _inside_ring(mask: np.ndarray, column: int) -> bool:
     return rows.size > 0 and (mask[rows[0] : rows[-1], column] == 0).any()
 
 
+def _benchmark_photo(bank, state: int, uinteger: int):
+    """One photo of ``benchmarks/synthetic_photos.py`` (seed 7), rendered from its random
+    generator's state just before it (PCG64 ``state`` and the buffered ``uinteger``)."""
+    from recognizer.synthetic import random_options, random_phone_number
+
+    rng = np.random.default_rng()
+    rng.bit_generator.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": state, "inc": 261136684632268670825940853076396136793},
+        "has_uint32": 1,
+        "uinteger": uinteger,
+    }
+    lines = [random_phone_number(rng, 10 if rng.random() < 0.5 else None)]
+    return render_photo(bank, lines, rng, random_options(rng))
+
+
 def test_a_bent_cut_goes_round_ink_its_column_crosses() -> None:
     """A cut's column running down through ink bends round it where paper lies within reach, one
     column per row; a column of paper is the path itself, and the piece's ends stay straight. The
@@ -983,20 +999,7 @@ def test_touching_digits_that_overlap_are_cut_along_a_bent_path(recognizer, bank
     """Photo 467 of ``benchmarks/synthetic_photos.py`` (seed 7; its generator's state restored):
     "391 013 9646" in blue ink, slanted, the 0 and 1 of "013" touching and overlapping. No straight
     column parts them ("64", without bent cuts); a cut bending round the 0's side does."""
-    from recognizer.synthetic import random_options, random_phone_number
-
-    rng = np.random.default_rng()
-    rng.bit_generator.state = {
-        "bit_generator": "PCG64",
-        "state": {
-            "state": 132197007593602475287989383110967205981,
-            "inc": 261136684632268670825940853076396136793,
-        },
-        "has_uint32": 1,
-        "uinteger": 1576594286,
-    }
-    lines = [random_phone_number(rng, 10 if rng.random() < 0.5 else None)]
-    photo = render_photo(bank, lines, rng, random_options(rng))
+    photo = _benchmark_photo(bank, 132197007593602475287989383110967205981, 1576594286)
     assert photo.text == "3910139646"
     assert recognizer.read(photo.jpeg).text == photo.text
 
@@ -1030,20 +1033,7 @@ def test_small_faint_writing_lost_on_a_shrunk_photo_is_found_on_it_enlarged(reco
     "8038101216" in thin pencil in a corner of a yellow note, on a 1600x1200 photo. Shrunk to
     work on, the writing is too faint to find and the note's edges read as "171", a weak reading;
     read again on the photo enlarged, the number is found."""
-    from recognizer.synthetic import random_options, random_phone_number
-
-    rng = np.random.default_rng()
-    rng.bit_generator.state = {
-        "bit_generator": "PCG64",
-        "state": {
-            "state": 90106496877963781150364454059730355196,
-            "inc": 261136684632268670825940853076396136793,
-        },
-        "has_uint32": 1,
-        "uinteger": 3449495982,
-    }
-    lines = [random_phone_number(rng, 10 if rng.random() < 0.5 else None)]
-    photo = render_photo(bank, lines, rng, random_options(rng))
+    photo = _benchmark_photo(bank, 90106496877963781150364454059730355196, 3449495982)
     reading = recognizer.read(photo.jpeg)
     assert photo.text == "8038101216" and "zoom" in reading.timings
     assert reading.text == photo.text

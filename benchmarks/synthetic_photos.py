@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 from recognizer.data import load_digits  # noqa: E402
 from recognizer.reader import Recognizer  # noqa: E402
 from recognizer.synthetic import (  # noqa: E402
+    IDEAL_CONDITIONS,
     DigitBank,
     PhotoOptions,
     RenderedPhoto,
@@ -101,26 +102,6 @@ TURNS = {
 # reader's 1280-pixel working copy: smaller than any digit of the ordinary photos)
 LARGE_SIZE = (4000, 3000)
 LARGE_DIGIT_HEIGHTS = (45, 110)
-
-
-# --clean: every photo taken in ideal conditions (blue ink on white paper, level, sharp, digits 80
-# pixels tall, apart and unslanted): what the reader loses with no camera and no hand to blame
-CLEAN = {
-    "paper": "white",
-    "ink": "blue",
-    "rotation_degrees": 0.0,
-    "perspective": 0.0,
-    "shading": 0.0,
-    "colour_cast": 0.0,
-    "blur_sigma": 0.0,
-    "jpeg_quality": 95,
-    "noise": 0.0,
-    "digit_height": 80,
-    "stroke_scale": 1.0,
-    "touching": 0.0,
-    "slant_degrees": 0.0,
-    "baseline_angle": 0.0,
-}
 
 
 def large_photo(options: PhotoOptions, rng: np.random.Generator) -> PhotoOptions:
@@ -195,7 +176,7 @@ def benchmark(
         if large:
             options = large_photo(options, rng)
         if clean:
-            options = dataclasses.replace(options, **CLEAN)
+            options = dataclasses.replace(options, **IDEAL_CONDITIONS)
         photo = render_photo(bank, lines, rng, options)
         jpeg = shadowed_jpeg(photo, shadow, np.random.default_rng([seed, index])) if shadow else photo.jpeg
         page_turn = list(TURNS)[index % len(TURNS)] if turned else 0

@@ -28,6 +28,9 @@ STROKE_FRACTION = 0.085  # ballpoint stroke width as a fraction of the digit hei
 STROKE_JITTER = (0.85, 1.15)
 MIN_STROKE_PX = 1.3
 MAX_THINNING = 0.6  # erosion never removes more than this fraction of a stroke's width
+# ... nor a limb: all but this share of a digit's ink must lie within reach of its thinned strokes
+# (a thick 6 or 9 with a slim stem, eroded to the pen's width, lost its stem and became a blob)
+THINNED_REACH = 0.98
 DIGIT_TILT_DEGREES = 3.0  # per-digit random rotation
 SLANT_JITTER_DEGREES = 3.0
 BASELINE_WOBBLE = 0.025  # per-digit random walk of the baseline, fraction of the digit height
@@ -270,8 +273,8 @@ def _topology(grey: np.ndarray) -> tuple[int, int]:
 def _restroke(grey: np.ndarray, target_width: float) -> np.ndarray:
     """Dilate or erode an upscaled digit (uint8) so that its strokes are about ``target_width`` wide.
 
-    The change stops short of altering the digit's shape: breaking a stroke, erasing a piece or
-    filling the hole of a loop."""
+    The change stops short of altering the digit's shape: breaking a stroke, erasing a piece or a
+    limb, or filling the hole of a loop."""
     current = _stroke_width((grey > 127).astype(np.uint8))
     change = max((target_width - current) / 2, -MAX_THINNING * current / 2)
     radius = round(abs(change))
@@ -279,10 +282,21 @@ def _restroke(grey: np.ndarray, target_width: float) -> np.ndarray:
     topology = _topology(grey) if radius else None
     while radius > 0:
         restroked = operation(grey, _disc(radius))
-        if _topology(restroked) == topology:
+        if _topology(restroked) == topology and (change > 0 or _keeps_limbs(grey, restroked, radius)):
             return restroked
         radius -= 1
     return grey
+
+
+def _keeps_limbs(grey: np.ndarray, thinned: np.ndarray, radius: int) -> bool:
+    """Whether a digit ``thinned`` by an erosion of ``radius`` kept all its strokes: grown back by
+    as much, its ink reaches all but a sliver (THINNED_REACH) of the original's. A stroke slimmer
+    than the erosion vanishes without changing the topology (a stem hanging from a loop)."""
+    ink = grey > 127
+    if not ink.any():
+        return True
+    reach = cv2.dilate(thinned, _disc(radius + 1)) > 127
+    return bool(reach[ink].mean() >= THINNED_REACH)
 
 
 def _disc(radius: int) -> np.ndarray:
@@ -807,6 +821,27 @@ def render_photo(
         written=list(written_lines),
         digit_boxes=_boxes(corners, warp @ place, image.shape),
     )
+
+
+# A photo taken in ideal conditions (blue ink on white paper, level, sharp, digits 80
+# pixels tall, apart and unslanted): what the reader loses with no camera and no hand to blame
+# (``dataclasses.replace(options, **IDEAL_CONDITIONS)``; benchmarks/synthetic_photos.py --clean)
+IDEAL_CONDITIONS = {
+    "paper": "white",
+    "ink": "blue",
+    "rotation_degrees": 0.0,
+    "perspective": 0.0,
+    "shading": 0.0,
+    "colour_cast": 0.0,
+    "blur_sigma": 0.0,
+    "jpeg_quality": 95,
+    "noise": 0.0,
+    "digit_height": 80,
+    "stroke_scale": 1.0,
+    "touching": 0.0,
+    "slant_degrees": 0.0,
+    "baseline_angle": 0.0,
+}
 
 
 def random_options(rng: np.random.Generator) -> PhotoOptions:

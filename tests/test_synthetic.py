@@ -143,6 +143,18 @@ def test_stroke_scale_changes_thickness() -> None:
     assert 1.2 * thin < normal and 1.7 * normal < thick
 
 
+def test_thinning_a_thick_digit_keeps_its_slim_stem() -> None:
+    # a "6" drawn with a fat pen but a slim stem: thinned to a pencil's width as a whole, the stem
+    # vanished and the digit became a blob, which no reader can take for a 6
+    six = np.zeros((28, 28), np.uint8)
+    cv2.ellipse(six, (14, 18), (6, 5), 0, 0, 360, 255, -1, cv2.LINE_AA)
+    cv2.line(six, (10, 4), (9, 17), 255, 1, cv2.LINE_AA)
+    sixes = DigitBank(np.stack([six] * 10), np.arange(10))
+    photo = render(sixes, ["6"], stroke_scale=0.6, digit_height=64, jpeg_quality=None)
+    rows = np.flatnonzero(ink_mask(photo).any(axis=1))
+    assert rows[-1] - rows[0] > 0.85 * 64
+
+
 def test_touching_digits_overlap(bank: DigitBank) -> None:
     def overlaps(photo: RenderedPhoto) -> list[bool]:
         boxes = photo.digit_boxes

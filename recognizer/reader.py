@@ -434,8 +434,9 @@ class Recognizer:
         if spare and small:
             looks.append((_writing_box(reading, ZOOM_MARGIN * height), ZOOM_HEIGHT / height))
         # (interpolating adds no pixels; but a weak reading of a photo shrunk to work on may be
-        # of the page's edges, its writing too small or faint there to be found at all)
-        weak = photo_per_working > 1 and 0 < _score(reading) < WEAK_READING
+        # of the page's edges, its writing too small or faint there to be found at all; or no
+        # reading, the few bits of the writing found there too few for a number: stray marks)
+        weak = photo_per_working > 1 and _score(reading) < WEAK_READING
         enlarge = (small and _score(reading) >= ENLARGE_FROM) or weak
         if (spare or enlarge) and (reading.digits or reading.stray):  # (not a page of nothing)
             looks.append((None, ZOOM_PAGE / photo_per_working))

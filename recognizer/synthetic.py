@@ -11,7 +11,7 @@ only numpy and OpenCV (never TensorFlow) and is not part of the photo→digits p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -142,6 +142,9 @@ class RenderedPhoto:
     text: str
     written: list[str]
     digit_boxes: list[tuple[int, int, int, int]]
+    # each digit's ink as written, before paper, camera and light (float alpha 0..1, in reading
+    # order): what a reader that lost nothing would have to read
+    digit_glyphs: list[np.ndarray] = field(default_factory=list, repr=False)
 
 
 class DigitBank:
@@ -451,6 +454,7 @@ class _Writing:
     alpha: np.ndarray  # float32 layer holding all the ink
     digit_corners: np.ndarray  # (N, 4, 2) corners of each digit's box in layer coordinates
     first_baseline: np.ndarray  # (x, y) of the start of the first line's baseline
+    digit_glyphs: list[np.ndarray]  # each digit's alpha as written
 
 
 def _gap_before(
@@ -538,7 +542,10 @@ def _write(
         if glyph.is_digit:
             corners.append([[x, y], [x + gw, y], [x + gw, y + gh], [x, y + gh]])
     return _Writing(
-        layer, np.array(corners, np.float64).reshape(-1, 4, 2), np.array([-left, -top], np.float64)
+        layer,
+        np.array(corners, np.float64).reshape(-1, 4, 2),
+        np.array([-left, -top], np.float64),
+        [glyph.alpha for glyph in glyphs if glyph.is_digit],
     )
 
 
@@ -572,8 +579,11 @@ def _tilt_writing(writing: _Writing, degrees: float) -> _Writing:
     layer_h, layer_w = writing.alpha.shape
     matrix, out_size = _rotation(layer_w, layer_h, degrees)
     alpha = cv2.warpAffine(writing.alpha, matrix[:2], out_size, flags=cv2.INTER_LINEAR, borderValue=0)
-    return _Writing(
-        alpha, _transform(writing.digit_corners, matrix), _transform(writing.first_baseline, matrix)
+    return replace(
+        writing,
+        alpha=alpha,
+        digit_corners=_transform(writing.digit_corners, matrix),
+        first_baseline=_transform(writing.first_baseline, matrix),
     )
 
 
@@ -820,6 +830,7 @@ def render_photo(
         text="".join(lines),
         written=list(written_lines),
         digit_boxes=_boxes(corners, warp @ place, image.shape),
+        digit_glyphs=writing.digit_glyphs if writing is not None else [],
     )
 
 

@@ -95,6 +95,16 @@ def test_one_box_per_digit_in_reading_order(bank: DigitBank) -> None:
     assert np.all((heights > 0.7 * SMALL.digit_height) & (heights < 1.3 * SMALL.digit_height))
 
 
+def test_each_digit_comes_with_its_ink_as_written(bank: DigitBank) -> None:
+    # (what a reader that lost nothing to paper, camera and light would read: the benchmark's bound)
+    photo = render(bank, TWO_LINES, jpeg_quality=None)
+    assert len(photo.digit_glyphs) == len(photo.text)
+    for glyph, (*_, height) in zip(photo.digit_glyphs, photo.digit_boxes, strict=True):
+        assert glyph.dtype == np.float32 and glyph.min() >= 0 and glyph.max() > 0.9
+        assert abs(glyph.shape[0] - height) <= 0.15 * height  # unturned, the box is the glyph's
+    assert render(bank, []).digit_glyphs == []
+
+
 def test_boxes_hold_all_digit_ink_but_no_separator(bank: DigitBank) -> None:
     plain = render(bank, ["555 0199"], jpeg_quality=None)
     assert not np.any(ink_mask(plain) & ~inside_boxes(plain, pad=2))

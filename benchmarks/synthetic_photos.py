@@ -178,7 +178,7 @@ def benchmark(
 ) -> None:
     rng = np.random.default_rng(seed)
     exact = exact10 = count10 = digits_ok = digits_total = right_way_up = 0
-    written_right = written_right10 = 0
+    written_right = written_right10 = misread_as_written = 0
     stages: dict[str, list[float]] = defaultdict(list)
     misses_by: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     kinds: dict[str, int] = defaultdict(int)
@@ -202,6 +202,7 @@ def benchmark(
         exact += right
         as_written = reads_as_written(recognizer, photo)
         written_right += as_written
+        misread_as_written += not right and not as_written
         if len(photo.text) == 10:
             count10 += 1
             exact10 += right
@@ -237,7 +238,8 @@ def benchmark(
     print(
         f"the digits' ink as written (no paper, camera or light), read by the digit model: "
         f"{written_right}/{count} numbers ({written_right / count:.1%}), "
-        f"10-digit {written_right10}/{count10} ({written_right10 / max(count10, 1):.1%})"
+        f"10-digit {written_right10}/{count10} ({written_right10 / max(count10, 1):.1%}); "
+        f"{misread_as_written} of the {count - exact} photos misread are misread so"
     )
     print("kinds of misreads:", dict(sorted(kinds.items(), key=lambda kv: -kv[1])))
     common = sorted(edits.items(), key=lambda kv: -kv[1])[:15]

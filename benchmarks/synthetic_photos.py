@@ -156,7 +156,8 @@ def with_words(number: str, index: int, rng: np.random.Generator) -> list[str]:
 def reads_as_written(recognizer: Recognizer, photo: RenderedPhoto) -> bool:
     """Whether the digit model reads every digit of ``photo`` from its ink as written (each
     digit's alpha before paper, camera and light, taken as ink where at least half, normalised and
-    classified as the reader does): an upper bound for any reader that uses this model."""
+    classified as the reader does): about the best a reader using this model can do (not
+    strictly: the reader's own path to the model's input reads a few such digits right)."""
     if not photo.digit_glyphs:
         return not photo.text
     digits = np.stack([to_mnist(((glyph >= 0.5) * 255).astype(np.uint8)) for glyph in photo.digit_glyphs])

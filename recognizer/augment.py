@@ -55,6 +55,10 @@ BASELINE_AUGMENT = AugmentConfig(
 PHOTO_AUGMENT = AugmentConfig()
 # The photo-like extras plus elastic distortion of half the digits: other hands than MNIST's.
 ELASTIC_AUGMENT = AugmentConfig(elastic_probability=0.5)
+# Writing leaning further and strokes thinner than MNIST's: the digits the renderer writes leaning
+# 20 degrees, or at a pencil's width, are misread more often (README, "How far a reader using this
+# digit model can get"; measured, not shipped: models/README.md).
+SLANTED_AUGMENT = AugmentConfig(shear=0.35, thin_probability=0.3)
 # The share of 1s given a flag by ``hey-number train --augmentation flagged`` (measured, not
 # shipped: models/README.md).
 FLAG_ONES = 0.5

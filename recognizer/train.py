@@ -42,7 +42,7 @@ CARD_NAME = "model-card.json"
 CURVES_NAME = "training-curves.png"
 CONFUSION_NAME = "confusion-matrix.png"
 CHECKPOINT_DIR = "checkpoints"
-AUGMENTATIONS = ("photo", "baseline", "elastic", "flagged")
+AUGMENTATIONS = ("photo", "baseline", "elastic", "flagged", "slanted")
 
 
 @dataclass
@@ -64,7 +64,8 @@ class TrainConfig:
     architecture: str = "bn"
     # "photo" (with stroke/blur/shear), "baseline", "elastic" (photo extras and elastic
     # distortion in every epoch: for fine-tuning a trained model towards other hands), or
-    # "flagged" ("photo" with half the 1s given a long flag: measured, not shipped, models/README.md)
+    # "flagged" ("photo" with half the 1s given a long flag: measured, not shipped, models/README.md),
+    # or "slanted" (shear up to 0.35 and thinner strokes in every epoch: for fine-tuning, measured)
     augmentation: str = "photo"
     # Photo-like extras (shear, stroke width, blur) only in the first part of training; the last
     # epochs use the classic jitter alone, so the model settles on clean MNIST-like digits.
@@ -86,6 +87,8 @@ class TrainConfig:
             raise ValueError(f"unknown augmentation {self.augmentation!r}: use one of {AUGMENTATIONS}")
         if self.augmentation == "elastic":
             return augment.ELASTIC_AUGMENT
+        if self.augmentation == "slanted":
+            return augment.SLANTED_AUGMENT
         chosen = augment.PHOTO_AUGMENT if epoch < self.photo_epochs else augment.BASELINE_AUGMENT
         if self.augmentation == "flagged":
             return replace(chosen, flag_one_probability=augment.FLAG_ONES)

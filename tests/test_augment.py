@@ -96,6 +96,13 @@ def test_elastic_augmentation_is_used_in_every_epoch() -> None:
     assert augment.PHOTO_AUGMENT.elastic_probability == 0  # the shipped recipe is unchanged
 
 
+def test_slanted_augmentation_leans_further_in_every_epoch() -> None:
+    config = TrainConfig(epochs=4, augmentation="slanted")
+    assert config.augment_config(0) == config.augment_config(3) == augment.SLANTED_AUGMENT
+    assert augment.SLANTED_AUGMENT.shear > 2 * augment.PHOTO_AUGMENT.shear
+    assert augment.SLANTED_AUGMENT.thin_probability > augment.PHOTO_AUGMENT.thin_probability
+
+
 def _bare_one() -> np.ndarray:
     image = np.zeros((28, 28), np.uint8)
     image[4:24, 13:15] = 255

@@ -103,8 +103,8 @@ DOUBTFUL_WHOLE = 0.5  # a piece less likely than this to be one whole digit is t
 SURE_LOW = 0.9  # a piece lower than the digits (``Piece.low``) is a digit only when read this surely
 SURE_CAPPED = 0.5  # a digit read with a flat piece beside its top must read at least this surely,
 CAPPED_MARGIN = 0.2  # and at most this much less surely than without it (with it, all ink is read;
-# the piece checker doubts a 7 whose bar's end the pen lifted from: 0.76 against 0.93 for the stem
-# and the bar's stub read as a 1. Against 0.1: 2 more of 500 photos in ideal conditions as the
+# the piece checker doubts a 7 whose bar's end the pen lifted from: sureness 0.76 against 0.91 for
+# the stem and the bar's stub read as a 1. Against 0.1: 2 more of 500 photos in ideal conditions as the
 # renderer drew them until 2026-12-04; the same on those it draws now, on ordinary photos and cheques)
 # Two neighbouring pieces at most JOIN_GAP typical digit widths apart and together at most
 # JOIN_WIDEST wide are read as one too, and joined when that reads at least SURE_JOINED surely and

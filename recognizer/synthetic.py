@@ -321,10 +321,15 @@ def _shear_and_tilt(alpha: np.ndarray, slant_degrees: float, tilt_degrees: float
     return cv2.warpAffine(alpha, matrix, (int(out_w), int(out_h)), flags=cv2.INTER_LINEAR, borderValue=0)
 
 
-def _digit_glyph(
-    sample: np.ndarray, height: float, stroke_width: float, slant_degrees: float, rng: np.random.Generator
+def written_digit(
+    sample: np.ndarray,
+    height: float,
+    stroke_width: float,
+    slant_degrees: float = 0.0,
+    tilt_degrees: float = 0.0,
 ) -> np.ndarray:
-    """An MNIST sample as ink: cropped, scaled to ``height``, re-stroked, slanted; alpha float32."""
+    """An MNIST sample as ink: cropped, scaled to ``height`` pixels, re-stroked to ``stroke_width``,
+    slanted and turned; alpha float32 (0..1), before paper, camera and light."""
     crop = _crop_to_ink(sample)
     crop_h, crop_w = crop.shape
     scale = SUPERSAMPLE * height / crop_h
@@ -335,8 +340,7 @@ def _digit_glyph(
     big = _restroke(big, stroke_width * SUPERSAMPLE)
     contrast = max(1.0, EDGE_SHARPNESS * scale)
     alpha = np.clip((big.astype(np.float32) / 255 - 0.5) * contrast + 0.5, 0, 1)
-    tilt = rng.uniform(-DIGIT_TILT_DEGREES, DIGIT_TILT_DEGREES)
-    alpha = _shear_and_tilt(alpha, slant_degrees, tilt)
+    alpha = _shear_and_tilt(alpha, slant_degrees, tilt_degrees)
     small_size = (alpha.shape[1] // SUPERSAMPLE, alpha.shape[0] // SUPERSAMPLE)
     return _tight(cv2.resize(alpha, small_size, interpolation=cv2.INTER_AREA))[0]
 
@@ -499,7 +503,9 @@ def _layout_line(
         elif token in DIGITS:
             slant = options.slant_degrees + rng.uniform(-SLANT_JITTER_DEGREES, SLANT_JITTER_DEGREES)
             size = height * rng.uniform(*HEIGHT_JITTER)
-            alpha = _digit_glyph(bank.sample(int(token), rng), size, stroke_width, slant, rng)
+            sample = bank.sample(int(token), rng)
+            tilt = rng.uniform(-DIGIT_TILT_DEGREES, DIGIT_TILT_DEGREES)
+            alpha = written_digit(sample, size, stroke_width, slant, tilt)
             glyphs.append(_Glyph(alpha, round(cursor), round(baseline + drift - alpha.shape[0]), True))
             previous = "digit"
         else:

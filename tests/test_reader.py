@@ -1011,9 +1011,9 @@ def test_a_seven_whose_bar_came_apart_is_read_with_its_bar(recognizer, bank) -> 
     """A photo of ``benchmarks/synthetic_photos.py --clean`` (398 of seed 7 until the renderer kept
     thick digits' slim strokes, which changed the generator's stream; its state restored): the
     left end of a 7's bar lies apart from the rest, a flat piece beside the digit's top. Read
-    without it, the stem and the bar's stub are a sure 1 (0.91, the piece checker 0.93 sure it is
-    whole); with it, a surer 7 (0.999) that the piece checker doubts more (0.76): a lifted pen
-    leaves the bar's join looking like a fragment."""
+    without it, the stem and the bar's stub are a 1 (0.98, and 0.93 one whole digit to the piece
+    checker: sureness 0.91); with it, a surer 7 (0.999) that the piece checker doubts more
+    (sureness 0.76): a lifted pen leaves the bar's join looking like a fragment."""
     photo = _benchmark_photo(bank, 19021218282287963443070119752265591167, 1357394329, ideal=True)
     assert photo.text == "9663719677"
     assert recognizer.read(photo.jpeg).text == photo.text

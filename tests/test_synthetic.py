@@ -96,7 +96,7 @@ def test_one_box_per_digit_in_reading_order(bank: DigitBank) -> None:
 
 
 def test_each_digit_comes_with_its_ink_as_written(bank: DigitBank) -> None:
-    # (what a reader that lost nothing to paper, camera and light would read: the benchmark's bound)
+    # (what a reader that lost nothing to paper, camera and light would read: the "as written" figure)
     photo = render(bank, TWO_LINES, jpeg_quality=None)
     assert len(photo.digit_glyphs) == len(photo.text)
     for glyph, (*_, height) in zip(photo.digit_glyphs, photo.digit_boxes, strict=True):

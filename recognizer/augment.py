@@ -5,7 +5,9 @@ cut out of a phone photo: slight shear (slanted writing), thicker or thinner str
 pencil) and blur (focus, JPEG). A 1 may be given a long flag, as much of Europe and Latin America
 writes it ("/|" in one stroke): MNIST's 1s are nearly all bare strokes, and a model that never saw
 the flag reads it as a 7. Elastic distortion (a smooth random field of small shifts, as in
-Simard et al. 2003) bends strokes the way other hands do: a curled tail, a rounder loop. Every
+Simard et al. 2003) bends strokes the way other hands do: a curled tail, a rounder loop. A digit
+may also be *written with a pen* (:func:`penned`): the reader never sees MNIST's soft grey, only
+the ink it found in a photo, normalised again, and a pen's stroke is as wide everywhere. Every
 random draw comes from the generator passed in, so a seeded run is reproducible.
 """
 
@@ -44,6 +46,8 @@ class AugmentConfig:
     elastic_alpha: float = 34.0  # strength of the displacement field (pixels per unit of field)
     elastic_sigma: float = 4.0  # its smoothness: the Gaussian's sigma, in pixels
     flag_one_probability: float = 0.0  # share of the 1s drawn with a flag (:func:`flagged_one`)
+    penned_probability: float = 0.0  # share of the digits written with a pen (:func:`penned`)
+    pen_width: tuple[float, float] = (0.55, 1.8)  # the pen's stroke, in ballpoint widths
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -59,6 +63,9 @@ ELASTIC_AUGMENT = AugmentConfig(elastic_probability=0.5)
 # 20 degrees, or at a pencil's width, are misread more often (README, "How far a reader using this
 # digit model can get"; measured, not shipped: models/README.md).
 SLANTED_AUGMENT = AugmentConfig(shear=0.35, thin_probability=0.3)
+# The slanted recipe with half the digits written with a pen, as the reader sees ink (measured:
+# models/README.md).
+PENNED_AUGMENT = AugmentConfig(shear=0.35, thin_probability=0.3, penned_probability=0.5)
 # The share of 1s given a flag by ``hey-number train --augmentation flagged`` (measured, not
 # shipped: models/README.md).
 FLAG_ONES = 0.5
@@ -124,6 +131,24 @@ def flagged_one(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return to_mnist(mask)
 
 
+PEN_HEIGHT = (40.0, 70.0)  # pixels: the digit written this tall before it is normalised again
+
+
+def penned(image: np.ndarray, rng: np.random.Generator, pen_width: tuple[float, float]) -> np.ndarray:
+    """A 28x28 digit as the reader would see it written with a pen: drawn as the synthetic photos'
+    ink (:func:`recognizer.synthetic.written_digit`: one stroke width, a random share of a
+    ballpoint's), taken as ink where at least half and normalised again
+    (:func:`recognizer.normalise.to_mnist`). A digit with no ink comes back as it was."""
+    from recognizer.synthetic import STROKE_FRACTION, written_digit  # (synthetic imports training)
+
+    if image.max() <= 127:
+        return image
+    height = rng.uniform(*PEN_HEIGHT)
+    glyph = written_digit(image, height, STROKE_FRACTION * height * rng.uniform(*pen_width))
+    ink = ((glyph >= 0.5) * 255).astype(np.uint8)
+    return to_mnist(ink) if ink.any() else image
+
+
 def augment_digit(
     image: np.ndarray, rng: np.random.Generator, config: AugmentConfig, label: int | None = None
 ) -> np.ndarray:
@@ -136,6 +161,8 @@ def augment_digit(
     )
     if config.elastic_probability and rng.random() < config.elastic_probability:
         out = elastic_distortion(out, rng, config.elastic_alpha, config.elastic_sigma)
+    if config.penned_probability and rng.random() < config.penned_probability:
+        return penned(out, rng, config.pen_width)
     stroke = rng.random()
     if stroke < config.thicken_probability:
         out = cv2.dilate(out, _KERNEL)

@@ -42,7 +42,7 @@ CARD_NAME = "model-card.json"
 CURVES_NAME = "training-curves.png"
 CONFUSION_NAME = "confusion-matrix.png"
 CHECKPOINT_DIR = "checkpoints"
-AUGMENTATIONS = ("photo", "baseline", "elastic", "flagged", "slanted")
+AUGMENTATIONS = ("photo", "baseline", "elastic", "flagged", "slanted", "penned")
 
 
 @dataclass
@@ -65,7 +65,8 @@ class TrainConfig:
     # "photo" (with stroke/blur/shear), "baseline", "elastic" (photo extras and elastic
     # distortion in every epoch: for fine-tuning a trained model towards other hands), or
     # "flagged" ("photo" with half the 1s given a long flag: measured, not shipped, models/README.md),
-    # or "slanted" (shear up to 0.35 and thinner strokes in every epoch: for fine-tuning, measured)
+    # or "slanted" (shear up to 0.35 and thinner strokes in every epoch: for fine-tuning, measured),
+    # or "penned" ("slanted" with half the digits written with a pen, as the reader sees ink)
     augmentation: str = "photo"
     # Photo-like extras (shear, stroke width, blur) only in the first part of training; the last
     # epochs use the classic jitter alone, so the model settles on clean MNIST-like digits.
@@ -89,6 +90,8 @@ class TrainConfig:
             return augment.ELASTIC_AUGMENT
         if self.augmentation == "slanted":
             return augment.SLANTED_AUGMENT
+        if self.augmentation == "penned":
+            return augment.PENNED_AUGMENT
         chosen = augment.PHOTO_AUGMENT if epoch < self.photo_epochs else augment.BASELINE_AUGMENT
         if self.augmentation == "flagged":
             return replace(chosen, flag_one_probability=augment.FLAG_ONES)
@@ -445,6 +448,8 @@ def _model_card(data, config, model, history, seconds, n_train, n_val, out_dir) 
                     "photo": augment.PHOTO_AUGMENT.as_dict(),
                     "baseline": augment.BASELINE_AUGMENT.as_dict(),
                     "elastic": augment.ELASTIC_AUGMENT.as_dict(),
+                    "slanted": augment.SLANTED_AUGMENT.as_dict(),
+                    "penned": {**augment.PENNED_AUGMENT.as_dict(), "pen_height": augment.PEN_HEIGHT},
                     "flagged_ones": {
                         "share": augment.FLAG_ONES,
                         "degrees_to_stem": augment.FLAG_TO_STEM,

@@ -6,6 +6,7 @@ import numpy as np
 from conftest import render_digits
 
 from recognizer import augment
+from recognizer.normalise import MNIST_STROKE, STROKE_TOLERANCE, stroke_width
 from recognizer.train import TrainConfig
 
 IDENTITY = augment.AugmentConfig(
@@ -101,6 +102,33 @@ def test_slanted_augmentation_leans_further_in_every_epoch() -> None:
     assert config.augment_config(0) == config.augment_config(3) == augment.SLANTED_AUGMENT
     assert augment.SLANTED_AUGMENT.shear > 2 * augment.PHOTO_AUGMENT.shear
     assert augment.SLANTED_AUGMENT.thin_probability > augment.PHOTO_AUGMENT.thin_probability
+
+
+def test_penned_digits_are_ink_normalised_again_as_the_reader_does() -> None:
+    images, _ = render_digits(8)
+    rng = np.random.default_rng(2)
+    band = (STROKE_TOLERANCE[0] * MNIST_STROKE - 0.5, STROKE_TOLERANCE[1] * MNIST_STROKE + 0.6)
+    for image in images:
+        for pen in ((0.55, 0.55), (1.8, 1.8)):  # pencil, marker: brought within MNIST's widths
+            written = augment.penned(image, rng, pen)
+            assert written.shape == (28, 28) and written.dtype == np.uint8
+            assert not np.array_equal(written, image)
+            rows, columns = np.nonzero(written > 32)
+            assert max(np.ptp(rows), np.ptp(columns)) + 1 <= 22  # fitted into 20x20 again
+            assert band[0] <= stroke_width(((written > 127) * 255).astype(np.uint8)) <= band[1]
+    blank = np.zeros((28, 28), np.uint8)
+    assert augment.penned(blank, rng, (1.0, 1.0)) is blank
+
+
+def test_penned_augmentation_writes_half_the_digits_with_a_pen_in_every_epoch() -> None:
+    config = TrainConfig(epochs=4, augmentation="penned")
+    assert config.augment_config(0) == config.augment_config(3) == augment.PENNED_AUGMENT
+    assert augment.PENNED_AUGMENT.penned_probability == 0.5
+    assert augment.PENNED_AUGMENT.shear == augment.SLANTED_AUGMENT.shear
+    assert augment.SLANTED_AUGMENT.penned_probability == 0  # the slanted recipe is unchanged
+    images, labels = render_digits(6)
+    out = augment.augment_batch(images, np.random.default_rng(5), augment.PENNED_AUGMENT, labels)
+    assert out.shape == images.shape and out.dtype == np.uint8
 
 
 def _bare_one() -> np.ndarray:

@@ -13,7 +13,7 @@ random draw comes from the generator passed in, so a seeded run is reproducible.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import cv2
 import numpy as np
@@ -48,6 +48,7 @@ class AugmentConfig:
     flag_one_probability: float = 0.0  # share of the 1s drawn with a flag (:func:`flagged_one`)
     penned_probability: float = 0.0  # share of the digits written with a pen (:func:`penned`)
     pen_width: tuple[float, float] = (0.55, 1.8)  # the pen's stroke, in ballpoint widths
+    pen_blur_probability: float = 0.0  # share of the penned digits also blurred (:func:`penned`)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -66,6 +67,9 @@ SLANTED_AUGMENT = AugmentConfig(shear=0.35, thin_probability=0.3)
 # The slanted recipe with half the digits written with a pen, as the reader sees ink (measured:
 # models/README.md).
 PENNED_AUGMENT = AugmentConfig(shear=0.35, thin_probability=0.3, penned_probability=0.5)
+# ... with half the penned digits blurred as a camera out of focus does, before the ink is taken
+# at an uneven level: loops fill in, thin strokes break (measured: models/README.md).
+BLURRED_AUGMENT = replace(PENNED_AUGMENT, pen_blur_probability=0.5)
 # The share of 1s given a flag by ``hey-number train --augmentation flagged`` (measured, not
 # shipped: models/README.md).
 FLAG_ONES = 0.5
@@ -132,20 +136,29 @@ def flagged_one(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 PEN_HEIGHT = (40.0, 70.0)  # pixels: the digit written this tall before it is normalised again
+PEN_BLUR = (0.3, 1.5)  # Gaussian sigma, pixels at that height (the synthetic photos' range)
+PEN_INK_LEVEL = (0.35, 0.65)  # where a blurred digit's ink is taken, as a share of its darkest
 
 
-def penned(image: np.ndarray, rng: np.random.Generator, pen_width: tuple[float, float]) -> np.ndarray:
+def penned(
+    image: np.ndarray, rng: np.random.Generator, pen_width: tuple[float, float], blur_probability: float = 0.0
+) -> np.ndarray:
     """A 28x28 digit as the reader would see it written with a pen: drawn as the synthetic photos'
     ink (:func:`recognizer.synthetic.written_digit`: one stroke width, a random share of a
     ballpoint's), taken as ink where at least half and normalised again
-    (:func:`recognizer.normalise.to_mnist`). A digit with no ink comes back as it was."""
+    (:func:`recognizer.normalise.to_mnist`). With ``blur_probability``, the ink is first blurred
+    (PEN_BLUR) and taken at a random level (PEN_INK_LEVEL). A digit with no ink comes back as it was."""
     from recognizer.synthetic import STROKE_FRACTION, written_digit  # (synthetic imports training)
 
     if image.max() <= 127:
         return image
     height = rng.uniform(*PEN_HEIGHT)
     glyph = written_digit(image, height, STROKE_FRACTION * height * rng.uniform(*pen_width))
-    ink = ((glyph >= 0.5) * 255).astype(np.uint8)
+    level = 0.5
+    if blur_probability and rng.random() < blur_probability:
+        glyph = cv2.GaussianBlur(glyph, (0, 0), rng.uniform(*PEN_BLUR))
+        level = rng.uniform(*PEN_INK_LEVEL) * float(glyph.max())
+    ink = ((glyph >= level) * 255).astype(np.uint8)
     return to_mnist(ink) if ink.any() else image
 
 
@@ -162,7 +175,7 @@ def augment_digit(
     if config.elastic_probability and rng.random() < config.elastic_probability:
         out = elastic_distortion(out, rng, config.elastic_alpha, config.elastic_sigma)
     if config.penned_probability and rng.random() < config.penned_probability:
-        return penned(out, rng, config.pen_width)
+        return penned(out, rng, config.pen_width, config.pen_blur_probability)
     stroke = rng.random()
     if stroke < config.thicken_probability:
         out = cv2.dilate(out, _KERNEL)

@@ -42,7 +42,7 @@ CARD_NAME = "model-card.json"
 CURVES_NAME = "training-curves.png"
 CONFUSION_NAME = "confusion-matrix.png"
 CHECKPOINT_DIR = "checkpoints"
-AUGMENTATIONS = ("photo", "baseline", "elastic", "flagged", "slanted", "penned")
+AUGMENTATIONS = ("photo", "baseline", "elastic", "flagged", "slanted", "penned", "blurred")
 
 
 @dataclass
@@ -66,7 +66,8 @@ class TrainConfig:
     # distortion in every epoch: for fine-tuning a trained model towards other hands), or
     # "flagged" ("photo" with half the 1s given a long flag: measured, not shipped, models/README.md),
     # or "slanted" (shear up to 0.35 and thinner strokes in every epoch: for fine-tuning, measured),
-    # or "penned" ("slanted" with half the digits written with a pen, as the reader sees ink)
+    # or "penned" ("slanted" with half the digits written with a pen, as the reader sees ink),
+    # or "blurred" ("penned" with half the penned digits blurred before their ink is taken)
     augmentation: str = "photo"
     # Photo-like extras (shear, stroke width, blur) only in the first part of training; the last
     # epochs use the classic jitter alone, so the model settles on clean MNIST-like digits.
@@ -92,6 +93,8 @@ class TrainConfig:
             return augment.SLANTED_AUGMENT
         if self.augmentation == "penned":
             return augment.PENNED_AUGMENT
+        if self.augmentation == "blurred":
+            return augment.BLURRED_AUGMENT
         chosen = augment.PHOTO_AUGMENT if epoch < self.photo_epochs else augment.BASELINE_AUGMENT
         if self.augmentation == "flagged":
             return replace(chosen, flag_one_probability=augment.FLAG_ONES)
@@ -450,6 +453,11 @@ def _model_card(data, config, model, history, seconds, n_train, n_val, out_dir) 
                     "elastic": augment.ELASTIC_AUGMENT.as_dict(),
                     "slanted": augment.SLANTED_AUGMENT.as_dict(),
                     "penned": {**augment.PENNED_AUGMENT.as_dict(), "pen_height": augment.PEN_HEIGHT},
+                    "blurred": {
+                        **augment.BLURRED_AUGMENT.as_dict(),
+                        "pen_blur_sigma": augment.PEN_BLUR,
+                        "pen_ink_level": augment.PEN_INK_LEVEL,
+                    },
                     "flagged_ones": {
                         "share": augment.FLAG_ONES,
                         "degrees_to_stem": augment.FLAG_TO_STEM,

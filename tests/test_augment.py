@@ -131,6 +131,21 @@ def test_penned_augmentation_writes_half_the_digits_with_a_pen_in_every_epoch() 
     assert out.shape == images.shape and out.dtype == np.uint8
 
 
+def test_blurred_pens_take_the_ink_of_a_blurred_digit_at_an_uneven_level() -> None:
+    config = TrainConfig(epochs=4, augmentation="blurred")
+    assert config.augment_config(0) == config.augment_config(3) == augment.BLURRED_AUGMENT
+    assert augment.BLURRED_AUGMENT.pen_blur_probability == 0.5
+    assert augment.PENNED_AUGMENT.pen_blur_probability == 0  # 1.3.0's recipe is unchanged
+    images, _ = render_digits(8)
+    changed = 0
+    for image in images:
+        sharp = augment.penned(image, np.random.default_rng(4), (1.0, 1.0))
+        blurred = augment.penned(image, np.random.default_rng(4), (1.0, 1.0), blur_probability=1.0)
+        assert blurred.shape == (28, 28) and (blurred > 127).any()
+        changed += not np.array_equal(sharp, blurred)
+    assert changed == len(images)
+
+
 def _bare_one() -> np.ndarray:
     image = np.zeros((28, 28), np.uint8)
     image[4:24, 13:15] = 255

@@ -39,8 +39,8 @@ def test_every_hostile_input_gets_an_error_sentence_or_a_reading(recognizer) -> 
 
 def test_a_garbled_photo_read_doubtfully_is_not_enlarged_into_more_digits(recognizer) -> None:
     # the 12th mutated JPEG of this seed: a few doubtful "digits" in garbled stripes; enlarged
-    # twice and read again, it gave 55
+    # twice and read again, it once gave 55. (With digit model 1.3.0 its first reading is weak
+    # enough to be looked at closer, and the closer look still finds one "digit".)
     mutated = [data for name, data in fuzz_cases(400, seed=3) if name == "mutated jpeg"]
     reading = recognizer.read(mutated[11])
-    assert "zoom" not in reading.timings
     assert len(reading.digits) < 10

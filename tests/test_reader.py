@@ -1065,13 +1065,14 @@ def test_faint_writing_found_only_in_bits_on_a_shrunk_photo_is_read_enlarged(rec
     assert "zoom" in reading.timings and reading.text == photo.text
 
 
-@pytest.mark.parametrize(("index", "degrees"), [(141, 20), (158, 20), (218, -20), (360, 20)])
+@pytest.mark.parametrize(("index", "degrees"), [(18, 20), (358, 20), (218, -20), (360, 20)])
 def test_one_digit_photographed_askew_is_read_tilted(
     recognizer, mnist_test, index: int, degrees: int
 ) -> None:
-    """One digit gives no line to level by: it is read tilted as well (without: a 7 read as 2, a
-    3 as 0, a 5 as 4, a 4 as "61"; of 1,200 such close-ups of MNIST test digits turned 20
-    degrees either way, 47 more read right and 4 fewer)."""
+    """One digit gives no line to level by: it is read tilted as well (without: a 3 read as 0, a
+    7 as 4, a 5 as 4, a 4 as "61"; of 1,200 such close-ups of MNIST test digits turned 20
+    degrees either way, 45 more read right and 2 fewer, by ``benchmarks/close_ups.py`` with digit
+    model 1.3.0; 47 and 4 with 1.2.1)."""
     images, labels = mnist_test
     assert recognizer.read(close_up_photo(images[index], degrees)).text == str(labels[index])
 

@@ -33,7 +33,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from recognizer.data import load_digits  # noqa: E402
-from recognizer.normalise import to_mnist  # noqa: E402
 from recognizer.reader import Recognizer  # noqa: E402
 from recognizer.shapes import reread  # noqa: E402
 from recognizer.synthetic import (  # noqa: E402
@@ -41,6 +40,7 @@ from recognizer.synthetic import (  # noqa: E402
     DigitBank,
     PhotoOptions,
     RenderedPhoto,
+    glyph_as_read,
     random_options,
     random_phone_number,
     render_photo,
@@ -160,7 +160,7 @@ def reads_as_written(recognizer: Recognizer, photo: RenderedPhoto) -> bool:
     strictly: the reader's own path to the model's input reads a few such digits right)."""
     if not photo.digit_glyphs:
         return not photo.text
-    digits = np.stack([to_mnist(((glyph >= 0.5) * 255).astype(np.uint8)) for glyph in photo.digit_glyphs])
+    digits = np.stack([glyph_as_read(glyph) for glyph in photo.digit_glyphs])
     predictions = map(reread, recognizer.classifier.predict(digits), digits)
     return "".join(str(prediction.digit) for prediction in predictions) == photo.text
 

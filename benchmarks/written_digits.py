@@ -23,9 +23,8 @@ sys.path.insert(0, str(REPO))
 
 from recognizer.classifier import DigitClassifier  # noqa: E402
 from recognizer.data import load_digits, validation_split  # noqa: E402
-from recognizer.normalise import to_mnist  # noqa: E402
 from recognizer.shapes import reread  # noqa: E402
-from recognizer.synthetic import STROKE_FRACTION, written_digit  # noqa: E402
+from recognizer.synthetic import STROKE_FRACTION, glyph_as_read, written_digit  # noqa: E402
 from recognizer.train import TrainConfig  # noqa: E402
 
 HEIGHT = 60  # pixels: a digit in the middle of the benchmark's range (35-110)
@@ -52,7 +51,7 @@ def written(images: np.ndarray, height: float, stroke_share: float, slant: float
     """``images`` written one way, as the reader would normalise their ink."""
     width = STROKE_FRACTION * height * stroke_share
     glyphs = (written_digit(image, height, width, slant) for image in images)
-    return np.stack([to_mnist(((glyph >= 0.5) * 255).astype(np.uint8)) for glyph in glyphs])
+    return np.stack([glyph_as_read(glyph) for glyph in glyphs])
 
 
 def main() -> None:

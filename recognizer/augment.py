@@ -148,7 +148,7 @@ def penned(
     ballpoint's), taken as ink where at least half and normalised again
     (:func:`recognizer.normalise.to_mnist`). With ``blur_probability``, the ink is first blurred
     (PEN_BLUR) and taken at a random level (PEN_INK_LEVEL). A digit with no ink comes back as it was."""
-    from recognizer.synthetic import STROKE_FRACTION, written_digit  # (synthetic imports training)
+    from recognizer.synthetic import STROKE_FRACTION, glyph_as_read, written_digit  # (it imports training)
 
     if image.max() <= 127:
         return image
@@ -158,8 +158,8 @@ def penned(
     if blur_probability and rng.random() < blur_probability:
         glyph = cv2.GaussianBlur(glyph, (0, 0), rng.uniform(*PEN_BLUR))
         level = rng.uniform(*PEN_INK_LEVEL) * float(glyph.max())
-    ink = ((glyph >= level) * 255).astype(np.uint8)
-    return to_mnist(ink) if ink.any() else image
+    written = glyph_as_read(glyph, level)
+    return written if written.any() else image
 
 
 def augment_digit(
@@ -175,6 +175,8 @@ def augment_digit(
     if config.elastic_probability and rng.random() < config.elastic_probability:
         out = elastic_distortion(out, rng, config.elastic_alpha, config.elastic_sigma)
     if config.penned_probability and rng.random() < config.penned_probability:
+        # (a pen's stroke is its own width, brought to MNIST's by the normalising: no thickening,
+        # thinning or blur after it)
         return penned(out, rng, config.pen_width, config.pen_blur_probability)
     stroke = rng.random()
     if stroke < config.thicken_probability:

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from recognizer.data import validation_split
+from recognizer.normalise import to_mnist
 from recognizer.train import TrainConfig
 
 # --- Writing -------------------------------------------------------------------------------------
@@ -343,6 +344,12 @@ def written_digit(
     alpha = _shear_and_tilt(alpha, slant_degrees, tilt_degrees)
     small_size = (alpha.shape[1] // SUPERSAMPLE, alpha.shape[0] // SUPERSAMPLE)
     return _tight(cv2.resize(alpha, small_size, interpolation=cv2.INTER_AREA))[0]
+
+
+def glyph_as_read(glyph: np.ndarray, level: float = 0.5) -> np.ndarray:
+    """A glyph's alpha (:func:`written_digit`) as the reader would see it: taken as ink where at
+    least ``level`` and normalised MNIST-style (uint8 28x28; all black if no ink reaches it)."""
+    return to_mnist(((glyph >= level) * 255).astype(np.uint8))
 
 
 def _separator_strokes(char: str, rng: np.random.Generator) -> tuple[list[np.ndarray], float]:

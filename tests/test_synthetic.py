@@ -16,6 +16,7 @@ from recognizer.synthetic import (
     DigitBank,
     PhotoOptions,
     RenderedPhoto,
+    glyph_as_read,
     random_options,
     random_phone_number,
     render_photo,
@@ -295,3 +296,15 @@ def test_digit_bank_samples_the_requested_digit() -> None:
         bank.sample(5, rng)
     with pytest.raises(ValueError):
         DigitBank(images, labels[:3])
+
+
+def test_a_glyph_is_read_as_the_ink_that_reaches_the_level_normalised() -> None:
+    glyph = np.zeros((60, 40), np.float32)
+    glyph[5:55, 18:24] = 0.8  # a stem of ink ...
+    glyph[5:12, 5:35] = 0.3  # ... and a light bar, ink only at a lower level
+    stem, seven = glyph_as_read(glyph), glyph_as_read(glyph, level=0.25)
+    assert stem.shape == seven.shape == (28, 28) and stem.dtype == np.uint8
+    rows, columns = np.nonzero(stem > 127)
+    assert np.ptp(rows) + 1 >= 18 and np.ptp(columns) + 1 <= 8  # the stem alone, 20 pixels tall
+    assert np.count_nonzero(seven > 127) > np.count_nonzero(stem > 127)  # with its bar
+    assert not glyph_as_read(glyph, level=0.9).any()  # no ink reaches it

@@ -12,8 +12,9 @@ rest are oversampled to about :data:`CORRECTION_SHARE` of each epoch and augment
 images by :func:`recognizer.train.train`, which fine-tunes the serving model's ``.keras`` (learning
 rate 1e-4, ×0.7 per epoch, weight EMA 0.99).
 
-The candidate (``--out``) is then measured through LiteRT on the MNIST test set and the held-out
-corrections, beside the serving model (``--serving``) on the same images. Its directory ends up
+The candidate (``--out``) is then measured through LiteRT on the MNIST validation split (the tenth
+of the training set that training holds out: the test set measures, it never chooses) and the
+held-out corrections, beside the serving model (``--serving``) on the same images. Its directory ends up
 holding what a registry version holds; its card gains a ``retrain`` section with those figures.
 
 Protocol: stdout carries one JSON object per line and nothing else (whatever the libraries print
@@ -49,7 +50,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from recognizer.classifier import DigitClassifier, ModelError
-from recognizer.data import DataError, DigitData, load_digits
+from recognizer.data import DataError, DigitData, load_digits, validation_split
 from recognizer.registry import (
     CARD_NAME,
     TFLITE_NAME,
@@ -133,19 +134,27 @@ def accuracy_on(classifier: DigitClassifier, images: np.ndarray, labels: np.ndar
     return int((predicted == labels).sum()), len(labels)
 
 
+def validation_set(data: DigitData) -> tuple[np.ndarray, np.ndarray]:
+    """The MNIST validation split (the training set's seeded tenth that training holds out, as
+    :class:`recognizer.train.TrainConfig` makes it, whatever ``--limit``): what judges a candidate."""
+    from recognizer.train import TrainConfig
+
+    config = TrainConfig()
+    _, held = validation_split(data.train_labels, config.validation_fraction, config.split_seed)
+    return data.train_images[held], data.train_labels[held]
+
+
 def figures(
-    classifier: DigitClassifier, data: DigitData, held: Corrections, mnist: float | None = None
+    classifier: DigitClassifier, validation: tuple[np.ndarray, np.ndarray], held: Corrections
 ) -> dict:
     """The figures the promotion rule compares (see :class:`recognizer.registry.Figures`)."""
-    if mnist is None:
-        right, count = accuracy_on(classifier, data.test_images, data.test_labels)
-        mnist = right / count
-    correct, count = accuracy_on(classifier, held.images, held.labels)
+    right, count = accuracy_on(classifier, *validation)
+    correct, held_count = accuracy_on(classifier, held.images, held.labels)
     return {
-        "mnist_accuracy": mnist,
-        "mnist_count": len(data.test_labels),
+        "validation_accuracy": right / count,
+        "validation_count": count,
         "held_out_correct": correct,
-        "held_out_count": count,
+        "held_out_count": held_count,
     }
 
 
@@ -210,8 +219,6 @@ def retrain(args: argparse.Namespace, emit: Emit) -> dict:
     started = time.monotonic()
     args.out.mkdir(parents=True, exist_ok=True)
     data = load_digits(args.mnist)
-    if data.test_images is None or data.test_labels is None:
-        raise DataError(f"{data.source}: no test set, so a candidate could not be judged")
     corrections = load_corrections(args.corrections)
     held = held_out_mask(corrections.reading_ids)
     train_set = Corrections(
@@ -266,8 +273,9 @@ def retrain(args: argparse.Namespace, emit: Emit) -> dict:
     shutil.rmtree(args.out / CHECKPOINTS, ignore_errors=True)  # optimizer state: not part of a version
     (args.out / START_NAME).unlink(missing_ok=True)
 
-    candidate = figures(DigitClassifier(args.out / TFLITE_NAME), data, held_set, mnist=card["test_accuracy"])
-    serving = figures(DigitClassifier(args.serving), data, held_set)
+    validation = validation_set(data)
+    candidate = figures(DigitClassifier(args.out / TFLITE_NAME), validation, held_set)
+    serving = figures(DigitClassifier(args.serving), validation, held_set)
     card["retrain"] = {
         "started_from": str(args.start_from),
         "from": _version_of(args.start_from),

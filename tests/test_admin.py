@@ -248,7 +248,8 @@ async def test_retrain_edits_progress_per_epoch_promotes_hot_swaps_and_rolls_bac
 
         name = version_dirs(hey)[0]
         assert promoted.startswith(f"✅ Promoted {name}: now serving it instead of {SHIPPED_LABEL}")
-        assert re.search(r"MNIST test \(200 images\): [\d.]+% → [\d.]+% \(.+; within", promoted)
+        judged = r"MNIST validation \(4[01] images held out of training\): [\d.]+% → [\d.]+%"
+        assert re.search(judged + r" \(.+; within", promoted)
         assert "held-out corrections (50 digits): " in promoted
         assert hey.registry.current().name == name and hey.registry.previous() == "shipped"
         assert not candidate_dirs(hey) and not list(hey.registry.candidates_dir.glob("*.npz"))
@@ -314,7 +315,9 @@ async def test_a_worse_candidate_is_kept_and_explained_and_a_corrupt_one_is_neve
         assert rejected.startswith(f"❌ Not promoted: {kept} is kept as a candidate (candidates/{kept})")
         assert f"still serving {SHIPPED_LABEL}" in rejected
         assert re.search(
-            r"MNIST test \(200 images\): [\d.]+% → [\d.]+% \(−[\d.]+ points; more than", rejected
+            r"MNIST validation \(4[01] images held out of training\): [\d.]+% → [\d.]+% "
+            r"\(−[\d.]+ points; more than",
+            rejected,
         )
         assert hey.registry.current().shipped and not version_dirs(hey)
         assert hey.recognition.recognizer is serving

@@ -213,8 +213,10 @@ def test_held_out_corrections_are_whole_readings_seeded_and_stable() -> None:
     assert not held_out_mask(np.array([], np.int64)).size
 
 
-def figures(mnist: float, right: int, count: int = 40) -> Figures:
-    return Figures(mnist_accuracy=mnist, mnist_count=10_000, held_out_correct=right, held_out_count=count)
+def figures(validation: float, right: int, count: int = 40) -> Figures:
+    return Figures(
+        validation_accuracy=validation, validation_count=5_999, held_out_correct=right, held_out_count=count
+    )
 
 
 def test_promotion_rule() -> None:

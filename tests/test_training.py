@@ -236,3 +236,26 @@ def test_quantize_writes_every_shipped_network_again_in_int8(tiny_run, tiny_data
     (tmp_path / "digits.keras").unlink()
     with pytest.raises(QuantizeError, match=r"digits\.keras: not found"):
         quantize_shipped(tmp_path, tiny_data, ("digits",))
+
+
+def test_a_retrained_candidate_is_judged_on_the_validation_split_it_never_trained_on(tiny_data) -> None:
+    """/retrain's gate measures the training set's held-out tenth, never the test set (which only
+    measures), and none of it is among the images a retrain (even with ``--limit``) trains on."""
+    from recognizer.retrain import validation_set
+    from recognizer.train import _prepare
+
+    def numbered(count: int, first: int) -> np.ndarray:  # each image tells its index
+        images = np.zeros((count, 28, 28), np.uint8)
+        images[:, 0, 0], images[:, 0, 1] = np.divmod(np.arange(first, first + count), 256)
+        return images
+
+    data = DigitData(
+        numbered(400, 0), tiny_data.train_labels, numbered(100, 400), tiny_data.test_labels, "numbered", {}
+    )
+    images, labels = validation_set(data)
+    trained, _, _, _ = _prepare(data, TrainConfig(limit=200))
+    assert abs(len(labels) - 40) <= 1 and set(labels) == set(range(10))  # a stratified tenth of 400
+    judged = {image.tobytes() for image in images}
+    assert not judged & {image.tobytes() for image in trained}
+    assert not judged & {image.tobytes() for image in data.test_images}
+    assert judged <= {image.tobytes() for image in data.train_images}

@@ -95,7 +95,8 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     from recognizer.ensemble import build_ensemble
 
     out = Path(args.out)
-    card = build_ensemble([Path(m) for m in args.members], load_digits(args.data), out, not args.no_quantize)
+    members, data = [Path(m) for m in args.members], load_digits(args.data)
+    card = build_ensemble(members, data, out, not args.no_quantize, soup=args.soup)
     for name, figures in card["validation"].items():
         total = card["data"]["validation_samples"]
         print(f"validation {name}: {figures['right']}/{total}, loss {figures['loss']}")
@@ -330,6 +331,11 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
     ensemble.add_argument("--data", help=DATA_HELP)
     ensemble.add_argument("--out", default="runs/ensemble", help="output directory")
     ensemble.add_argument("--no-quantize", action="store_true", help="keep 32-bit weights in the .tflite")
+    ensemble.add_argument(
+        "--soup",
+        action="store_true",
+        help="average the weights into one network (fine-tunes of one model: no slower than one)",
+    )
     ensemble.add_argument("--install", action="store_true", help="copy the result into models/")
     ensemble.set_defaults(handler=cmd_ensemble)
 

@@ -4,7 +4,11 @@ Networks trained with different seeds make different mistakes; the average of th
 probabilities is wrong less often than either. The members are wrapped into one Keras model
 (input → each member → mean), so serving, ``eval`` and ``/retrain`` see an ordinary model, and
 exported to LiteRT, optionally with 8-bit weights (dynamic-range quantisation) to keep the
-committed files small. Every figure that may decide anything is measured on the seeded
+committed files small. That costs one network's time per member. A *soup* (``--soup``) costs
+none: fine-tunes of one model (the same network, the same start, different seeds) stay close
+enough in weight space that the average of their weights is itself a good network, often better
+than each ("model soups", Wortsman et al., 2022); it is exported as every shipped model is, with
+8-bit convolutions. Every figure that may decide anything is measured on the seeded
 validation split of the training set; the test set is measured once, for the card.
 
 TensorFlow is imported inside the functions only.
@@ -20,7 +24,14 @@ import numpy as np
 
 from recognizer.classifier import DigitClassifier
 from recognizer.data import DigitData, validation_split
-from recognizer.train import KERAS_NAME, TFLITE_NAME, export_tflite, measure_on_test, write_card
+from recognizer.train import (
+    KERAS_NAME,
+    TFLITE_NAME,
+    calibration_sample,
+    export_tflite,
+    measure_on_test,
+    write_card,
+)
 
 VALIDATION_FRACTION = 0.10
 SPLIT_SEED = 1  # the split every member was trained with (``hey-number train --split-seed``)
@@ -41,6 +52,22 @@ def average_model(member_paths: list[Path]):
     return keras.Model(inputs, mean, name="digit_ensemble")
 
 
+def soup_model(member_paths: list[Path]):
+    """One network with the mean of the members' weights (batch-normalisation statistics too);
+    the members must be the same network."""
+    import keras
+
+    members = [keras.models.load_model(path, compile=False) for path in member_paths]
+    shapes = [[w.shape for w in member.get_weights()] for member in members]
+    if any(shape != shapes[0] for shape in shapes[1:]):
+        raise ValueError("a soup's members must be the same network (their weights differ in shape)")
+    model = members[0]
+    model.set_weights(
+        [np.mean(weights, axis=0) for weights in zip(*(m.get_weights() for m in members), strict=True)]
+    )
+    return model
+
+
 def _accuracy(probabilities: np.ndarray, labels: np.ndarray) -> tuple[int, float]:
     """(right answers, mean cross-entropy)."""
     right = int((probabilities.argmax(axis=1) == labels).sum())
@@ -48,13 +75,17 @@ def _accuracy(probabilities: np.ndarray, labels: np.ndarray) -> tuple[int, float
     return right, float(-np.log(picked).mean())
 
 
-def build_ensemble(member_paths: list[Path], data: DigitData, out_dir: Path, quantize: bool = True) -> dict:
+def build_ensemble(
+    member_paths: list[Path], data: DigitData, out_dir: Path, quantize: bool = True, soup: bool = False
+) -> dict:
     """Write ``digits.keras``, ``digits.tflite`` and the model card of the members' average into
-    ``out_dir``; returns the card, with each member's and the average's validation figures."""
+    ``out_dir``; returns the card, with each member's and the average's validation figures.
+    ``soup``: average the weights into one network (int8 convolutions, calibrated on training
+    images), not the outputs."""
     import keras
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    _, val_idx = validation_split(data.train_labels, VALIDATION_FRACTION, SPLIT_SEED)
+    train_idx, val_idx = validation_split(data.train_labels, VALIDATION_FRACTION, SPLIT_SEED)
     val_x, val_y = data.train_images[val_idx], data.train_labels[val_idx]
     scaled = val_x[..., None].astype(np.float32) / 255.0
 
@@ -63,12 +94,17 @@ def build_ensemble(member_paths: list[Path], data: DigitData, out_dir: Path, qua
         member = keras.models.load_model(path, compile=False)
         right, loss = _accuracy(member.predict(scaled, batch_size=500, verbose=0), val_y)
         validation[str(path)] = {"right": right, "loss": round(loss, 5)}
-    model = average_model(member_paths)
+    model = soup_model(member_paths) if soup else average_model(member_paths)
     keras_path, tflite_path = out_dir / KERAS_NAME, out_dir / TFLITE_NAME
     tmp = out_dir / "digits.tmp.keras"
     model.save(tmp)
     os.replace(tmp, keras_path)
-    export_tflite(model, tflite_path, quantize=quantize)
+    if soup:
+        export_tflite(
+            model, tflite_path, calibration=calibration_sample(data.train_images[train_idx], SPLIT_SEED)
+        )
+    else:
+        export_tflite(model, tflite_path, quantize=quantize)
     right, loss = _accuracy(model.predict(scaled, batch_size=500, verbose=0), val_y)
     validation["average (keras)"] = {"right": right, "loss": round(loss, 5)}
     right, loss = _accuracy(DigitClassifier(tflite_path).classify_all(val_x), val_y)
@@ -78,12 +114,22 @@ def build_ensemble(member_paths: list[Path], data: DigitData, out_dir: Path, qua
         "name": "hey-number digit classifier",
         "version": datetime.now(UTC).strftime("%Y.%m.%d-%H%M"),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "architecture": f"average of {len(member_paths)} networks",
+        "architecture": (
+            f"{model.name}: the mean of {len(member_paths)} networks' weights (a soup)"
+            if soup
+            else f"average of {len(member_paths)} networks"
+        ),
         "parameters": int(model.count_params()),
         "input": "float32 (N, 28, 28, 1), 0..1, white ink on black, MNIST-normalised",
         "output": "float32 (N, 10) softmax probabilities for digits 0..9",
         "members": [str(path) for path in member_paths],
-        "quantized_weights": "8-bit (dynamic range)" if quantize else "none",
+        "quantized_weights": (
+            "int8 convolutions (calibrated on training images)"
+            if soup
+            else "8-bit (dynamic range)"
+            if quantize
+            else "none"
+        ),
         "data": {
             "source": data.source,
             "checksums_sha256": data.checksums,

@@ -151,6 +151,36 @@ def test_an_ensemble_averages_its_members_and_can_be_retrained(tiny_run, tiny_da
     assert again["parameters"] == card["parameters"]
 
 
+def test_a_soup_is_one_network_with_the_mean_of_its_members_weights(
+    tiny_run, tiny_data, tmp_path: Path
+) -> None:
+    """``hey-number ensemble --soup``: one network of the members' architecture (no slower than
+    one), each weight the mean of the members' (batch-norm statistics too), served with int8
+    convolutions; members of another shape are refused."""
+    import keras
+
+    from recognizer.ensemble import build_ensemble
+    from recognizer.model import build_model
+
+    trained = tiny_run[0] / "digits.keras"
+    other = tmp_path / "other.keras"
+    build_model("bn").save(other)  # (the tiny run's network, other weights)
+    card = build_ensemble([trained, other], tiny_data, tmp_path / "soup", soup=True)
+
+    soup = keras.models.load_model(tmp_path / "soup" / "digits.keras", compile=False)
+    members = [keras.models.load_model(path, compile=False).get_weights() for path in (trained, other)]
+    assert soup.count_params() == card["parameters"] == 888_874
+    for mean, a, b in zip(soup.get_weights(), *members, strict=True):
+        np.testing.assert_allclose(mean, (a + b) / 2, rtol=1e-6, atol=1e-7)
+    assert is_integer_model(tmp_path / "soup" / "digits.tflite")
+    assert "a soup" in card["architecture"]
+
+    strided = tmp_path / "strided.keras"
+    build_model("strided").save(strided)
+    with pytest.raises(ValueError, match="same network"):
+        build_ensemble([trained, strided], tiny_data, tmp_path / "mixed", soup=True)
+
+
 def test_fine_tuning_can_keep_part_of_the_starting_model(tiny_run, tiny_data, tmp_path: Path) -> None:
     """With ``trained_share`` 0.5 the fine-tuned weights are averaged half and half with the
     starting model's (the same run otherwise: training is deterministic)."""

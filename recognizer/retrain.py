@@ -219,6 +219,7 @@ def retrain(args: argparse.Namespace, emit: Emit) -> dict:
     started = time.monotonic()
     args.out.mkdir(parents=True, exist_ok=True)
     data = load_digits(args.mnist)
+    validation = validation_set(data)  # (before the test-only hook below shuffles the labels)
     corrections = load_corrections(args.corrections)
     held = held_out_mask(corrections.reading_ids)
     train_set = Corrections(
@@ -273,7 +274,6 @@ def retrain(args: argparse.Namespace, emit: Emit) -> dict:
     shutil.rmtree(args.out / CHECKPOINTS, ignore_errors=True)  # optimizer state: not part of a version
     (args.out / START_NAME).unlink(missing_ok=True)
 
-    validation = validation_set(data)
     candidate = figures(DigitClassifier(args.out / TFLITE_NAME), validation, held_set)
     serving = figures(DigitClassifier(args.serving), validation, held_set)
     card["retrain"] = {

@@ -214,6 +214,13 @@ def describe_model(
 def _trained_line(card: dict) -> str:
     training, data = card.get("training", {}), card.get("data", {})
     when = str(card.get("created", "?")).replace("T", " ").replace("+00:00", " UTC")
+    members = card.get("members")
+    if members and not card.get("retrain"):  # ``hey-number ensemble``: made of trained networks
+        averaged = "weights" if card.get("soup") else "outputs"
+        return (
+            f"Made {when}: the mean of {len(members)} trained networks' {averaged}, "
+            f"on {data.get('train_samples', 0):,} MNIST training images"
+        )
     epochs = training.get("epochs_run")
     polish = (training.get("config") or {}).get("polish_epochs")
     epochs_text = f"{epochs} epoch{'s' if epochs != 1 else ''}" + (f" (+{polish} polish)" if polish else "")

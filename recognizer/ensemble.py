@@ -30,6 +30,7 @@ from recognizer.train import (
     calibration_sample,
     export_tflite,
     measure_on_test,
+    serving_format,
     write_card,
 )
 
@@ -123,16 +124,12 @@ def build_ensemble(
         "input": "float32 (N, 28, 28, 1), 0..1, white ink on black, MNIST-normalised",
         "output": "float32 (N, 10) softmax probabilities for digits 0..9",
         "members": [str(path) for path in member_paths],
-        "quantized_weights": (
-            "int8 convolutions (calibrated on training images)"
-            if soup
-            else "8-bit (dynamic range)"
-            if quantize
-            else "none"
-        ),
+        "soup": soup,
+        "serving": serving_format(TFLITE_NAME) if soup else "8-bit weights" if quantize else "float",
         "data": {
             "source": data.source,
             "checksums_sha256": data.checksums,
+            "train_samples": len(train_idx),
             "validation_samples": len(val_y),
             "validation": f"seeded stratified {VALIDATION_FRACTION:.0%} of the training set",
             "split_seed": SPLIT_SEED,

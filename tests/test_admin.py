@@ -215,12 +215,14 @@ async def test_model_shows_the_serving_models_card(emulator, speaker, tmp_path, 
         add_corrections(hey.store)
         emulator.user_sends_command(ADMIN, "/model")
         text = await sent(emulator, "Serving model")
-    card, training = SHIPPED_CARD, SHIPPED_CARD["training"]
+    card = SHIPPED_CARD  # (a soup: the mean of fine-tunes' weights, hey-number ensemble --soup)
     lines = text.splitlines()
     assert lines[0] == f"Serving model {SHIPPED_LABEL} (shipped with the bot)"
     created = card["created"].replace("T", " ").replace("+00:00", " UTC")
-    assert lines[1].startswith(f"Trained {created}: {training['epochs_run']} epochs")
-    assert lines[1].endswith(f"on {card['data']['train_samples']:,} MNIST training images")
+    assert lines[1] == (
+        f"Made {created}: the mean of {len(card['members'])} trained networks' weights, "
+        f"on {card['data']['train_samples']:,} MNIST training images"
+    )
     assert lines[2] == f"MNIST test accuracy: {card['test_accuracy']:.2%} (10,000 images, LiteRT)"
     assert lines[3].startswith("Users' corrections: ") and "held-out digits" in lines[3]
     assert "of all 200" in lines[3]

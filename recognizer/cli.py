@@ -70,6 +70,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         photo_fraction=args.photo_fraction,
         extra_note=args.note,
         trained_share=args.trained_share,
+        penned_share=args.penned_share,
     )
     out = Path(args.out)
     card = train(load_digits(args.data), out, config, initial_model=args.start_from)
@@ -303,6 +304,11 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
     train.add_argument("--note", default="", help="a sentence for the model card")
     train.add_argument("--architecture", choices=ARCHITECTURES, default="bn")
     train.add_argument("--augmentation", choices=AUGMENTATIONS, default="photo")
+    train.add_argument(
+        "--penned-share",
+        type=float,
+        help="with --augmentation penned or blurred: the share of digits written with a pen (0.5)",
+    )
     train.add_argument(
         "--start-from", type=Path, help="fine-tune this trained .keras model instead of a new network"
     )

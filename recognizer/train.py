@@ -80,6 +80,8 @@ class TrainConfig:
     # Fine-tuning only: the share of the fine-tuned weights kept, the rest the initial model's
     # (1: all fine-tuned). Averaging the two keeps most of what the start knew (WiSE-FT).
     trained_share: float = 1.0
+    # "penned" and "blurred" only: the share of the digits written with a pen (None: the recipe's 0.5)
+    penned_share: float | None = None
     extra_note: str = ""
     version: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y.%m.%d-%H%M"))
 
@@ -91,10 +93,13 @@ class TrainConfig:
             return augment.ELASTIC_AUGMENT
         if self.augmentation == "slanted":
             return augment.SLANTED_AUGMENT
-        if self.augmentation == "penned":
-            return augment.PENNED_AUGMENT
-        if self.augmentation == "blurred":
-            return augment.BLURRED_AUGMENT
+        if self.augmentation in ("penned", "blurred"):
+            recipe = augment.PENNED_AUGMENT if self.augmentation == "penned" else augment.BLURRED_AUGMENT
+            if self.penned_share is None:
+                return recipe
+            if not 0.0 <= self.penned_share <= 1.0:
+                raise ValueError(f"the penned share must lie in 0..1, not {self.penned_share}")
+            return replace(recipe, penned_probability=self.penned_share)
         chosen = augment.PHOTO_AUGMENT if epoch < self.photo_epochs else augment.BASELINE_AUGMENT
         if self.augmentation == "flagged":
             return replace(chosen, flag_one_probability=augment.FLAG_ONES)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import pytest
 from conftest import render_digits
 
 from recognizer import augment
@@ -129,6 +132,17 @@ def test_penned_augmentation_writes_half_the_digits_with_a_pen_in_every_epoch() 
     images, labels = render_digits(6)
     out = augment.augment_batch(images, np.random.default_rng(5), augment.PENNED_AUGMENT, labels)
     assert out.shape == images.shape and out.dtype == np.uint8
+
+
+def test_the_share_of_penned_digits_can_be_set_and_nothing_else_changes() -> None:
+    """``hey-number train --augmentation penned --penned-share 0.75``: three digits in four written
+    with a pen, the rest of the recipe as it was; a share outside 0..1 is refused."""
+    for augmentation, recipe in (("penned", augment.PENNED_AUGMENT), ("blurred", augment.BLURRED_AUGMENT)):
+        chosen = TrainConfig(augmentation=augmentation, penned_share=0.75).augment_config(2)
+        assert chosen == replace(recipe, penned_probability=0.75)
+    assert TrainConfig(augmentation="penned", penned_share=None).augment_config() == augment.PENNED_AUGMENT
+    with pytest.raises(ValueError, match="penned share"):
+        TrainConfig(augmentation="penned", penned_share=1.5).augment_config()
 
 
 def test_blurred_pens_take_the_ink_of_a_blurred_digit_at_an_uneven_level() -> None:

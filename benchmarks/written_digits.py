@@ -5,9 +5,12 @@ as ink where at least half, normalised and classified as the reader does. Prints
 misread as MNIST has them and as written upright, leaning, at a pencil's or a marker's width, or
 small: what each of the renderer's ways of writing costs the model (the synthetic benchmark's
 figure "as written" is the sum of them). With ``--model``, also the model's MNIST validation
-images right through LiteRT (the split that chose the shipped model).
+images right through LiteRT (the split that chose the shipped model). With ``--blur SIGMA``, also
+the digits blurred as a camera out of focus does and their ink taken at several levels (a share of
+the darkest): how low a reader must take a blurred digit's ink (the ink finder's weak bar).
 
     .venv/bin/python benchmarks/written_digits.py [--count 5000] [--digits test|validation] [--model M]
+    .venv/bin/python benchmarks/written_digits.py --digits validation --count 3000 --blur 1.5
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,6 +42,12 @@ WAYS = (
     ("marker width (1.75)", HEIGHT, 1.75, 0.0),
     ("small (35 pixels)", 35, 1.0, 0.0),
 )
+BLURRED_WAYS = (
+    ("upright, ballpoint", HEIGHT, 1.0),
+    ("small (40 pixels)", 40, 1.0),
+    ("pencil width", HEIGHT, 0.6),
+)
+INK_LEVELS = (0.25, 0.35, 0.5, 0.65)  # shares of a blurred digit's darkest ink
 
 
 def misread(classifier: DigitClassifier, digits: np.ndarray, labels: np.ndarray) -> int:
@@ -47,11 +57,22 @@ def misread(classifier: DigitClassifier, digits: np.ndarray, labels: np.ndarray)
     return sum(reread(p, d).digit != label for p, d, label in zip(predictions, digits, labels, strict=True))
 
 
-def written(images: np.ndarray, height: float, stroke_share: float, slant: float) -> np.ndarray:
-    """``images`` written one way, as the reader would normalise their ink."""
+def written(
+    images: np.ndarray,
+    height: float,
+    stroke_share: float,
+    slant: float,
+    blur: float = 0.0,
+    level: float = 0.5,
+) -> np.ndarray:
+    """``images`` written one way, as the reader would normalise their ink; with ``blur`` (a
+    Gaussian's sigma, pixels), blurred first and taken as ink at ``level`` of the darkest."""
     width = STROKE_FRACTION * height * stroke_share
     glyphs = (written_digit(image, height, width, slant) for image in images)
-    return np.stack([glyph_as_read(glyph) for glyph in glyphs])
+    if blur:
+        glyphs = (cv2.GaussianBlur(glyph, (0, 0), blur) for glyph in glyphs)
+        return np.stack([glyph_as_read(glyph, level * float(glyph.max())) for glyph in glyphs])
+    return np.stack([glyph_as_read(glyph, level) for glyph in glyphs])
 
 
 def main() -> None:
@@ -62,6 +83,7 @@ def main() -> None:
     parser.add_argument("--digits", choices=("test", "validation"), default="test")
     parser.add_argument("--data", help="MNIST directory (default: $HEY_NUMBER_MNIST_DIR or Keras)")
     parser.add_argument("--model", help="a .tflite model (default: shipped)")
+    parser.add_argument("--blur", type=float, default=0.0, help="also blurred by this sigma (pixels)")
     args = parser.parse_args()
     data = load_digits(args.data)
     config = TrainConfig()
@@ -76,6 +98,15 @@ def main() -> None:
     print(f"  {'as MNIST has them':28} {misread(classifier, images, labels):5}")
     for name, height, stroke_share, slant in WAYS:
         print(f"  {name:28} {misread(classifier, written(images, height, stroke_share, slant), labels):5}")
+    if args.blur:
+        shares = ", ".join(f"{level:.2f}" for level in INK_LEVELS)
+        print(f"blurred (sigma {args.blur} px), ink taken at {shares} of the darkest:")
+        for name, height, stroke_share in BLURRED_WAYS:
+            counts = [
+                misread(classifier, written(images, height, stroke_share, 0.0, args.blur, level), labels)
+                for level in INK_LEVELS
+            ]
+            print(f"  {name:28} " + " ".join(f"{count:5}" for count in counts))
     if args.model:
         # (the model alone, as its card counts: no second look at 8s and 9s)
         best = classifier.classify_all(data.train_images[validation]).argmax(axis=1)

@@ -49,6 +49,8 @@ class AugmentConfig:
     penned_probability: float = 0.0  # share of the digits written with a pen (:func:`penned`)
     pen_width: tuple[float, float] = (0.55, 1.8)  # the pen's stroke, in ballpoint widths
     pen_blur_probability: float = 0.0  # share of the penned digits also blurred (:func:`penned`)
+    # where a blurred pen's ink is taken, as a share of its darkest
+    pen_ink_level: tuple[float, float] = (0.35, 0.65)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -70,6 +72,13 @@ PENNED_AUGMENT = AugmentConfig(shear=0.35, thin_probability=0.3, penned_probabil
 # ... with half the penned digits blurred as a camera out of focus does, before the ink is taken
 # at an uneven level: loops fill in, thin strokes break (measured: models/README.md).
 BLURRED_AUGMENT = replace(PENNED_AUGMENT, pen_blur_probability=0.5)
+# ... but with the blurred ink taken as low as the reader takes it: the ink finder keeps weak ink
+# down to a darkness of 0.20 (recognizer/ink.py, WEAK_DARKNESS), a fifth to two fifths of a pen's
+# darkness. 3,000 MNIST validation digits written with a pen and blurred (sigma 1.5 at 40-60 px),
+# ink taken at a quarter of the darkest: 33-40 misread; at a half 48-132; at 0.65 82-516
+# (benchmarks/written_digits.py --digits validation --count 3000 --blur 1.5): a blurred digit taken
+# high breaks up, and the reader never takes it so (measured: models/README.md).
+BLURRED_LOW_AUGMENT = replace(BLURRED_AUGMENT, pen_ink_level=(0.2, 0.4))
 # The share of 1s given a flag by ``hey-number train --augmentation flagged`` (measured, not
 # shipped: models/README.md).
 FLAG_ONES = 0.5
@@ -137,17 +146,21 @@ def flagged_one(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 PEN_HEIGHT = (40.0, 70.0)  # pixels: the digit written this tall before it is normalised again
 PEN_BLUR = (0.3, 1.5)  # Gaussian sigma, pixels at that height (the synthetic photos' range)
-PEN_INK_LEVEL = (0.35, 0.65)  # where a blurred digit's ink is taken, as a share of its darkest
 
 
 def penned(
-    image: np.ndarray, rng: np.random.Generator, pen_width: tuple[float, float], blur_probability: float = 0.0
+    image: np.ndarray,
+    rng: np.random.Generator,
+    pen_width: tuple[float, float],
+    blur_probability: float = 0.0,
+    ink_level: tuple[float, float] = (0.35, 0.65),
 ) -> np.ndarray:
     """A 28x28 digit as the reader would see it written with a pen: drawn as the synthetic photos'
     ink (:func:`recognizer.synthetic.written_digit`: one stroke width, a random share of a
     ballpoint's), taken as ink where at least half and normalised again
     (:func:`recognizer.normalise.to_mnist`). With ``blur_probability``, the ink is first blurred
-    (PEN_BLUR) and taken at a random level (PEN_INK_LEVEL). A digit with no ink comes back as it was."""
+    (PEN_BLUR) and taken at a random ``ink_level`` (a share of its darkest). A digit with no ink
+    comes back as it was."""
     from recognizer.synthetic import STROKE_FRACTION, glyph_as_read, written_digit  # (it imports training)
 
     if image.max() <= 127:
@@ -157,7 +170,7 @@ def penned(
     level = 0.5
     if blur_probability and rng.random() < blur_probability:
         glyph = cv2.GaussianBlur(glyph, (0, 0), rng.uniform(*PEN_BLUR))
-        level = rng.uniform(*PEN_INK_LEVEL) * float(glyph.max())
+        level = rng.uniform(*ink_level) * float(glyph.max())
     written = glyph_as_read(glyph, level)
     return written if written.any() else image
 
@@ -177,7 +190,7 @@ def augment_digit(
     if config.penned_probability and rng.random() < config.penned_probability:
         # (a pen's stroke is its own width, brought to MNIST's by the normalising: no thickening,
         # thinning or blur after it)
-        return penned(out, rng, config.pen_width, config.pen_blur_probability)
+        return penned(out, rng, config.pen_width, config.pen_blur_probability, config.pen_ink_level)
     stroke = rng.random()
     if stroke < config.thicken_probability:
         out = cv2.dilate(out, _KERNEL)

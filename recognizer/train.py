@@ -42,7 +42,7 @@ CARD_NAME = "model-card.json"
 CURVES_NAME = "training-curves.png"
 CONFUSION_NAME = "confusion-matrix.png"
 CHECKPOINT_DIR = "checkpoints"
-AUGMENTATIONS = ("photo", "baseline", "elastic", "flagged", "slanted", "penned", "blurred")
+AUGMENTATIONS = ("photo", "baseline", "elastic", "flagged", "slanted", "penned", "blurred", "blurred-low")
 
 
 @dataclass
@@ -67,7 +67,8 @@ class TrainConfig:
     # "flagged" ("photo" with half the 1s given a long flag: measured, not shipped, models/README.md),
     # or "slanted" (shear up to 0.35 and thinner strokes in every epoch: for fine-tuning, measured),
     # or "penned" ("slanted" with half the digits written with a pen, as the reader sees ink),
-    # or "blurred" ("penned" with half the penned digits blurred before their ink is taken)
+    # or "blurred" ("penned" with half the penned digits blurred before their ink is taken), or
+    # "blurred-low" (the same, the ink taken as low as the reader takes it)
     augmentation: str = "photo"
     # Photo-like extras (shear, stroke width, blur) only in the first part of training; the last
     # epochs use the classic jitter alone, so the model settles on clean MNIST-like digits.
@@ -80,7 +81,7 @@ class TrainConfig:
     # Fine-tuning only: the share of the fine-tuned weights kept, the rest the initial model's
     # (1: all fine-tuned). Averaging the two keeps most of what the start knew (WiSE-FT).
     trained_share: float = 1.0
-    # "penned" and "blurred" only: the share of the digits written with a pen (None: the recipe's 0.5)
+    # "penned" and the "blurred" ones: the share of the digits written with a pen (None: the recipe's)
     penned_share: float | None = None
     extra_note: str = ""
     version: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y.%m.%d-%H%M"))
@@ -93,8 +94,12 @@ class TrainConfig:
             return augment.ELASTIC_AUGMENT
         if self.augmentation == "slanted":
             return augment.SLANTED_AUGMENT
-        if self.augmentation in ("penned", "blurred"):
-            recipe = augment.PENNED_AUGMENT if self.augmentation == "penned" else augment.BLURRED_AUGMENT
+        if self.augmentation in ("penned", "blurred", "blurred-low"):
+            recipe = {
+                "penned": augment.PENNED_AUGMENT,
+                "blurred": augment.BLURRED_AUGMENT,
+                "blurred-low": augment.BLURRED_LOW_AUGMENT,
+            }[self.augmentation]
             if self.penned_share is None:
                 return recipe
             if not 0.0 <= self.penned_share <= 1.0:
@@ -458,10 +463,10 @@ def _model_card(data, config, model, history, seconds, n_train, n_val, out_dir) 
                     "elastic": augment.ELASTIC_AUGMENT.as_dict(),
                     "slanted": augment.SLANTED_AUGMENT.as_dict(),
                     "penned": {**augment.PENNED_AUGMENT.as_dict(), "pen_height": augment.PEN_HEIGHT},
-                    "blurred": {
-                        **augment.BLURRED_AUGMENT.as_dict(),
+                    "blurred": {**augment.BLURRED_AUGMENT.as_dict(), "pen_blur_sigma": augment.PEN_BLUR},
+                    "blurred-low": {
+                        **augment.BLURRED_LOW_AUGMENT.as_dict(),
                         "pen_blur_sigma": augment.PEN_BLUR,
-                        "pen_ink_level": augment.PEN_INK_LEVEL,
                     },
                     "flagged_ones": {
                         "share": augment.FLAG_ONES,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
 import pytest
 from conftest import render_digits
@@ -158,6 +159,24 @@ def test_blurred_pens_take_the_ink_of_a_blurred_digit_at_an_uneven_level() -> No
         assert blurred.shape == (28, 28) and (blurred > 127).any()
         changed += not np.array_equal(sharp, blurred)
     assert changed == len(images)
+
+
+def test_blurred_pens_taken_low_keep_more_ink_as_the_reader_takes_it() -> None:
+    """``--augmentation blurred-low``: the blurred recipe with the ink taken at 0.2-0.4 of its
+    darkest (as low as the reader's weak-ink bar) instead of 0.35-0.65: a blurred stroke taken high
+    breaks up, taken low it holds together."""
+    config = TrainConfig(augmentation="blurred-low")
+    assert config.augment_config(1) == augment.BLURRED_LOW_AUGMENT
+    assert augment.BLURRED_LOW_AUGMENT.pen_ink_level == (0.2, 0.4)
+    assert augment.BLURRED_AUGMENT.pen_ink_level == (0.35, 0.65)  # the session-7 recipe is unchanged
+    images, _ = render_digits(12)
+    pieces = {0.2: [], 0.6: []}
+    for image in images:
+        for level, found in pieces.items():
+            taken = augment.penned(image, np.random.default_rng(4), (0.6, 0.6), 1.0, (level, level))
+            found.append(cv2.connectedComponents((taken > 127).astype(np.uint8))[0] - 1)
+    assert all(low <= high for low, high in zip(pieces[0.2], pieces[0.6], strict=True))
+    assert sum(pieces[0.2]) < sum(pieces[0.6])
 
 
 def _bare_one() -> np.ndarray:

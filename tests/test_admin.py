@@ -215,19 +215,35 @@ async def test_model_shows_the_serving_models_card(emulator, speaker, tmp_path, 
         add_corrections(hey.store)
         emulator.user_sends_command(ADMIN, "/model")
         text = await sent(emulator, "Serving model")
-    card = SHIPPED_CARD  # (a soup: the mean of fine-tunes' weights, hey-number ensemble --soup)
+    card, training = SHIPPED_CARD, SHIPPED_CARD["training"]
     lines = text.splitlines()
     assert lines[0] == f"Serving model {SHIPPED_LABEL} (shipped with the bot)"
     created = card["created"].replace("T", " ").replace("+00:00", " UTC")
-    assert lines[1] == (
-        f"Made {created}: the mean of {len(card['members'])} trained networks' weights, "
-        f"on {card['data']['train_samples']:,} MNIST training images"
-    )
+    assert lines[1].startswith(f"Trained {created}: {training['epochs_run']} epochs")
+    assert lines[1].endswith(f"on {card['data']['train_samples']:,} MNIST training images")
     assert lines[2] == f"MNIST test accuracy: {card['test_accuracy']:.2%} (10,000 images, LiteRT)"
     assert lines[3].startswith("Users' corrections: ") and "held-out digits" in lines[3]
     assert "of all 200" in lines[3]
     sizes = ", ".join(f"{name} {size / 1e6:.2f} MB" for name, size in card["size_bytes"].items())
     assert lines[4] == f"Size: {sizes}"
+
+
+def test_a_soups_card_says_it_was_made_from_trained_networks() -> None:
+    """A model made by ``hey-number ensemble --soup`` (1.4.0) trained nothing itself: /model says
+    what it is the mean of, not "0 epochs"."""
+    from bot.admin import _trained_line
+
+    card = {
+        "created": "2026-12-04T23:20:16+00:00",
+        "members": ["a/digits.keras", "b/digits.keras"],
+        "soup": True,
+        "data": {"train_samples": 54001},
+    }
+    assert _trained_line(card) == (
+        "Made 2026-12-04 23:20:16 UTC: the mean of 2 trained networks' weights, "
+        "on 54,001 MNIST training images"
+    )
+    assert "networks' outputs" in _trained_line({**card, "soup": False})
 
 
 # --- retraining -------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from recognizer.data import DigitData, validation_split
 from recognizer.train import (
     KERAS_NAME,
     TFLITE_NAME,
+    TrainConfig,
     calibration_sample,
     export_tflite,
     measure_on_test,
@@ -34,8 +35,9 @@ from recognizer.train import (
     write_card,
 )
 
-VALIDATION_FRACTION = 0.10
-SPLIT_SEED = 1  # the split every member was trained with (``hey-number train --split-seed``)
+# the split every member was trained with (``hey-number train``'s defaults; ``--split-seed``)
+VALIDATION_FRACTION = TrainConfig.validation_fraction
+SPLIT_SEED = TrainConfig.split_seed
 
 
 def average_model(member_paths: list[Path]):

@@ -19,7 +19,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,7 +27,12 @@ sys.path.insert(0, str(REPO))
 from recognizer.classifier import DigitClassifier  # noqa: E402
 from recognizer.data import load_digits, validation_split  # noqa: E402
 from recognizer.shapes import reread  # noqa: E402
-from recognizer.synthetic import STROKE_FRACTION, glyph_as_read, written_digit  # noqa: E402
+from recognizer.synthetic import (  # noqa: E402
+    STROKE_FRACTION,
+    blurred_glyph_as_read,
+    glyph_as_read,
+    written_digit,
+)
 from recognizer.train import TrainConfig  # noqa: E402
 
 HEIGHT = 60  # pixels: a digit in the middle of the benchmark's range (35-110)
@@ -70,8 +74,7 @@ def written(
     width = STROKE_FRACTION * height * stroke_share
     glyphs = (written_digit(image, height, width, slant) for image in images)
     if blur:
-        glyphs = (cv2.GaussianBlur(glyph, (0, 0), blur) for glyph in glyphs)
-        return np.stack([glyph_as_read(glyph, level * float(glyph.max())) for glyph in glyphs])
+        return np.stack([blurred_glyph_as_read(glyph, blur, level) for glyph in glyphs])
     return np.stack([glyph_as_read(glyph, level) for glyph in glyphs])
 
 

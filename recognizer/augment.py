@@ -49,7 +49,7 @@ class AugmentConfig:
     penned_probability: float = 0.0  # share of the digits written with a pen (:func:`penned`)
     pen_width: tuple[float, float] = (0.55, 1.8)  # the pen's stroke, in ballpoint widths
     pen_blur_probability: float = 0.0  # share of the penned digits also blurred (:func:`penned`)
-    # where a blurred pen's ink is taken, as a share of its darkest
+    # where a blurred pen's ink is taken, as a share of its darkest (PEN_INK_LEVEL)
     pen_ink_level: tuple[float, float] = (0.35, 0.65)
 
     def as_dict(self) -> dict:
@@ -146,6 +146,7 @@ def flagged_one(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 PEN_HEIGHT = (40.0, 70.0)  # pixels: the digit written this tall before it is normalised again
 PEN_BLUR = (0.3, 1.5)  # Gaussian sigma, pixels at that height (the synthetic photos' range)
+PEN_INK_LEVEL = AugmentConfig.pen_ink_level  # where a blurred pen's ink is taken, by default
 
 
 def penned(
@@ -153,7 +154,7 @@ def penned(
     rng: np.random.Generator,
     pen_width: tuple[float, float],
     blur_probability: float = 0.0,
-    ink_level: tuple[float, float] = (0.35, 0.65),
+    ink_level: tuple[float, float] = PEN_INK_LEVEL,
 ) -> np.ndarray:
     """A 28x28 digit as the reader would see it written with a pen: drawn as the synthetic photos'
     ink (:func:`recognizer.synthetic.written_digit`: one stroke width, a random share of a
@@ -161,17 +162,21 @@ def penned(
     (:func:`recognizer.normalise.to_mnist`). With ``blur_probability``, the ink is first blurred
     (PEN_BLUR) and taken at a random ``ink_level`` (a share of its darkest). A digit with no ink
     comes back as it was."""
-    from recognizer.synthetic import STROKE_FRACTION, glyph_as_read, written_digit  # (it imports training)
+    from recognizer.synthetic import (  # (it imports training)
+        STROKE_FRACTION,
+        blurred_glyph_as_read,
+        glyph_as_read,
+        written_digit,
+    )
 
     if image.max() <= 127:
         return image
     height = rng.uniform(*PEN_HEIGHT)
     glyph = written_digit(image, height, STROKE_FRACTION * height * rng.uniform(*pen_width))
-    level = 0.5
     if blur_probability and rng.random() < blur_probability:
-        glyph = cv2.GaussianBlur(glyph, (0, 0), rng.uniform(*PEN_BLUR))
-        level = rng.uniform(*ink_level) * float(glyph.max())
-    written = glyph_as_read(glyph, level)
+        written = blurred_glyph_as_read(glyph, rng.uniform(*PEN_BLUR), rng.uniform(*ink_level))
+    else:
+        written = glyph_as_read(glyph)
     return written if written.any() else image
 
 

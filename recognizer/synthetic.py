@@ -352,6 +352,13 @@ def glyph_as_read(glyph: np.ndarray, level: float = 0.5) -> np.ndarray:
     return to_mnist(((glyph >= level) * 255).astype(np.uint8))
 
 
+def blurred_glyph_as_read(glyph: np.ndarray, sigma: float, share: float) -> np.ndarray:
+    """A glyph blurred as a camera out of focus does (a Gaussian of ``sigma`` pixels), then taken as
+    ink where at least ``share`` of its darkest and normalised (:func:`glyph_as_read`)."""
+    blurred = cv2.GaussianBlur(glyph, (0, 0), sigma)
+    return glyph_as_read(blurred, share * float(blurred.max()))
+
+
 def _separator_strokes(char: str, rng: np.random.Generator) -> tuple[list[np.ndarray], float]:
     """Polylines of a separator in digit heights (origin: left end of the baseline, y down) and a
     thickness factor."""

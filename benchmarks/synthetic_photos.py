@@ -217,7 +217,9 @@ def benchmark(
                 edits[edit] += 1
             if failures:
                 failures.mkdir(parents=True, exist_ok=True)
-                name = f"{index:04d}-{photo.text}-read-{reading.text or 'nothing'}"
+                # (named by the ink, and "lost" when the digit model reads the ink as written right)
+                lost = "-lost" if as_written else ""
+                name = f"{index:04d}-{photo.text}-read-{reading.text or 'nothing'}-{options.ink}{lost}"
                 (failures / f"{name}.png").write_bytes(reading.annotated())
                 (failures / f"{name}.jpg").write_bytes(jpeg)
         for stage, seconds in reading.timings.items():

@@ -74,3 +74,20 @@ def test_a_picture_of_random_pixels_is_not_smoothed_into_blots_of_ink() -> None:
     for picture in (enlarged, random_pixels):
         assert ink.grain(picture) > ink.NOISY_GRAIN
         assert ink._denoised(picture) is picture
+
+
+def test_a_pencil_strokes_light_part_parted_by_the_grain_from_its_dark_part_is_ink_too() -> None:
+    """A pencil 7 pressed hard on its bar and lightly on its stem, the two parted by a gap of the
+    paper's grain 3 pixels wide: the stem never touches the bar's certain ink, yet it is the same
+    stroke (a 9's light loop beside its dark stem read as a 1)."""
+    rng = np.random.default_rng(0)
+    page = np.full((480, 640), 200.0)
+    cv2.line(page, (300, 200), (360, 200), 120, 4)  # the bar, pressed hard: 40% darker than the paper
+    cv2.line(page, (358, 208), (330, 290), 168, 4)  # the stem, light: 16% darker, 3 pixels below
+    photo = np.clip(page + rng.normal(0, 1.5, page.shape), 0, 255).astype(np.uint8)
+    darkness, _ = ink.darkness_and_paper(photo)
+    assert ink._strong_bar(darkness, None) < ink.STRONG_DARKNESS  # taken for faint writing
+    mask = ink.find_ink(photo).mask
+    assert mask[198:203, 305:355].all()  # the bar
+    assert np.count_nonzero(mask[230:280, 330:360]) > 80  # the stem's middle
+    assert np.count_nonzero(mask) < 2 * np.count_nonzero(page < 190)  # and no paper around them

@@ -119,7 +119,14 @@ def cmd_train_pieces(args: argparse.Namespace) -> int:
         names = (pieces_train.TFLITE_NAME, pieces_train.CARD_NAME)
         train_it, question = pieces_train.train_piece_model, "one digit or not"
     out = Path(args.out)
-    config = pieces_train.PieceTrainConfig(epochs=args.epochs, examples=args.examples, seed=args.seed)
+    config = pieces_train.PieceTrainConfig(
+        epochs=args.epochs,
+        examples=args.examples,
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+        varied=getattr(args, "varied", False),
+        start_from=args.start_from,
+    )
     card = train_it(load_digits(args.data), out, config)
     print(f"validation accuracy ({question}): {card['validation_accuracy'] * 100:.2f}%")
     print(f"wrote {out / names[0]} and {out / names[1]}")
@@ -363,6 +370,12 @@ def build_parser(extend: Callable[[Any], None] | None = None) -> argparse.Argume
             "--examples", type=int, default=examples, help=f"training examples (half {negatives})"
         )
         network.add_argument("--seed", type=int, default=1)
+        network.add_argument("--learning-rate", type=float, default=1e-3, help="at the first epoch")
+        network.add_argument("--start-from", help="a .keras network of the same shape to go on training")
+        if kind == "pieces":
+            network.add_argument(
+                "--varied", action="store_true", help="draw the examples with varied pens and slants"
+            )
         network.add_argument("--out", default=f"runs/{kind}", help="output directory")
         network.add_argument("--install", action="store_true", help="copy the result into models/")
         network.set_defaults(handler=cmd_train_pieces, kind=kind)

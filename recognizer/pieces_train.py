@@ -23,6 +23,7 @@ import json
 import logging
 import time
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 UPSCALE = 3  # MNIST digits are drawn 3x larger as masks, like a digit in a photo
 MASK_THRESHOLD = 100  # of 255: where an upscaled MNIST digit counts as ink
+VARIED_THRESHOLD = (50.0, 170.0)  # ... for a thicker or thinner pen (``--varied``)
 MIN_PART_HEIGHT = 0.6  # the reader's rule: a cut-out part stands this tall (see reader.py)
 TFLITE_NAME = "pieces.tflite"
 CARD_NAME = "pieces-card.json"
@@ -52,18 +54,24 @@ class PieceTrainConfig:
     learning_rate: float = 1e-3
     seed: int = 1
     split_seed: int = 1  # the digit model's validation split (see recognizer.train)
+    varied: bool = False  # examples drawn with varied pens and slants (:func:`pen_mask`)
+    start_from: str | None = None  # a .keras network of the same shape to go on training
 
 
-def pen_mask(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """An MNIST digit as a pen mask, cropped to its ink, at a slightly random size."""
+def pen_mask(image: np.ndarray, rng: np.random.Generator, varied: bool = False) -> np.ndarray:
+    """An MNIST digit as a pen mask, cropped to its ink, at a slightly random size; ``varied``:
+    also drawn with a thinner or thicker pen (VARIED_THRESHOLD) and tilted and sheared a little
+    either way (:func:`_tilted`), as the pieces of a photo's slanted writing are."""
     scale = UPSCALE * rng.uniform(0.85, 1.15)
     size = (round(28 * scale * rng.uniform(0.9, 1.1)), round(28 * scale))
     big = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
-    mask = np.where(big > MASK_THRESHOLD, 255, 0).astype(np.uint8)
+    threshold = rng.uniform(*VARIED_THRESHOLD) if varied else MASK_THRESHOLD
+    mask = np.where(big > threshold, 255, 0).astype(np.uint8)
     ys, xs = np.nonzero(mask)
     if len(xs) == 0:
         return mask
-    return mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    mask = mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    return _tilted(mask, rng) if varied else mask
 
 
 def _side_by_side(left: np.ndarray, right: np.ndarray, overlap: int, drop: int) -> np.ndarray:
@@ -108,24 +116,29 @@ def _with_slice(digit: np.ndarray, neighbour: np.ndarray, rng: np.random.Generat
 
 
 def piece_examples(
-    images: np.ndarray, labels: np.ndarray, count: int, rng: np.random.Generator
+    images: np.ndarray, labels: np.ndarray, count: int, rng: np.random.Generator, varied: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``count`` normalised 28x28 examples (uint8) and their labels (1: one whole digit)."""
+    """``count`` normalised 28x28 examples (uint8) and their labels (1: one whole digit);
+    ``varied``: each digit drawn with a varied pen and slant (:func:`pen_mask`)."""
     pieces, answers = [], []
     not_one = np.flatnonzero(labels != 1)  # half a 1 is still a 1
+
+    def any_digit() -> np.ndarray:
+        return pen_mask(images[rng.integers(len(images))], rng, varied)
+
     while len(pieces) < count:
         kind = rng.random()
-        a = pen_mask(images[rng.integers(len(images))], rng)
+        a = any_digit()
         if kind < 0.5:
             piece, answer = a, 1
         elif kind < 0.72:
-            piece, answer = touching_pair(a, pen_mask(images[rng.integers(len(images))], rng), rng), 0
+            piece, answer = touching_pair(a, any_digit(), rng), 0
             if rng.random() < 0.15:
-                piece = touching_pair(piece, pen_mask(images[rng.integers(len(images))], rng), rng)
+                piece = touching_pair(piece, any_digit(), rng)
         elif kind < 0.86:
-            piece, answer = _fragment(pen_mask(images[rng.choice(not_one)], rng), rng), 0
+            piece, answer = _fragment(pen_mask(images[rng.choice(not_one)], rng, varied), rng), 0
         else:
-            piece, answer = _with_slice(a, pen_mask(images[rng.integers(len(images))], rng), rng), 0
+            piece, answer = _with_slice(a, any_digit(), rng), 0
         if piece is None or not piece.any():
             continue
         pieces.append(to_mnist(piece))
@@ -219,6 +232,8 @@ def _train_yes_no(
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     train_idx, val_idx = validation_split(data.train_labels, 0.1, config.split_seed)
+    if config.varied:
+        make_examples = partial(make_examples, varied=True)
     x_train, y_train = make_examples(
         data.train_images[train_idx], data.train_labels[train_idx], config.examples, rng
     )
@@ -234,7 +249,7 @@ def _train_yes_no(
     out_dir.mkdir(parents=True, exist_ok=True)
     tflite_name, card_name = names
     best = out_dir / tflite_name.replace(".tflite", "-best.keras")
-    model = build_piece_model()
+    model = keras.models.load_model(config.start_from) if config.start_from else build_piece_model()
     model.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate),
         loss="binary_crossentropy",

@@ -584,7 +584,7 @@ class Recognizer:
         inverse = None
         if angle:  # slanted writing: level the lines and segment again (as the whole photo would be)
             frame = _turned_frame(origin, ink.shape[:2], decoded.working.shape[:2], degrees)
-            turned, inverse = timed("deskew", rotate_mask, mask, angle, *frame)
+            turned, inverse = timed("deskew", rotate_mask, segmentation.on_the_page(mask), angle, *frame)
             segmentation = timed("segment", segment, turned)
         digits: list[DigitReading] = []
         lines: list[str] = []

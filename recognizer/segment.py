@@ -113,6 +113,17 @@ class Segmentation:
     lines: list[list[Piece]] = field(default_factory=list)
     separators: list[tuple[int, int, int, int]] = field(default_factory=list)
     digit_height: float = 0.0
+    # the ink's labels and, per label, whether it runs off the photo (:func:`_inside_boxes`)
+    off_photo: tuple[np.ndarray, np.ndarray] | None = None
+
+    def on_the_page(self, mask: np.ndarray) -> np.ndarray:
+        """The segmented ``mask`` without the ink that runs off the photo (a page's or a table's
+        edge, a fold): turned to level the writing, it would no longer lie along the photo's edges
+        to be told from writing (a fold across a blank page was read as a digit, 16 times over)."""
+        if self.off_photo is None:
+            return mask
+        labels, off = self.off_photo
+        return np.where(off[labels], 0, mask).astype(np.uint8)
 
 
 def union_box(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
@@ -165,24 +176,31 @@ def _own_ink(labels: np.ndarray, stats: np.ndarray, box: tuple[int, int, int, in
     return np.where(inside[crop], 255, 0).astype(np.uint8)
 
 
-def _inside_boxes(labels: np.ndarray, stats: np.ndarray) -> list[tuple[int, int, int, int]]:
+def _inside_boxes(labels: np.ndarray, stats: np.ndarray) -> tuple[list, np.ndarray]:
     """The boxes of the pieces that are not specks, without ink that runs off the photo: long thin
     ink along its edge (a table's or the page's edge; not ink enclosing paper, such as a cheque's
     joined zeros cut by a tight scan) and ink running across it, edge to opposite
     edge, far longer than its strokes are wide (a fold in the paper; a digit reaching across a
-    tight crop, a cheque's amount, is short for its strokes). Not writing, either of them."""
+    tight crop, a cheque's amount, is short for its strokes). Not writing, either of them: also
+    returned, per label, whether it is such ink."""
     rows, cols = labels.shape[:2]
     boxes = []
-    for x, y, w, h, _ in _components(stats):
+    off_photo = np.zeros(len(stats), bool)
+    for label in np.flatnonzero(stats[:, 4] >= MIN_AREA):
+        if label == 0:
+            continue
+        x, y, w, h = (int(v) for v in stats[label, :4])
         inside = x > 0 and y > 0 and x + w < cols and y + h < rows
         if not (inside or 0.15 < w / h < 3.0 or _closes_loop(_own_ink(labels, stats, (x, y, w, h)))):
+            off_photo[label] = True
             continue
         if (y == 0 and h == rows) or (x == 0 and w == cols):
             width = stroke_width(_own_ink(labels, stats, (x, y, w, h)))
             if np.hypot(w, h) > CREASE_LENGTH * max(width, 1.0):
+                off_photo[label] = True
                 continue
         boxes.append((x, y, w, h))
-    return boxes
+    return boxes, off_photo
 
 
 def _without_rules(mask: np.ndarray, stats: np.ndarray, height: float) -> np.ndarray | None:
@@ -528,19 +546,20 @@ def segment(mask: np.ndarray) -> Segmentation:
     if without_rules is not None:
         mask = without_rules
         labels, stats = _label(mask)
-    boxes = _inside_boxes(labels, stats)
+    boxes, off_photo = _inside_boxes(labels, stats)
+    off = (labels, off_photo) if off_photo.any() else None
     height = typical_height(boxes)
     boxes = [b for b in boxes if b[3] <= MAX_HEIGHT * height and b[2] <= MAX_WIDTH * height]
     height = typical_height(boxes)
     if not boxes or height < 8:
-        return Segmentation(digit_height=height)
+        return Segmentation(digit_height=height, off_photo=off)
     # specks: tiny next to the writing
     boxes = [b for b in boxes if max(b[2], b[3]) >= 0.2 * height]
     if len(boxes) > MAX_PIECES:  # texture, noise or a picture: not a handwritten number
         return Segmentation(digit_height=height)
     boxes = _merge_broken(boxes, height)
     capped = _capped_bodies(boxes, height)
-    result = Segmentation(digit_height=height)
+    result = Segmentation(digit_height=height, off_photo=off)
     pieces = []
     for box in boxes:
         h = box[3]

@@ -113,17 +113,20 @@ class Segmentation:
     lines: list[list[Piece]] = field(default_factory=list)
     separators: list[tuple[int, int, int, int]] = field(default_factory=list)
     digit_height: float = 0.0
-    # the ink's labels and, per label, whether it runs off the photo (:func:`_inside_boxes`)
-    off_photo: tuple[np.ndarray, np.ndarray] | None = None
+    # the pieces of ink that run off the photo (:func:`_inside_boxes`): each one's box and its
+    # pixels there (a boolean crop, not the photo-sized labels: less memory kept per reading)
+    off_photo: list[tuple[tuple[int, int, int, int], np.ndarray]] = field(default_factory=list)
 
     def on_the_page(self, mask: np.ndarray) -> np.ndarray:
         """The segmented ``mask`` without the ink that runs off the photo (a page's or a table's
         edge, a fold): turned to level the writing, it would no longer lie along the photo's edges
         to be told from writing (a fold across a blank page was read as a digit, 16 times over)."""
-        if self.off_photo is None:
+        if not self.off_photo:
             return mask
-        labels, off = self.off_photo
-        return np.where(off[labels], 0, mask).astype(np.uint8)
+        mask = mask.copy()
+        for (x, y, w, h), pixels in self.off_photo:
+            mask[y : y + h, x : x + w][pixels] = 0
+        return mask
 
 
 def union_box(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
@@ -201,6 +204,12 @@ def _inside_boxes(labels: np.ndarray, stats: np.ndarray) -> tuple[list, np.ndarr
                 continue
         boxes.append((x, y, w, h))
     return boxes, off_photo
+
+
+def _pixels(labels: np.ndarray, stats: np.ndarray, label: int) -> tuple[tuple, np.ndarray]:
+    """A labelled piece's box and, within it, which pixels are its own."""
+    x, y, w, h = (int(v) for v in stats[label, :4])
+    return (x, y, w, h), labels[y : y + h, x : x + w] == label
 
 
 def _without_rules(mask: np.ndarray, stats: np.ndarray, height: float) -> np.ndarray | None:
@@ -547,7 +556,7 @@ def segment(mask: np.ndarray) -> Segmentation:
         mask = without_rules
         labels, stats = _label(mask)
     boxes, off_photo = _inside_boxes(labels, stats)
-    off = (labels, off_photo) if off_photo.any() else None
+    off = [_pixels(labels, stats, label) for label in np.flatnonzero(off_photo)]
     height = typical_height(boxes)
     boxes = [b for b in boxes if b[3] <= MAX_HEIGHT * height and b[2] <= MAX_WIDTH * height]
     height = typical_height(boxes)

@@ -120,7 +120,8 @@ class Segmentation:
     def on_the_page(self, mask: np.ndarray) -> np.ndarray:
         """The segmented ``mask`` without the ink that runs off the photo (a page's or a table's
         edge, a fold): turned to level the writing, it would no longer lie along the photo's edges
-        to be told from writing (a fold across a blank page was read as a digit, 16 times over)."""
+        to be told from writing (a fold across a blank page was read again, 16 times over, as a piece
+        the page's height)."""
         if not self.off_photo:
             return mask
         mask = mask.copy()

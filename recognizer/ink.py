@@ -62,6 +62,11 @@ FAINT_CLOSING = (3, 3)  # closing that joins the grain-broken pieces of a faint 
 # stroke's lighter part, parted from its darker part by the paper's grain (a 9's light loop beside its
 # dark stem). (Synthetic photos of validation digits: 2 more of 500 read; 3x3 joined too little.)
 FAINT_REACH = (5, 5)
+# ... for pens at most this many pixels wide (the certain ink's stroke width). A wider stroke is not
+# parted by grain: its light pieces are a blurred, light stroke's two edges, which the paper's window
+# takes apart (light close-ups: a 1 read as "11"; pencil in photos of numbers: 2.3-5.6 px, light
+# close-ups 7.5-11 px).
+FAINT_REACH_PEN = 6.0
 WEAK_DARKNESS = 0.20  # may be ink if connected to certain ink ...
 # ... and at least this share of the strong strokes' width wide (at least MIN_WEAK_WIDTH pixels)
 WEAK_WIDTH_SHARE = 0.5
@@ -536,8 +541,13 @@ def _pen_strokes(
         return _touching(_without_thin_lines(weak, strong), strong)
     # faint, grainy strokes (pencil) break up: a light piece near a dark one (within FAINT_REACH) is
     # the same stroke; then the pieces are joined again
-    near = cv2.morphologyEx(weak, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, FAINT_REACH))
-    mask = cv2.bitwise_and(weak, _touching(near, strong))
+    x, y, w, h = cv2.boundingRect(strong)
+    if stroke_width(strong[y : y + h, x : x + w]) <= FAINT_REACH_PEN:
+        reach = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, FAINT_REACH)
+        near = cv2.morphologyEx(weak, cv2.MORPH_CLOSE, reach)
+        mask = cv2.bitwise_and(weak, _touching(near, strong))
+    else:
+        mask = _touching(weak, strong)
     return cv2.morphologyEx(
         mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, FAINT_CLOSING)
     )

@@ -160,9 +160,14 @@ def _label(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels, stats
 
 
+def _component_labels(stats: np.ndarray) -> np.ndarray:
+    """The labels of the pieces that are not specks."""
+    return np.flatnonzero(stats[1:, 4] >= MIN_AREA) + 1
+
+
 def _components(stats: np.ndarray) -> list[tuple[int, int, int, int, int]]:
-    """The pieces that are not specks."""
-    return [tuple(int(v) for v in row) for row in stats[1:] if row[4] >= MIN_AREA]
+    """The pieces that are not specks: (x, y, w, h, area) each."""
+    return [tuple(int(v) for v in stats[label]) for label in _component_labels(stats)]
 
 
 def _own_ink(labels: np.ndarray, stats: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -190,9 +195,7 @@ def _inside_boxes(labels: np.ndarray, stats: np.ndarray) -> tuple[list, np.ndarr
     rows, cols = labels.shape[:2]
     boxes = []
     off_photo = np.zeros(len(stats), bool)
-    for label in np.flatnonzero(stats[:, 4] >= MIN_AREA):
-        if label == 0:
-            continue
+    for label in _component_labels(stats):
         x, y, w, h = (int(v) for v in stats[label, :4])
         inside = x > 0 and y > 0 and x + w < cols and y + h < rows
         if not (inside or 0.15 < w / h < 3.0 or _closes_loop(_own_ink(labels, stats, (x, y, w, h)))):

@@ -1033,6 +1033,15 @@ def test_a_short_stroke_come_apart_from_its_digit_is_joined_to_it(recognizer, ba
     assert recognizer.read(photo.jpeg).text == photo.text
 
 
+def test_a_fives_bar_rising_apart_from_its_body_is_read_with_it(recognizer, bank) -> None:
+    """A photo of ``benchmarks/synthetic_photos.py`` (216 of seed 7): a 5 whose top bar, drawn
+    rising to the right, lies apart from its body, and stands 0.36 digit heights tall in its box.
+    Read without it, the body is a 7; with it (``Piece.capped``, CAP_HEIGHT), a 5."""
+    photo = _benchmark_photo(bank, 248898259035010110928799853135706016271, None)
+    assert photo.text == "4556304359"
+    assert recognizer.read(photo.jpeg).text == photo.text
+
+
 def test_no_bent_cut_is_tried_through_a_piece_taller_than_any_digit(recognizer, bank, monkeypatch) -> None:
     """The search for bent paths grows with a piece's height times its width: pieces taller than
     BEND_ROWS (no phone number's digit is) are cut straight only. Digits written 450 pixels tall

@@ -61,12 +61,17 @@ def mnist_location() -> Path | None:
 
 
 @pytest.fixture(scope="session")
-def mnist_test():
-    """The 10,000 MNIST test images and labels (skips where the data is not on this machine)."""
+def mnist():
+    """Full MNIST, read once (skips where the data is not on this machine)."""
     from recognizer.data import load_idx_dir
 
     location = mnist_location()
     if location is None:
         pytest.skip("full MNIST not found: set HEY_NUMBER_MNIST_DIR")
-    data = load_idx_dir(location)
-    return data.test_images, data.test_labels
+    return load_idx_dir(location)
+
+
+@pytest.fixture(scope="session")
+def mnist_test(mnist):
+    """The 10,000 MNIST test images and labels."""
+    return mnist.test_images, mnist.test_labels

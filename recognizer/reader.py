@@ -704,9 +704,9 @@ class Recognizer:
     def _join_broken(self, lines: list[list[Piece]], read: list[list], height: float) -> None:
         """Join neighbouring pieces, in ``lines`` and their readings ``read``, that together are
         no wider than a digit and read as one far more surely than apart (or, one of them far
-        shorter than a digit of ``height``, surer at all: SHORT_PART): a digit whose strokes
-        came apart side by side (the loop of a 9 beside its stem, a 4 in two strokes); and two
-        strokes read as 1s that are one 1 with a long flag (:func:`_flagged_one`)."""
+        shorter than a digit of ``height``, fairly surely and surer at all: SHORT_PART): a digit
+        whose strokes came apart side by side (the loop of a 9 beside its stem, a 4 in two
+        strokes); and two strokes read as 1s that are one 1 with a long flag (:func:`_flagged_one`)."""
         candidates = [
             (number, index, joined)
             for number, line in enumerate(lines)

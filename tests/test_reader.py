@@ -1060,6 +1060,16 @@ def test_a_sevens_bar_come_apart_in_a_curl_is_read_with_its_short_stem(recognize
     assert recognizer.read(photo.jpeg).text == photo.text
 
 
+def test_touching_digits_the_classifier_reads_as_one_sure_digit_are_cut_bent(recognizer, bank) -> None:
+    """A photo of ``benchmarks/synthetic_photos.py`` (254 of seed 7): a 3 whose top arm reaches into
+    the 1 after it. Whole, the two read as a 7 the classifier is sure of (0.99) and the piece
+    checker is sure is no whole digit (0.000); cut straight, the arm's end stays on the 1: "34".
+    Pieces the piece checker is this sure of (BEND_NOT_WHOLE) are cut bent too: "31"."""
+    photo = _benchmark_photo(bank, 337942506774721713583047021996312070782, None)
+    assert photo.text == "3175663825"
+    assert recognizer.read(photo.jpeg).text == photo.text
+
+
 def test_no_bent_cut_is_tried_through_a_piece_taller_than_any_digit(recognizer, bank, monkeypatch) -> None:
     """The search for bent paths grows with a piece's height times its width: pieces taller than
     BEND_ROWS (no phone number's digit is) are cut straight only. Digits written 450 pixels tall

@@ -793,9 +793,8 @@ class Recognizer:
         height = mask.shape[0]
         holes = _holes(mask)
         loops = [box for *box, area in holes if area >= CUT_LOOP * height**2]
-        cuts = _cut_candidates(mask, between=loops)
-        if piece.width_ratio <= CLEARLY_WIDE:
-            cuts = [cut for cut in cuts if not any(x < cut < x + w for x, _, w, _ in loops)]
+        # (no cut crosses a loop of a piece not clearly wider than one digit)
+        cuts = _cut_candidates(mask, between=loops, within=loops if piece.width_ratio <= CLEARLY_WIDE else [])
         # (small digits, such as the joined zeros of "30.000", are as wide as the writing's digits)
         widest = max(MAX_PART_WIDTH * height, piece.box[2] / piece.width_ratio)
         spans = [
@@ -1086,13 +1085,20 @@ def _reads_capped(alone: float, capped: float) -> bool:
     return capped >= SURE_CAPPED and capped > alone - CAPPED_MARGIN
 
 
-def _cut_candidates(mask: np.ndarray, between: list[tuple[int, int, int, int]]) -> list[int]:
+def _cut_candidates(
+    mask: np.ndarray, between: list[tuple[int, int, int, int]], within: list[tuple[int, int, int, int]]
+) -> list[int]:
     """Columns where a wide piece may be cut: its ends and the local minima of its column ink
-    (smoothed), at least MIN_CUT_GAP heights apart; and midway between each two loops side by side
-    (the boxes ``between``: x, y, w, h)."""
+    (smoothed), at least MIN_CUT_GAP heights apart, none inside the boxes ``within`` (x, y, w, h:
+    loops no cut may cross; left out first, so that a minimum inside one keeps none beside it out);
+    and midway between each two loops side by side (the boxes ``between``)."""
     height, width = mask.shape
+
+    def allowed(column: int) -> bool:
+        return not any(x < column < x + w for x, _, w, _ in within)
+
     ink = np.convolve((mask > 0).sum(axis=0).astype(np.float32), [1, 2, 1], mode="same")
-    minima = [c for c in range(1, width - 1) if ink[c] <= ink[c - 1] and ink[c] <= ink[c + 1]]
+    minima = [c for c in range(1, width - 1) if ink[c] <= ink[c - 1] and ink[c] <= ink[c + 1] and allowed(c)]
     gap = max(2, int(MIN_CUT_GAP * height))
     chosen: list[int] = []
     for column in sorted(minima, key=lambda c: ink[c]):  # lowest ink first
@@ -1100,7 +1106,7 @@ def _cut_candidates(mask: np.ndarray, between: list[tuple[int, int, int, int]]) 
             chosen.append(column)
     ordered = sorted(between)
     midways = {(a[0] + a[2] + b[0]) // 2 for a, b in itertools.pairwise(ordered)}
-    return sorted({0, *chosen[:MAX_CUTS], *(c for c in midways if 0 < c < width), width})
+    return sorted({0, *chosen[:MAX_CUTS], *(c for c in midways if 0 < c < width and allowed(c)), width})
 
 
 def _holes(mask: np.ndarray) -> list[tuple[int, int, int, int, int]]:

@@ -409,7 +409,13 @@ def _is_separator(mask: np.ndarray, box: tuple[int, int, int, int], height: floa
         return True
     if h < SEPARATOR_HEIGHT * height:
         return True
-    return h < 0.8 * height and 0.6 < w / h < 1.6 and _is_cross(mask)
+    return _plus_sized(box, height) and _is_cross(mask)
+
+
+def _plus_sized(box: tuple[int, int, int, int], height: float) -> bool:
+    """Lower than a digit and about as wide as high, as a plus sign is."""
+    _, _, w, h = box
+    return h < 0.8 * height and 0.6 < w / h < 1.6
 
 
 def _may_be_low_digit(mask: np.ndarray, box: tuple[int, int, int, int], height: float) -> bool:
@@ -573,9 +579,11 @@ def segment(mask: np.ndarray) -> Segmentation:
     boxes = [b for b in boxes if max(b[2], b[3]) >= 0.2 * height]
     if len(boxes) > MAX_PIECES:  # texture, noise or a picture: not a handwritten number
         return Segmentation(digit_height=height)
-    boxes = _merge_broken(boxes, height)
+    # (a plus sign is set aside before broken strokes are merged: a dot beside it is no stroke of it)
+    pluses = [box for box in boxes if _plus_sized(box, height) and _is_cross(_own_ink(labels, stats, box))]
+    boxes = _merge_broken([box for box in boxes if box not in pluses], height)
     capped = _capped_bodies(boxes, height)
-    result = Segmentation(digit_height=height, off_photo=off)
+    result = Segmentation(digit_height=height, off_photo=off, separators=pluses)
     pieces = []
     for box in boxes:
         h = box[3]

@@ -200,6 +200,7 @@ BEND_BELOW = 0.7
 BEND_CONFIDENT = 0.95
 BEND_NOT_WHOLE = 0.05
 BEND_MARGIN = 0.1
+BENT_KEEPS = 0.5  # share of the straight reading's digits a bent reading must keep to replace it
 CUT_BEND = 0.2
 PATH_STEP = 0.1
 PATH_STRAY = 0.01
@@ -539,7 +540,11 @@ class Recognizer:
         assert best is not None
         if best.bendable:  # (the way up chosen by straight cuts: bent ones read a turned page surer)
             bent = self._read_oriented(decoded, ink, origin, best.rotation, timings, _CutBudget(), bend=True)
-            best = bent if _score(bent) >= _score(best) else best
+            # (bent cuts part doubtful pieces anew: a reading that lost most of its digits with them,
+            # its lines now too unsure to be read, is no better cut, however surely a stray digit
+            # left alone reads)
+            kept = len(bent.digits) >= BENT_KEEPS * len(best.digits)
+            best = bent if kept and _score(bent) >= _score(best) else best
         if 0 < len(best.digits) <= FEW_DIGITS:
             best = _best_tilted(
                 best,

@@ -195,7 +195,8 @@ MAX_CUTS = 16  # the lowest-ink candidate cuts tried in one piece
 # "1" and a "0"; gated so, synthetic photos +3 of 500 and +4 of 1,000, turned pages +2 of 300,
 # validation digits +0, real cheques +2. Read every way up tried, they read 3 turned pages surer
 # the wrong way up. Judged no whole digit, too: seed 7 +1 of 500, seed 11 +1 of 1,000, real
-# cheques +2, validation digits and turned pages +0, words +1; light close-ups and 12 MP -1 each.)
+# cheques +2, validation digits and turned pages +0, words +1; light close-ups -1, 12 MP -1 (even
+# again once a bent reading must keep BENT_KEEPS of the digits).)
 BEND_BELOW = 0.7
 BEND_CONFIDENT = 0.95
 BEND_NOT_WHOLE = 0.05

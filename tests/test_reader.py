@@ -1110,6 +1110,16 @@ def test_bent_cuts_that_lose_most_of_a_reading_do_not_replace_it(recognizer, ban
     assert recognizer.read(photo.jpeg).text == photo.text
 
 
+def test_two_ones_leaning_together_with_their_tops_apart_are_two_ones(recognizer, bank) -> None:
+    """A photo of ``benchmarks/synthetic_photos.py --seed 11`` (photo 245): two pencil 1s of
+    different hands, the first leaning right and the second left ("/\\"), their tops 0.28 of their
+    height apart. Taken for one 1 with a long flag (FLAG_TOPS was 0.4), "11" read as "1"; a flag
+    drawn apart ends at its stem's top."""
+    photo = _benchmark_photo(bank, 92129179284966565274024294550514263274, None, increment=SEED_11_INCREMENT)
+    assert photo.text == "9610711171"
+    assert recognizer.read(photo.jpeg).text == photo.text
+
+
 def test_no_bent_cut_is_tried_through_a_piece_taller_than_any_digit(recognizer, bank, monkeypatch) -> None:
     """The search for bent paths grows with a piece's height times its width: pieces taller than
     BEND_ROWS (no phone number's digit is) are cut straight only. Digits written 450 pixels tall

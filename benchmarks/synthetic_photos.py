@@ -41,6 +41,7 @@ from recognizer.synthetic import (  # noqa: E402
     PhotoOptions,
     RenderedPhoto,
     glyph_as_read,
+    large_photo,
     random_options,
     random_phone_number,
     render_photo,
@@ -100,19 +101,6 @@ TURNS = {
     180: (cv2.ROTATE_180, 180),
     270: (cv2.ROTATE_90_CLOCKWISE, 270),
 }
-
-
-# --large: a 12 MP photo of a page, the number written 45 to 109 of its pixels tall (14 to 35 in the
-# reader's 1280-pixel working copy: smaller than any digit of the ordinary photos)
-LARGE_SIZE = (4000, 3000)
-LARGE_DIGIT_HEIGHTS = (45, 110)
-
-
-def large_photo(options: PhotoOptions, rng: np.random.Generator) -> PhotoOptions:
-    """``options`` for a 12 MP photo (upright or lying, as drawn) of small writing."""
-    height = int(rng.integers(*LARGE_DIGIT_HEIGHTS))
-    size = LARGE_SIZE if options.size[0] >= options.size[1] else LARGE_SIZE[::-1]
-    return dataclasses.replace(options, digit_height=height, size=size)
 
 
 def turned_jpeg(jpeg: bytes, degrees: int) -> bytes:

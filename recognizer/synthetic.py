@@ -902,6 +902,20 @@ def random_options(rng: np.random.Generator) -> PhotoOptions:
     )
 
 
+# A 12 MP photo of a page (``benchmarks/synthetic_photos.py --large``), the number written 45 to
+# 109 of its pixels tall (14 to 35 in the reader's 1280-pixel working copy: smaller than any digit
+# of the ordinary photos)
+LARGE_SIZE = (4000, 3000)
+LARGE_DIGIT_HEIGHTS = (45, 110)
+
+
+def large_photo(options: PhotoOptions, rng: np.random.Generator) -> PhotoOptions:
+    """``options`` for a 12 MP photo (upright or lying, as drawn) of small writing."""
+    height = int(rng.integers(*LARGE_DIGIT_HEIGHTS))
+    size = LARGE_SIZE if options.size[0] >= options.size[1] else LARGE_SIZE[::-1]
+    return replace(options, digit_height=height, size=size)
+
+
 # --- Close-ups of one digit (the original write-up's one-photo-per-digit workflow) ----------------
 CLOSE_UP_SIZE = (540, 720)  # (width, height): a phone photo, portrait, shrunk
 CLOSE_UP_DIGIT = 280  # pixels: the MNIST digit's 28x28 square, enlarged

@@ -15,7 +15,14 @@ from recognizer.fuzz import folded_page
 from recognizer.ink import _texture, find_ink
 from recognizer.reader import Recognizer, _CutBudget
 from recognizer.segment import Piece, segment
-from recognizer.synthetic import DigitBank, PhotoOptions, close_up_photo, render_photo, split_bank
+from recognizer.synthetic import (
+    DigitBank,
+    PhotoOptions,
+    close_up_photo,
+    large_photo,
+    render_photo,
+    split_bank,
+)
 
 
 @pytest.fixture(scope="module")
@@ -974,7 +981,7 @@ def _benchmark_photo(
     """One photo of ``benchmarks/synthetic_photos.py`` (seed 7, or the seed whose PCG64 stream is
     ``increment``), rendered from its random generator's state just before it (PCG64 ``state`` and
     the buffered ``uinteger``, if any); with ``ideal``, as ``--clean`` renders it; with ``large``,
-    as ``--large`` does (a 12 MP photo of small writing, as its ``large_photo`` draws it)."""
+    as ``--large`` does (a 12 MP photo of small writing)."""
     from recognizer.synthetic import IDEAL_CONDITIONS, random_options, random_phone_number
 
     rng = np.random.default_rng()
@@ -987,9 +994,7 @@ def _benchmark_photo(
     lines = [random_phone_number(rng, 10 if rng.random() < 0.5 else None)]
     options = random_options(rng)
     if large:
-        height = int(rng.integers(45, 110))
-        size = (4000, 3000) if options.size[0] >= options.size[1] else (3000, 4000)
-        options = replace(options, digit_height=height, size=size)
+        options = large_photo(options, rng)
     return render_photo(bank, lines, rng, replace(options, **IDEAL_CONDITIONS) if ideal else options)
 
 

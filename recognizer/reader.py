@@ -45,7 +45,7 @@ from recognizer.normalise import stroke_width, to_mnist
 from recognizer.orientation import UprightChecker
 from recognizer.pieces import PieceChecker
 from recognizer.segment import Piece, segment, stroke_axis, union_box
-from recognizer.shapes import reread
+from recognizer.shapes import read_flags_as_ones, reread
 
 MIN_LINE_CONFIDENCE = 0.75  # median digit confidence below which a line is not read as a number
 MIN_LINE_DIGITS = 3  # shorter lines are dropped when the photo also holds a longer one
@@ -638,11 +638,10 @@ class Recognizer:
             stray += sum(map(len, read_lines)) - sum(map(len, kept))
             read_lines = [read for read in kept if read]
         longest = max((len(read) for read in read_lines), default=0)
+        kept = [read for read in read_lines if not len(read) < MIN_LINE_DIGITS <= longest]
+        stray += sum(map(len, read_lines)) - sum(map(len, kept))  # (stray marks beside a number)
         surenesses = []
-        for read in read_lines:
-            if len(read) < MIN_LINE_DIGITS <= longest:  # a stray mark beside a phone number
-                stray += len(read)
-                continue
+        for read in _flags_read_as_ones(kept):
             line_index = len(lines)
             lines.append("".join(str(p.digit) for _, p, _, _ in read))
             groups = _group_numbers([box for box, *_ in read])
@@ -923,6 +922,16 @@ def _surer_again(again: Reading, best: Reading) -> bool:
     reading that drops a number's doubtful small zeros, "40.000" read "40", is surer)."""
     margin = LEAVING_OUT_MARGIN if again.low_left_out > best.low_left_out else 0.0
     return again.confidence > best.confidence + margin
+
+
+def _flags_read_as_ones(read_lines: list[list]) -> list[list]:
+    """The lines read ([(box, prediction, pixels, sureness)] each), their 7s shaped like flagged 1s
+    read as 1s where the writer's other 1s allow (:func:`recognizer.shapes.read_flags_as_ones`)."""
+    results = [result for read in read_lines for result in read]
+    predictions = iter(
+        read_flags_as_ones([p for _, p, _, _ in results], [pixels for _, _, pixels, _ in results])
+    )
+    return [[(box, next(predictions), pixels, sure) for box, _, pixels, sure in read] for read in read_lines]
 
 
 def _best_tilted(reading: Reading, read: Callable[[int, float], Reading]) -> Reading:

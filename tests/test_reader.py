@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from recognizer.augment import flagged_one
 from recognizer.decode import decode
 from recognizer.fuzz import folded_page
 from recognizer.ink import _texture, find_ink
@@ -521,6 +522,19 @@ def test_a_one_with_a_long_flag_is_one_digit(recognizer, flag: int, joined: bool
     flagged = [_one_with_a_long_flag(x, 100, flag, joined) for x in (100, 320)]
     strokes = flagged[0] + _two(210, 100) + flagged[1]
     assert recognizer.read(_pen_strokes(strokes)).text == "121"
+
+
+@pytest.mark.parametrize(("index", "seed"), [(0, 1), (1, 7), (2, 5)])
+def test_ones_written_with_a_flag_the_model_takes_for_a_sevens_bar_are_ones(
+    recognizer, mnist_test, index: int, seed: int
+) -> None:
+    """A 1 whose flag falls steeply from its top, in one stroke with the stem, reads to the digit
+    model as a 7 (real cheques: "127" read as "727", "1900" as "7900"); its shape says 1."""
+    images, labels = mnist_test
+    flagged = flagged_one(images[labels == 1][index], np.random.default_rng(seed))
+    others = labels != 1
+    bank = DigitBank(np.concatenate([images[others], [flagged]]), np.concatenate([labels[others], [1]]))
+    assert _read(recognizer, bank, ["0151 2310"])[1].text == "01512310"
 
 
 def test_two_ones_side_by_side_stay_two(recognizer) -> None:

@@ -1,5 +1,6 @@
 """Digit shapes read by their shape: a 9 with a curled tail, which the digit model takes for an 8,
-and a 2 whose head curls into a loop, which it takes for a 9."""
+a 2 whose head curls into a loop, which it takes for a 9, and a 1 with a long flag, which it takes
+for a 7."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ import pytest
 
 from recognizer.classifier import Prediction
 from recognizer.normalise import to_mnist
-from recognizer.shapes import curled_nine, flat_based_two, reread
+from recognizer.shapes import (
+    curled_nine,
+    flagged_one,
+    flat_based_two,
+    plain_stroke,
+    read_flags_as_ones,
+    reread,
+)
 
 STROKE = 5
 
@@ -32,6 +40,12 @@ SIX = _drawn([((44, 78), (16, 16), 0, 360)], [[58, 20], [40, 30], [30, 60], [29,
 ZERO = _drawn([((44, 60), (22, 40), 0, 360)])
 LOOPED_TWO = _drawn([((40, 30), (14, 13), 0, 360)], [[54, 30], [46, 60], [22, 100], [70, 100]])
 STEMMED_NINE = _drawn([((40, 30), (14, 13), 0, 360)], [[54, 30], [52, 70], [48, 100]])
+FLAGGED_ONE = _drawn([], [[18, 64], [56, 10], [52, 110]])
+SHORT_FLAGGED_ONE = _drawn([], [[38, 52], [56, 10], [52, 110]])
+SEVEN = _drawn([], [[14, 14], [70, 12], [34, 110]])
+PLAIN_ONE = _drawn([], [[60, 10], [40, 110]])
+SEVEN_BAR_SLOPING = _drawn([], [[14, 26], [70, 10], [34, 110]])
+CROSSED_SEVEN = _drawn([], [[30, 40], [70, 10], [34, 110], [52, 60], [22, 60], [76, 60]])
 
 
 @pytest.mark.parametrize("digit", [CURLED_NINE, SLANTED_NINE], ids=["curled", "slanted"])
@@ -83,3 +97,39 @@ def test_a_nine_on_a_flat_base_with_two_as_runner_up_is_read_as_two() -> None:
         (Prediction(9, 0.99, ((9, 0.99), (8, 0.005), (2, 0.005))), LOOPED_TWO),  # 2 too unlikely
     ]:
         assert reread(unchanged, digit) is unchanged
+
+
+@pytest.mark.parametrize("digit", [FLAGGED_ONE, SHORT_FLAGGED_ONE], ids=["long flag", "short flag"])
+def test_a_peak_with_a_steep_flag_to_its_left_is_a_flagged_ones_shape(digit: np.ndarray) -> None:
+    assert flagged_one(digit)
+
+
+@pytest.mark.parametrize(
+    "digit",
+    [SEVEN, SEVEN_BAR_SLOPING, CROSSED_SEVEN, np.zeros((28, 28), np.uint8)],
+    ids=["level bar", "bar sloping a little", "crossed", "blank"],
+)
+def test_a_sevens_bar_and_a_crossed_seven_are_not(digit: np.ndarray) -> None:
+    assert not flagged_one(digit)
+
+
+def test_a_seven_with_a_flagged_ones_shape_and_one_as_runner_up_is_read_as_one() -> None:
+    flagged = Prediction(7, 0.85, ((7, 0.85), (1, 0.14), (9, 0.01)))
+    unlikely = Prediction(7, 0.995, ((7, 0.995), (9, 0.003), (1, 0.002)))  # 1 too unlikely
+    five = Prediction(5, 0.99, ((5, 0.99), (3, 0.01)))
+    read = read_flags_as_ones([five, flagged, flagged, unlikely], [EIGHT, FLAGGED_ONE, SEVEN, FLAGGED_ONE])
+    assert read[0] is five and read[2:] == [flagged, unlikely]  # (a 7's level bar)
+    assert (read[1].digit, read[1].top3) == (1, ((1, pytest.approx(0.99)), (9, 0.01)))
+
+
+def test_a_plain_stroke_is_a_bare_one_and_a_flagged_one_is_not() -> None:
+    assert plain_stroke(PLAIN_ONE)
+    assert not plain_stroke(FLAGGED_ONE)
+    assert not plain_stroke(SHORT_FLAGGED_ONE)
+
+
+def test_a_writer_whose_ones_are_plain_strokes_writes_sevens_with_falling_bars() -> None:
+    flagged = Prediction(7, 0.85, ((7, 0.85), (1, 0.14), (9, 0.01)))
+    one = Prediction(1, 0.99, ((1, 0.99), (7, 0.01)))
+    assert read_flags_as_ones([one, flagged], [PLAIN_ONE, FLAGGED_ONE]) == [one, flagged]
+    assert read_flags_as_ones([one, flagged], [SHORT_FLAGGED_ONE, FLAGGED_ONE])[1].digit == 1

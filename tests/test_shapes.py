@@ -115,7 +115,7 @@ def test_a_sevens_bar_and_a_crossed_seven_are_not(digit: np.ndarray) -> None:
 
 def test_a_seven_with_a_flagged_ones_shape_and_one_as_runner_up_is_read_as_one() -> None:
     flagged = Prediction(7, 0.85, ((7, 0.85), (1, 0.14), (9, 0.01)))
-    unlikely = Prediction(7, 0.995, ((7, 0.995), (9, 0.003), (1, 0.002)))  # 1 too unlikely
+    unlikely = Prediction(7, 0.9985, ((7, 0.9985), (9, 0.001), (1, 0.0005)))  # 1 too unlikely
     five = Prediction(5, 0.99, ((5, 0.99), (3, 0.01)))
     read = read_flags_as_ones([five, flagged, flagged, unlikely], [EIGHT, FLAGGED_ONE, SEVEN, FLAGGED_ONE])
     assert read[0] is five and read[2:] == [flagged, unlikely]  # (a 7's level bar)

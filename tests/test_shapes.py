@@ -44,6 +44,7 @@ FLAGGED_ONE = _drawn([], [[18, 64], [56, 10], [52, 110]])
 SHORT_FLAGGED_ONE = _drawn([], [[38, 52], [56, 10], [52, 110]])
 SEVEN = _drawn([], [[14, 14], [70, 12], [34, 110]])
 PLAIN_ONE = _drawn([], [[60, 10], [40, 110]])
+ONE_WITH_A_FOOT = _drawn([], [[56, 10], [50, 96], [60, 106], [74, 108]])
 SEVEN_BAR_SLOPING = _drawn([], [[14, 26], [70, 10], [34, 110]])
 CROSSED_SEVEN = _drawn([], [[30, 40], [70, 10], [34, 110], [52, 60], [22, 60], [76, 60]])
 
@@ -124,6 +125,7 @@ def test_a_seven_with_a_flagged_ones_shape_and_one_as_runner_up_is_read_as_one()
 
 def test_a_plain_stroke_is_a_bare_one_and_a_flagged_one_is_not() -> None:
     assert plain_stroke(PLAIN_ONE)
+    assert plain_stroke(ONE_WITH_A_FOOT)  # (a curl at the foot is no flag)
     assert not plain_stroke(FLAGGED_ONE)
     assert not plain_stroke(SHORT_FLAGGED_ONE)
 

@@ -16,10 +16,11 @@ with the right one as its runner-up:
 So a digit read as an 8, with 9 at least RUNNER_UP likely, whose only closed loop lies in its
 upper half and whose lower part is a single narrow stroke, is a 9; and a digit read as a 9, with
 2 at least RUNNER_UP likely, with a long flat row of ink at its foot, is a 2. A digit read as a
-7, with 1 at least RUNNER_UP likely, whose top edge falls from its peak to the left at least
-FLAG_DROP of its height and FLAG_SLOPE steeply, with no crossbar, is a 1; but that is decided for
-a whole page at once (:func:`read_flags_as_ones`): a writer whose other 1s are plain strokes
-writes no flagged 1s, and their 7 with a short bar falling to the left is a 7.
+7, with 1 at least FLAG_RUNNER_UP likely, whose top edge falls from its peak to the left at
+least FLAG_DROP of its height and FLAG_SLOPE steeply, with no crossbar, is a 1; but that is
+decided for a whole page at once (:func:`read_flags_as_ones`): a writer whose other 1s are plain
+strokes, or whose other 7s have a level bar and no crossbar, writes no flagged 1s (a hand that
+flags its 1s crosses its 7s), and their 7 with a short bar falling to the left is a 7.
 
 Measured on 2026-11-25 (500 synthetic photos each, 600 real cheque amounts):
 
@@ -30,10 +31,11 @@ Measured on 2026-11-25 (500 synthetic photos each, 600 real cheque amounts):
   and one MNIST validation image (of 5,999) read as a 2 that is a 9 (the model's 9 by 0.44/0.32).
 
 * the flagged 1 (2026-12-05): cheques 397 -> 409, none lost (1 read as 7: 20 -> 6); synthetic
-  photos of test digits 445 -> 445 of 500 and 870 -> 869 of 1,000, of validation digits 441 ->
-  440 (each a 7 whose short bar falls steeply, on a page with no 1); of the first 1,000 MNIST
-  test 7s, 3 more read as 1s, and of 1,000 test 1s given a flag, 79 more read right
-  (``benchmarks/flagged_ones.py``, each digit alone on its page).
+  photos the same or better (test digits 446 of 500 and 870 of 1,000, validation digits 442, 12 MP
+  255, turned pages 257: the same readings as without the rule); of the first 1,000 MNIST test
+  7s, 3 more read as 1s, and of 1,000 test 1s given a flag, 79 more read right
+  (``benchmarks/flagged_ones.py``, each digit alone on its page, with no other digit to tell its
+  writer's hand).
 
 Real paper is the judge.
 """
@@ -141,16 +143,27 @@ def flagged_one(pixels: np.ndarray) -> bool:
     (FLAG_DROP, FLAG_SLOPE), where a 7 has a level bar, and it has no crossbar."""
     ink = pixels > INK
     rows = np.flatnonzero(ink.any(axis=1))
-    if rows.size == 0:
-        return False
+    return rows.size > 0 and _falls_from_its_top(ink, rows) and not _crossbar(ink, rows)
+
+
+def level_seven(pixels: np.ndarray) -> bool:
+    """Whether a normalised digit (read as a 7) has a top bar that does not fall steeply, and no
+    crossbar: the 7 of a writer who crosses no 7s and whose 1s, if flagged, fall steeply."""
+    ink = pixels > INK
+    rows = np.flatnonzero(ink.any(axis=1))
+    return rows.size > 0 and not _falls_from_its_top(ink, rows) and not _crossbar(ink, rows)
+
+
+def _falls_from_its_top(ink: np.ndarray, rows: np.ndarray) -> bool:
+    """Whether the top edge of the ink falls from its peak to the left by FLAG_DROP of its height
+    and at least FLAG_SLOPE steeply (``rows``: those holding ink)."""
     top, height = rows[0], rows[-1] - rows[0] + 1
     edge = np.where(ink.any(axis=0), ink.argmax(axis=0), -1)  # the top edge, column by column
     peak = end = int(np.flatnonzero(ink[top])[0])
     while end > 0 and edge[end - 1] >= 0 and abs(int(edge[end - 1]) - int(edge[end])) <= EDGE_STEP:
         end -= 1  # (along the flag, down to its left end)
     drop = int(edge[end]) - top
-    steep = peak > end and drop >= FLAG_DROP * height and drop >= FLAG_SLOPE * (peak - end)
-    return steep and not _crossbar(ink, rows)
+    return peak > end and drop >= FLAG_DROP * height and drop >= FLAG_SLOPE * (peak - end)
 
 
 def plain_stroke(pixels: np.ndarray) -> bool:
@@ -197,14 +210,22 @@ RULES = ((8, 9, curled_nine), (9, 2, flat_based_two))
 
 def read_flags_as_ones(predictions: list[Prediction], pixels: list[np.ndarray]) -> list[Prediction]:
     """The predictions for the normalised digits of one page, each 7 shaped like a flagged 1
-    (:func:`flagged_one`), with 1 at least RUNNER_UP likely, read as a 1 (see :func:`reread` for
-    its confidence); unless the page holds a 1 written as a plain stroke (:func:`plain_stroke`):
-    its writer's 1s are bare, and a 7 with a short bar falling to the left is that writer's 7."""
-    if any(p.digit == 1 and plain_stroke(digit) for p, digit in zip(predictions, pixels, strict=True)):
+    (:func:`flagged_one`), with 1 at least FLAG_RUNNER_UP likely, read as a 1 (see :func:`reread`
+    for its confidence); unless the page holds a 1 written as a plain stroke (:func:`plain_stroke`)
+    or a 7 with a level bar and no crossbar (:func:`level_seven`): that writer's 1s are bare, or
+    their 7s are not crossed, and a 7 with a short bar falling to the left is their 7 (a writer
+    who flags their 1s crosses their 7s, to tell them apart)."""
+    pairs = list(zip(predictions, pixels, strict=True))
+    if any(_flagless_hand(prediction, digit) for prediction, digit in pairs):
         return predictions
     return [
         _read_as(prediction, 1)
         if prediction.digit == 7 and _likely(prediction, 1, FLAG_RUNNER_UP) and flagged_one(digit)
         else prediction
-        for prediction, digit in zip(predictions, pixels, strict=True)
+        for prediction, digit in pairs
     ]
+
+
+def _flagless_hand(prediction: Prediction, pixels: np.ndarray) -> bool:
+    """Whether a digit shows a hand that flags no 1s: a bare 1, or a level-barred, uncrossed 7."""
+    return (prediction.digit == 1 and plain_stroke(pixels)) or (prediction.digit == 7 and level_seven(pixels))

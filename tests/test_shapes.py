@@ -14,6 +14,7 @@ from recognizer.shapes import (
     curled_nine,
     flagged_one,
     flat_based_two,
+    level_seven,
     plain_stroke,
     read_flags_as_ones,
     reread,
@@ -118,8 +119,10 @@ def test_a_seven_with_a_flagged_ones_shape_and_one_as_runner_up_is_read_as_one()
     flagged = Prediction(7, 0.85, ((7, 0.85), (1, 0.14), (9, 0.01)))
     unlikely = Prediction(7, 0.9985, ((7, 0.9985), (9, 0.001), (1, 0.0005)))  # 1 too unlikely
     five = Prediction(5, 0.99, ((5, 0.99), (3, 0.01)))
-    read = read_flags_as_ones([five, flagged, flagged, unlikely], [EIGHT, FLAGGED_ONE, SEVEN, FLAGGED_ONE])
-    assert read[0] is five and read[2:] == [flagged, unlikely]  # (a 7's level bar)
+    read = read_flags_as_ones(
+        [five, flagged, flagged, unlikely], [EIGHT, FLAGGED_ONE, CROSSED_SEVEN, FLAGGED_ONE]
+    )
+    assert read[0] is five and read[2:] == [flagged, unlikely]  # (a crossed 7)
     assert (read[1].digit, read[1].top3) == (1, ((1, pytest.approx(0.99)), (9, 0.01)))
 
 
@@ -135,3 +138,14 @@ def test_a_writer_whose_ones_are_plain_strokes_writes_sevens_with_falling_bars()
     one = Prediction(1, 0.99, ((1, 0.99), (7, 0.01)))
     assert read_flags_as_ones([one, flagged], [PLAIN_ONE, FLAGGED_ONE]) == [one, flagged]
     assert read_flags_as_ones([one, flagged], [SHORT_FLAGGED_ONE, FLAGGED_ONE])[1].digit == 1
+
+
+def test_a_writer_whose_sevens_are_not_crossed_writes_sevens_with_falling_bars() -> None:
+    """A hand that flags its 1s crosses its 7s, to tell them apart; one whose level-barred 7s are
+    not crossed writes no flagged 1s, and a 7 with a steeply falling bar is that hand's 7."""
+    flagged = Prediction(7, 0.85, ((7, 0.85), (1, 0.14), (9, 0.01)))
+    seven = Prediction(7, 0.99, ((7, 0.99), (1, 0.01)))
+    assert read_flags_as_ones([seven, flagged], [SEVEN, FLAGGED_ONE]) == [seven, flagged]
+    assert read_flags_as_ones([seven, flagged], [CROSSED_SEVEN, FLAGGED_ONE])[1].digit == 1
+    assert level_seven(SEVEN) and level_seven(SEVEN_BAR_SLOPING)
+    assert not level_seven(CROSSED_SEVEN) and not level_seven(FLAGGED_ONE)

@@ -31,9 +31,9 @@ Measured on 2026-11-25 (500 synthetic photos each, 600 real cheque amounts):
   and one MNIST validation image (of 5,999) read as a 2 that is a 9 (the model's 9 by 0.44/0.32).
 
 * the flagged 1 (2026-12-05): cheques 397 -> 409, none lost (1 read as 7: 20 -> 6); synthetic
-  photos the same or better (test digits 446 of 500 and 870 of 1,000, validation digits 442, 12 MP
-  255, turned pages 257: the same readings as without the rule); of the first 1,000 MNIST test
-  7s, 3 more read as 1s, and of 1,000 test 1s given a flag, 79 more read right
+  photos the same (test digits 446 of 500 and 870 of 1,000, validation digits 442, 12 MP 255,
+  turned pages 257: the photos read right without the rule, and no more); of the first 1,000
+  MNIST test 7s, 3 more read as 1s, and of 1,000 test 1s given a flag, 79 more read right
   (``benchmarks/flagged_ones.py``, each digit alone on its page, with no other digit to tell its
   writer's hand).
 

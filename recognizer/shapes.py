@@ -216,14 +216,10 @@ def read_flags_as_ones(predictions: list[Prediction], pixels: list[np.ndarray]) 
     their 7s are not crossed, and a 7 with a short bar falling to the left is their 7 (a writer
     who flags their 1s crosses their 7s, to tell them apart)."""
     pairs = list(zip(predictions, pixels, strict=True))
-    if any(_flagless_hand(prediction, digit) for prediction, digit in pairs):
+    flags = [p.digit == 7 and _likely(p, 1, FLAG_RUNNER_UP) and flagged_one(digit) for p, digit in pairs]
+    if not any(flags) or any(_flagless_hand(prediction, digit) for prediction, digit in pairs):
         return predictions
-    return [
-        _read_as(prediction, 1)
-        if prediction.digit == 7 and _likely(prediction, 1, FLAG_RUNNER_UP) and flagged_one(digit)
-        else prediction
-        for prediction, digit in pairs
-    ]
+    return [_read_as(p, 1) if flag else p for p, flag in zip(predictions, flags, strict=True)]
 
 
 def _flagless_hand(prediction: Prediction, pixels: np.ndarray) -> bool:

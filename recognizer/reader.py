@@ -932,7 +932,7 @@ def _surer_again(again: Reading, best: Reading) -> bool:
 
 def _flags_read_as_ones(read_lines: list[list]) -> list[list]:
     """The lines read ([(box, prediction, pixels, sureness)] each), their 7s shaped like flagged 1s
-    read as 1s where the writer's other 1s allow (:func:`recognizer.shapes.read_flags_as_ones`)."""
+    read as 1s where the writer's other 1s and 7s allow (:func:`recognizer.shapes.read_flags_as_ones`)."""
     results = [result for read in read_lines for result in read]
     predictions = iter(
         read_flags_as_ones([p for _, p, _, _ in results], [pixels for _, _, pixels, _ in results])

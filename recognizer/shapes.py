@@ -57,7 +57,7 @@ FOOT_STROKE_WIDTH = 0.5  # ... at most this share of the digit's width wide
 BASE = 0.25  # a 2's flat base: in the lowest share of its rows, a row of ink ...
 BASE_WIDTH = 0.6  # ... at least this share of the digit's width wide
 FLAG_RUNNER_UP = 0.001  # a 7 read as a flagged 1 needs 1 at least this likely (less than RUNNER_UP:
-# the shape alone is rare among MNIST's 7s, and the page's plain 1s are checked too)
+# the shape alone is rare among MNIST's 7s, and the writer's other 1s and 7s are looked at too)
 FLAG_DROP = 0.3  # a 1's flag ends at least this share of the digit's height below its top ...
 FLAG_SLOPE = 0.5  # ... falling at least this many rows per column from the top (27 degrees)
 EDGE_STEP = 3  # rows: one stroke's top edge rises or falls by at most this from column to column

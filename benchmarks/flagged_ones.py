@@ -48,14 +48,14 @@ def main() -> None:
         read = np.bincount(classifier.classify_all(flagged).argmax(axis=1), minlength=10)
         others = ", ".join(f"{count} as {digit}" for digit, count in enumerate(read) if count and digit != 1)
         print(f"{model}: {read[1]} of {len(flagged)} flagged 1s read as 1 ({others or 'none otherwise'})")
-        print(f"  with the shape rules: {_read_as(classifier, flagged, 1)} flagged 1s read as 1")
+        print(f"  with the shape rules: {_count_read_as(classifier, flagged, 1)} flagged 1s read as 1")
         print(
-            f"  test 7s read as 7: {_read_as(classifier, sevens, 7, shapes=False)} of {len(sevens)},"
-            f" with the shape rules {_read_as(classifier, sevens, 7)}"
+            f"  test 7s read as 7: {_count_read_as(classifier, sevens, 7, shapes=False)} of {len(sevens)},"
+            f" with the shape rules {_count_read_as(classifier, sevens, 7)}"
         )
 
 
-def _read_as(classifier: DigitClassifier, digits: np.ndarray, digit: int, shapes: bool = True) -> int:
+def _count_read_as(classifier: DigitClassifier, digits: np.ndarray, digit: int, shapes: bool = True) -> int:
     predictions = classifier.predict(digits)
     if shapes:  # (each digit alone on its page)
         predictions = [

@@ -644,10 +644,10 @@ class Recognizer:
             stray += sum(map(len, read_lines)) - sum(map(len, kept))
             read_lines = [read for read in kept if read]
         longest = max((len(read) for read in read_lines), default=0)
-        kept = [read for read in read_lines if not len(read) < MIN_LINE_DIGITS <= longest]
-        stray += sum(map(len, read_lines)) - sum(map(len, kept))  # (stray marks beside a number)
+        numbers = [read for read in read_lines if not len(read) < MIN_LINE_DIGITS <= longest]
+        stray += sum(map(len, read_lines)) - sum(map(len, numbers))  # (stray marks beside a number)
         surenesses = []
-        for read in _flags_read_as_ones(kept):
+        for read in _flags_read_as_ones(numbers):
             line_index = len(lines)
             lines.append("".join(str(p.digit) for _, p, _, _ in read))
             groups = _group_numbers([box for box, *_ in read])

@@ -138,7 +138,7 @@ def flat_based_two(pixels: np.ndarray) -> bool:
     return any(_longest_run(row) >= BASE_WIDTH * width for row in foot)
 
 
-def flagged_one(pixels: np.ndarray) -> bool:
+def flag_shaped(pixels: np.ndarray) -> bool:
     """Whether a normalised digit's top is a peak with a long flag falling steeply to its left
     (FLAG_DROP, FLAG_SLOPE), where a 7 has a level bar, and it has no crossbar."""
     ink = pixels > INK
@@ -210,13 +210,13 @@ RULES = ((8, 9, curled_nine), (9, 2, flat_based_two))
 
 def read_flags_as_ones(predictions: list[Prediction], pixels: list[np.ndarray]) -> list[Prediction]:
     """The predictions for the normalised digits of one page, each 7 shaped like a flagged 1
-    (:func:`flagged_one`), with 1 at least FLAG_RUNNER_UP likely, read as a 1 (see :func:`reread`
+    (:func:`flag_shaped`), with 1 at least FLAG_RUNNER_UP likely, read as a 1 (see :func:`reread`
     for its confidence); unless the page holds a 1 written as a plain stroke (:func:`plain_stroke`)
     or a 7 with a level bar and no crossbar (:func:`level_seven`): that writer's 1s are bare, or
     their 7s are not crossed, and a 7 with a short bar falling to the left is their 7 (a writer
     who flags their 1s crosses their 7s, to tell them apart)."""
     pairs = list(zip(predictions, pixels, strict=True))
-    flags = [p.digit == 7 and _likely(p, 1, FLAG_RUNNER_UP) and flagged_one(digit) for p, digit in pairs]
+    flags = [p.digit == 7 and _likely(p, 1, FLAG_RUNNER_UP) and flag_shaped(digit) for p, digit in pairs]
     if not any(flags) or any(_flagless_hand(prediction, digit) for prediction, digit in pairs):
         return predictions
     return [_read_as(p, 1) if flag else p for p, flag in zip(predictions, flags, strict=True)]

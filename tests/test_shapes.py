@@ -12,7 +12,7 @@ from recognizer.classifier import Prediction
 from recognizer.normalise import to_mnist
 from recognizer.shapes import (
     curled_nine,
-    flagged_one,
+    flag_shaped,
     flat_based_two,
     level_seven,
     plain_stroke,
@@ -103,7 +103,7 @@ def test_a_nine_on_a_flat_base_with_two_as_runner_up_is_read_as_two() -> None:
 
 @pytest.mark.parametrize("digit", [FLAGGED_ONE, SHORT_FLAGGED_ONE], ids=["long flag", "short flag"])
 def test_a_peak_with_a_steep_flag_to_its_left_is_a_flagged_ones_shape(digit: np.ndarray) -> None:
-    assert flagged_one(digit)
+    assert flag_shaped(digit)
 
 
 @pytest.mark.parametrize(
@@ -112,7 +112,7 @@ def test_a_peak_with_a_steep_flag_to_its_left_is_a_flagged_ones_shape(digit: np.
     ids=["level bar", "bar sloping a little", "crossed", "blank"],
 )
 def test_a_sevens_bar_and_a_crossed_seven_are_not(digit: np.ndarray) -> None:
-    assert not flagged_one(digit)
+    assert not flag_shaped(digit)
 
 
 def test_a_seven_with_a_flagged_ones_shape_and_one_as_runner_up_is_read_as_one() -> None:

@@ -7,11 +7,12 @@ and colour casts are divided away by estimating the paper's local brightness
 ink seeds a hysteresis threshold that keeps the lighter edges of the same strokes. The surface
 around the page (a table seen past the paper's edge) is dark too, relative to the page beside it;
 it is found as weak ink that touches the photo's border (or rings a note lying wholly in the photo)
-and is too thick to be a pen stroke, and dropped before anything else. Faint writing (pencil: most
-of its strokes never reach the "strong" bar) gets a lower bar, its paper grain smoothed away, its
-light pieces beside dark ones kept, and its broken strokes closed; its weak bar stays clear of the
-paper's own grain or printed pattern, and its strong bar is measured away from the page's edges,
-where a thinner strip of table or shadow is darker than pencil. Ruled and grid lines (long,
+and is too thick to be a pen stroke, and dropped before anything else; a lighter, grainy surface
+around a page lying in the photo is found from the photo's light (:mod:`recognizer.page`). Faint
+writing (pencil: most of its strokes never reach the "strong" bar) gets a lower bar, its paper grain
+smoothed away, its light pieces beside dark ones kept, and its broken strokes closed; its weak bar
+stays clear of the paper's own grain or printed pattern, and its strong bar is measured away from
+the page's edges, where a thinner strip of table or shadow is darker than pencil. Ruled and grid lines (long,
 straight, lighter than the pen) are found with a probabilistic Hough transform and removed wherever
 they are not also strong ink, so digits written across a line keep their strokes; a "line" running
 inside thick ink is a pen stroke (the stem of a digit photographed close and out of focus), not a
@@ -27,6 +28,7 @@ import cv2
 import numpy as np
 
 from recognizer.normalise import stroke_width
+from recognizer.page import surface_around_page
 
 STRONG_DARKNESS = 0.38  # 1 - pixel/paper: certainly ink
 # Faint writing (pencil) never reaches STRONG_DARKNESS: the bar for certain ink is lowered to this
@@ -483,6 +485,12 @@ def _find_ink(grey: np.ndarray, pen_width: float = 0.0, weak_bar: float = WEAK_D
     small_weak = _shrink_mask(weak, LINE_SEARCH_SCALE)  # (for the surround and, unchanged, the lines)
     pieces = _WeakPieces.of(small_weak)
     surround = _surround(weak, pieces)
+    # a lighter, grainy surface around a page lying in the photo: its blotches are not ink (looked
+    # for only where weak ink reaches the photo's border, as a surface's blotches do)
+    if pieces.border.any():
+        surface = surface_around_page(grey, pieces.small)
+        if surface is not None:
+            surround = surface if surround is None else cv2.bitwise_or(surround, surface, dst=surround)
     if surround is not None:  # a photo of a page on a darker surface: no writing where no page is lit
         page_light = float(np.percentile(paper[::8, ::8], 95))
         cv2.bitwise_or(

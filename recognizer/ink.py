@@ -12,11 +12,11 @@ around a page lying in the photo is found from the photo's light (:mod:`recogniz
 writing (pencil: most of its strokes never reach the "strong" bar) gets a lower bar, its paper grain
 smoothed away, its light pieces beside dark ones kept, and its broken strokes closed; its weak bar
 stays clear of the paper's own grain or printed pattern, and its strong bar is measured away from
-the page's edges, where a thinner strip of table or shadow is darker than pencil. Ruled and grid lines (long,
-straight, lighter than the pen) are found with a probabilistic Hough transform and removed wherever
-they are not also strong ink, so digits written across a line keep their strokes; a "line" running
-inside thick ink is a pen stroke (the stem of a digit photographed close and out of focus), not a
-ruling.
+the page's edges, where a thinner strip of table or shadow is darker than pencil. Ruled and grid
+lines (long, straight, lighter than the pen) are found with a probabilistic Hough transform and
+removed wherever they are not also strong ink, so digits written across a line keep their strokes;
+a "line" running inside thick ink is a pen stroke (the stem of a digit photographed close and out
+of focus), not a ruling.
 """
 
 from __future__ import annotations

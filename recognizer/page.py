@@ -82,7 +82,7 @@ def _shrunk(grey: np.ndarray) -> np.ndarray:
     in the twice-enlarged look, and read as digits there)."""
     # (halved while twice as long or more, on OpenCV's fast path for exact halves, then resized:
     # one resize of the whole photo by 8 cost ten times as much)
-    while max(grey.shape[:2]) >= 2 * PAGE_SIDE:
+    while max(grey.shape[:2]) >= 2 * PAGE_SIDE and min(grey.shape[:2]) >= 2:
         rows, cols = grey.shape[:2]
         grey = cv2.resize(
             grey[: rows - rows % 2, : cols - cols % 2], (cols // 2, rows // 2), interpolation=cv2.INTER_AREA

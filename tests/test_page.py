@@ -120,3 +120,10 @@ def test_a_page_running_off_two_sides_of_the_photo_is_not_a_page_lying_on_a_surf
     assert _surface(photo) is None
     xs = np.nonzero(find_ink(photo).mask[440:520])[1]
     assert xs.size and xs.max() >= 940, "the writing on the darker part was lost"
+
+
+@pytest.mark.parametrize("shape", [(1, 5000), (3, 12000), (5000, 1), (2, 2)])
+def test_a_strip_of_a_photo_has_no_page_and_raises_nothing(shape: tuple[int, int]) -> None:
+    strip = np.full(shape, 200, np.uint8)
+    strip[..., ::7] = 20
+    assert surface_around_page(strip, np.where(strip < 100, 255, 0).astype(np.uint8)) is None

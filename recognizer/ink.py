@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from recognizer.normalise import stroke_width
-from recognizer.page import surface_around_page
+from recognizer.page import page_halving, surface_around_page
 
 STRONG_DARKNESS = 0.38  # 1 - pixel/paper: certainly ink
 # Faint writing (pencil) never reaches STRONG_DARKNESS: the bar for certain ink is lowered to this
@@ -171,7 +171,7 @@ def _shrink_mask(mask: np.ndarray, factor: int) -> np.ndarray:
     """A 0/255 ``mask`` ``factor`` (a power of 2) times smaller, in 8-bit halvings (faster still).
     Each pixel may differ from :func:`_shrink`'s by the rounding of the halves, but which are
     above 0 and which above 127 (at least half the block inked) stay the same, and those are all
-    a mask's shrunk copy is asked."""
+    a mask's shrunk copy is asked. (Any 8-bit image is halved so: the page's grey copy too.)"""
     height, width = mask.shape[:2]
     if height < factor or width < factor:
         return _shrink(mask, factor)
@@ -488,7 +488,8 @@ def _find_ink(grey: np.ndarray, pen_width: float = 0.0, weak_bar: float = WEAK_D
     # a lighter, grainy surface around a page lying in the photo: its blotches are not ink (looked
     # for only where weak ink reaches the photo's border, as a surface's blotches do)
     if pieces.border.any():
-        surface = surface_around_page(grey, pieces.small)
+        halved = _shrink_mask(grey, page_halving(grey.shape))  # (8-bit halvings, as a mask's)
+        surface = surface_around_page(halved, pieces.small, grey.shape)
         if surface is not None:
             surround = surface if surround is None else cv2.bitwise_or(surround, surface, dst=surround)
     if surround is not None:  # a photo of a page on a darker surface: no writing where no page is lit

@@ -14,7 +14,7 @@ photo, a shadow or a vignette never hides writing:
 - it covers PAGE_SHARE of the photo, the rest reaches all four sides of the photo, and it runs off
   one side at most (covers OFF_PHOTO of it). On 5 of the 600 scanned cheques a bright part has a
   sharp edge (the printed field's lines, a darker half): each runs off two or three sides. Of the
-  116 synthetic pages found on a desk among the misread photos, 2 run off one;
+  116 synthetic pages found on a desk among the misread photos, 2 run off one (scratch scripts);
 - it is convex (PAGE_SOLIDITY of its hull), as a sheet seen by a camera is;
 - its edge is a step: just outside it, the light is at least PAGE_EDGE_STEP lower than just inside;
 - the surface, away from the page's edge, covers SURFACE_SHARE of the photo (those cheques' box
@@ -26,8 +26,8 @@ A hard shadow across the page (a phone or a hand under a lamp) stops the page's 
 too. The paper beyond it is as even, and as fine-grained, as the page (:func:`_shaded_paper`): it
 is the page's, and stays, with the shadow's edge between. 200 photos with a shadow across half
 the number (``benchmarks/synthetic_photos.py --count 200 --shadow 0.3``) read 61.5% exactly, 60%
-before the page was looked for, and 28% with a first version of this module that took all but
-the lit part of the page for the surface.
+before the page was looked for, and 28% with a first version of this module (not committed) that
+took all but the lit part of the page for the surface.
 """
 
 from __future__ import annotations
@@ -49,11 +49,23 @@ SHADED_GRAIN = 1.2
 EDGE_BAND = 2  # pixels of the shrunk copy each side of the page's edge: its blur, its shadow
 
 
-def surface_around_page(grey: np.ndarray, weak: np.ndarray) -> np.ndarray | None:
-    """0/255 mask, ``grey``'s size, of the surface around a page lying in the photo (with the
-    page's edge), or None when the photo shows no such page. ``weak``: the photo's weak-ink mask,
-    at any scale."""
-    small = _shrunk(grey)
+def page_halving(shape: tuple[int, ...]) -> int:
+    """How many times smaller (a power of 2) the photo's grey pixels are handed to
+    :func:`surface_around_page`: halved while twice PAGE_SIDE long or more (on OpenCV's fast path
+    for exact halves, the ink finder's 8-bit halvings; one resize of the whole photo by 8 cost ten
+    times as much), never to nothing."""
+    rows, cols = shape[:2]
+    factor = 1
+    while max(rows, cols) >= 2 * PAGE_SIDE and min(rows, cols) >= 2:
+        rows, cols, factor = rows // 2, cols // 2, 2 * factor
+    return factor
+
+
+def surface_around_page(halved: np.ndarray, weak: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+    """0/255 mask, of the photo's ``shape``, of the surface around a page lying in the photo (with
+    the page's edge), or None when the photo shows no such page. ``halved``: the photo's grey
+    pixels :func:`page_halving` times smaller; ``weak``: its weak-ink mask, at any scale."""
+    small = _shrunk(halved)
     if min(small.shape) < 4 * PAGE_SMOOTHING:
         return None
     smooth = cv2.medianBlur(small, PAGE_SMOOTHING)
@@ -72,25 +84,18 @@ def surface_around_page(grey: np.ndarray, weak: np.ndarray) -> np.ndarray | None
     area = np.count_nonzero(away)
     if area < SURFACE_SHARE * away.size or np.count_nonzero(inked & away) < SURFACE_INK * area:
         return None
-    return cv2.resize(surface, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_NEAREST)
+    return cv2.resize(surface, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
 
 
-def _shrunk(grey: np.ndarray) -> np.ndarray:
-    """``grey`` shrunk to PAGE_SIDE pixels on its long side (each pixel its area's average): the
-    page is looked for at one scale whatever the photo's, so that a photo read again at twice the
-    size finds the same page (at a fixed 8 times smaller, a desk's grain was as fine as the paper's
-    in the twice-enlarged look, and read as digits there)."""
-    # (halved while twice as long or more, on OpenCV's fast path for exact halves, then resized:
-    # one resize of the whole photo by 8 cost ten times as much)
-    while max(grey.shape[:2]) >= 2 * PAGE_SIDE and min(grey.shape[:2]) >= 2:
-        rows, cols = grey.shape[:2]
-        grey = cv2.resize(
-            grey[: rows - rows % 2, : cols - cols % 2], (cols // 2, rows // 2), interpolation=cv2.INTER_AREA
-        )
-    rows, cols = grey.shape[:2]
+def _shrunk(halved: np.ndarray) -> np.ndarray:
+    """The photo's ``halved`` grey pixels resized to PAGE_SIDE on their long side (each pixel its
+    area's average): the page is looked for at one scale whatever the photo's, so that a photo read
+    again at twice the size finds the same page (at a fixed 8 times smaller, a desk's grain was as
+    fine as the paper's in the twice-enlarged look, and read as digits there)."""
+    rows, cols = halved.shape[:2]
     scale = PAGE_SIDE / max(rows, cols)
     size = (max(1, round(cols * scale)), max(1, round(rows * scale)))
-    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(halved, size, interpolation=cv2.INTER_AREA)
 
 
 def _grown(smooth: np.ndarray, seed: tuple[int, int]) -> np.ndarray:
@@ -139,8 +144,8 @@ def _shaded_paper(small: np.ndarray, smooth: np.ndarray, page: np.ndarray) -> np
     SHADED_GRAIN times the page's (the writing in it a minority of its pixels). A grainy desk may be
     as even once smoothed, but not as fine: 5-8% of the page's light against the page's 1.5-2%, a
     smoother desk's 2.3-3.3% (1.24-1.74 times the page's), a shaded corner of a page 1.1% (0.65
-    times; ``--large`` and ``--shadow`` photos). (At 2 times, a brown desk's blotches were read as
-    digits again.)"""
+    times; misread ``--large`` and ``--shadow`` photos, by a scratch script). (At 2 times, a brown
+    desk's blotches were read as digits again.)"""
     light = float(np.median(smooth[page > 0]))
     ring = np.ones((3, 3), np.uint8)
     even = cv2.morphologyEx(smooth, cv2.MORPH_GRADIENT, ring) <= PAGE_STEP * light

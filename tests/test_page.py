@@ -7,8 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.ink import WEAK_DARKNESS, darkness_and_paper, find_ink
-from recognizer.page import surface_around_page
+from recognizer.ink import WEAK_DARKNESS, _shrink_mask, darkness_and_paper, find_ink
+from recognizer.page import page_halving, surface_around_page
 
 SIZE = (960, 1280)  # rows, columns: a working copy
 PAGE_CORNERS = np.array([[300, 180], [1050, 250], [990, 800], [230, 730]], np.int32)  # a turned sheet
@@ -44,7 +44,7 @@ def _page_on(desk: np.ndarray, corners: np.ndarray = PAGE_CORNERS, marker: bool 
 def _surface(grey: np.ndarray) -> np.ndarray | None:
     darkness, _ = darkness_and_paper(grey)
     weak = cv2.compare(darkness, WEAK_DARKNESS, cv2.CMP_GT)
-    return surface_around_page(grey, weak)
+    return surface_around_page(_shrink_mask(grey, page_halving(grey.shape)), weak, grey.shape)
 
 
 def test_a_grainy_desk_around_a_page_is_surface_and_its_blotches_are_not_ink() -> None:
@@ -125,4 +125,5 @@ def test_a_page_running_off_two_sides_of_the_photo_is_not_a_page_lying_on_a_surf
 def test_a_strip_of_a_photo_has_no_page_and_raises_nothing(shape: tuple[int, int]) -> None:
     strip = np.full(shape, 200, np.uint8)
     strip[..., ::7] = 20
-    assert surface_around_page(strip, np.where(strip < 100, 255, 0).astype(np.uint8)) is None
+    halved = _shrink_mask(strip, page_halving(shape))
+    assert surface_around_page(halved, np.where(strip < 100, 255, 0).astype(np.uint8), shape) is None

@@ -45,7 +45,7 @@ from recognizer.normalise import stroke_width, to_mnist
 from recognizer.orientation import UprightChecker
 from recognizer.pieces import PieceChecker
 from recognizer.segment import Piece, segment, stroke_axis, union_box
-from recognizer.shapes import read_flags_as_ones, reread
+from recognizer.shapes import read_flags_as_ones, read_mirrored_nines, reread
 
 MIN_LINE_CONFIDENCE = 0.75  # median digit confidence below which a line is not read as a number
 MIN_LINE_DIGITS = 3  # shorter lines are dropped when the photo also holds a longer one
@@ -687,7 +687,8 @@ class Recognizer:
         digit: the digit's probability times the piece checker's."""
         batch = np.stack(digits)
         whole = self.pieces.one_digit(batch)
-        predictions = map(reread, self.classifier.predict(batch), digits)
+        predictions = list(map(reread, self.classifier.predict(batch), digits))
+        predictions = read_mirrored_nines(predictions, batch, self.classifier.probabilities)
         return [(p, p.confidence * float(w)) for p, w in zip(predictions, whole, strict=True)]
 
     def _read_whole(

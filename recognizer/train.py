@@ -42,7 +42,25 @@ CARD_NAME = "model-card.json"
 CURVES_NAME = "training-curves.png"
 CONFUSION_NAME = "confusion-matrix.png"
 CHECKPOINT_DIR = "checkpoints"
-AUGMENTATIONS = ("photo", "baseline", "elastic", "flagged", "slanted", "penned", "blurred", "blurred-low")
+AUGMENTATIONS = (
+    "photo",
+    "baseline",
+    "elastic",
+    "flagged",
+    "slanted",
+    "penned",
+    "blurred",
+    "blurred-low",
+    "mirrored-nines",
+)
+
+# the recipes with digits written with a pen, by name
+_PENNED_RECIPES = {
+    "penned": augment.PENNED_AUGMENT,
+    "blurred": augment.BLURRED_AUGMENT,
+    "blurred-low": augment.BLURRED_LOW_AUGMENT,
+    "mirrored-nines": augment.MIRRORED_NINES_AUGMENT,
+}
 
 
 @dataclass
@@ -68,7 +86,8 @@ class TrainConfig:
     # or "slanted" (shear up to 0.35 and thinner strokes in every epoch: for fine-tuning, measured),
     # or "penned" ("slanted" with half the digits written with a pen, as the reader sees ink),
     # or "blurred" ("penned" with half the penned digits blurred before their ink is taken), or
-    # "blurred-low" (the same, the ink taken as low as the reader takes it)
+    # "blurred-low" (the same, the ink taken as low as the reader takes it), or "mirrored-nines"
+    # ("blurred-low" with a quarter of the 9s mirrored: a "ρ")
     augmentation: str = "photo"
     # Photo-like extras (shear, stroke width, blur) only in the first part of training; the last
     # epochs use the classic jitter alone, so the model settles on clean MNIST-like digits.
@@ -94,12 +113,8 @@ class TrainConfig:
             return augment.ELASTIC_AUGMENT
         if self.augmentation == "slanted":
             return augment.SLANTED_AUGMENT
-        if self.augmentation in ("penned", "blurred", "blurred-low"):
-            recipe = {
-                "penned": augment.PENNED_AUGMENT,
-                "blurred": augment.BLURRED_AUGMENT,
-                "blurred-low": augment.BLURRED_LOW_AUGMENT,
-            }[self.augmentation]
+        if self.augmentation in _PENNED_RECIPES:
+            recipe = _PENNED_RECIPES[self.augmentation]
             if self.penned_share is None:
                 return recipe
             if not 0.0 <= self.penned_share <= 1.0:

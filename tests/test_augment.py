@@ -207,3 +207,16 @@ def test_only_ones_are_flagged() -> None:
     assert np.abs(out[1].astype(int) - images[1]).max() <= 1  # the same stroke labelled 7: untouched
     unlabelled = augment.augment_batch(images, np.random.default_rng(0), flag_all)
     assert np.abs(unlabelled.astype(int) - images).max() <= 1
+
+
+def test_only_nines_are_mirrored_into_a_rho() -> None:
+    mirror_all = augment.AugmentConfig(**{**IDENTITY.as_dict(), "mirrored_nine_probability": 1.0})
+    rendered, labels = render_digits(8)
+    images = rendered[np.isin(labels, (2, 5, 6))][:2]  # (digits no mirror leaves as they were)
+    out = augment.augment_batch(images, np.random.default_rng(0), mirror_all, labels=np.array([9, 8]))
+    assert np.abs(out[0].astype(int) - images[0][:, ::-1]).max() <= 1  # mirrored left to right
+    assert np.abs(out[0].astype(int) - images[0]).max() > 100
+    assert np.abs(out[1].astype(int) - images[1]).max() <= 1  # labelled 8: untouched
+    recipe = TrainConfig(augmentation="mirrored-nines").augment_config(0)
+    assert recipe == replace(augment.BLURRED_LOW_AUGMENT, mirrored_nine_probability=augment.MIRRORED_NINES)
+    assert augment.BLURRED_LOW_AUGMENT.mirrored_nine_probability == 0

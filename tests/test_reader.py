@@ -537,6 +537,31 @@ def test_ones_written_with_a_flag_the_model_takes_for_a_sevens_bar_are_ones(
     assert _read(recognizer, bank, ["0151 2310"])[1].text == "01512310"
 
 
+def _nine_as_a_rho(x: int, y: int, lean: int = 0, foot: bool = False) -> list:
+    """A 9 written as a "ρ": a loop, its stem falling from the loop's left side (leaning ``lean``
+    pixels to the left at its foot; with ``foot``, ending in a short stroke to the right)."""
+    loop = [(x + 36 + 24 * np.cos(a), y + 32 + 30 * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 24)]
+    stem = [(x + 12, y + 32), (x + 14 - lean, y + 104)]
+    return [loop, stem, [(x + 14 - lean, y + 104), (x + 46 - lean, y + 106)]] if foot else [loop, stem]
+
+
+@pytest.mark.parametrize(("lean", "foot"), [(0, False), (10, False), (0, True)])
+def test_a_nine_written_as_a_rho_is_a_nine(recognizer, lean: int, foot: bool) -> None:
+    """The digit model, which has seen few, reads a "ρ" as an 8 (real cheques: "2869" read as
+    "2868", "1569" as "1568"); mirrored, it is a 9."""
+    strokes = _one(100, 100) + _nine_as_a_rho(190, 100, lean, foot) + _two(290, 100)
+    assert recognizer.read(_pen_strokes(strokes)).text == "192"
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_mnist_nines_mirrored_into_a_rho_are_nines(recognizer, mnist_test, index: int) -> None:
+    images, labels = mnist_test
+    nines = labels == 9
+    mirrored = np.ascontiguousarray(images[nines][index : index + 1, :, ::-1])
+    bank = DigitBank(np.concatenate([images[~nines], mirrored]), np.concatenate([labels[~nines], [9]]))
+    assert _read(recognizer, bank, ["0159 2390"])[1].text == "01592390"
+
+
 def test_two_ones_side_by_side_stay_two(recognizer) -> None:
     page = _pen_strokes(_parallel_ones(100, 100) + _two(210, 100) + _parallel_ones(320, 100))
     assert recognizer.read(page).text == "11211"

@@ -1,6 +1,6 @@
 """Digit shapes read by their shape: a 9 with a curled tail, which the digit model takes for an 8,
-a 2 whose head curls into a loop, which it takes for a 9, and a 1 with a long flag, which it takes
-for a 7."""
+a 2 whose head curls into a loop, which it takes for a 9, a 1 with a long flag, which it takes
+for a 7, and a 9 written as a "ρ", which it takes for an 8."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.classifier import Prediction
+from recognizer.classifier import DigitClassifier, Prediction
 from recognizer.normalise import to_mnist
 from recognizer.shapes import (
     curled_nine,
@@ -17,6 +17,7 @@ from recognizer.shapes import (
     level_seven,
     plain_stroke,
     read_flags_as_ones,
+    read_mirrored_nines,
     reread,
 )
 
@@ -47,6 +48,9 @@ SEVEN = _drawn([], [[14, 14], [70, 12], [34, 110]])
 PLAIN_ONE = _drawn([], [[60, 10], [40, 110]])
 ONE_WITH_A_FOOT = _drawn([], [[56, 10], [50, 96], [60, 106], [74, 108]])
 SEVEN_BAR_SLOPING = _drawn([], [[14, 26], [70, 10], [34, 110]])
+# a "ρ": the stem falls from the loop's left (a wide loop, or a foot, and it is no curled 9)
+WIDE_RHO = _drawn([((50, 40), (24, 30), 0, 360)], [[26, 40], [28, 80], [30, 110]])
+RHO_ON_A_FOOT = _drawn([((48, 28), (14, 13), 0, 360)], [[34, 30], [36, 100], [60, 104]])
 CROSSED_SEVEN = _drawn([], [[30, 40], [70, 10], [34, 110], [52, 60], [22, 60], [76, 60]])
 
 
@@ -149,3 +153,32 @@ def test_a_writer_whose_sevens_are_not_crossed_writes_sevens_with_falling_bars()
     assert read_flags_as_ones([seven, flagged], [CROSSED_SEVEN, FLAGGED_ONE])[1].digit == 1
     assert level_seven(SEVEN) and level_seven(SEVEN_BAR_SLOPING)
     assert not level_seven(CROSSED_SEVEN) and not level_seven(FLAGGED_ONE)
+
+
+@pytest.fixture(scope="module")
+def classifier() -> DigitClassifier:
+    return DigitClassifier()
+
+
+@pytest.mark.parametrize("digit", [WIDE_RHO, RHO_ON_A_FOOT], ids=["wide loop", "on a foot"])
+def test_an_eight_whose_mirror_image_is_a_sure_nine_is_a_nine_written_as_a_rho(
+    classifier: DigitClassifier, digit: np.ndarray
+) -> None:
+    (model,) = classifier.predict(digit)
+    assert model.digit == 8 and not curled_nine(digit)  # (the model alone, and the curled 9's rule)
+    (read,) = read_mirrored_nines([model], digit[None], classifier.probabilities)
+    assert read.digit == 9 and read.confidence >= 0.95
+    assert read.top3[0] == (9, read.confidence) and read.top3[1] == model.top3[0]
+
+
+def test_eights_mirrored_stay_eights_and_other_readings_are_not_looked_at(
+    classifier: DigitClassifier, mnist_test
+) -> None:
+    images, labels = mnist_test
+    digits = np.concatenate([images[labels == 8][:500], [EIGHT, EIGHT_OPEN_BELOW], images[labels == 0][:100]])
+    model = classifier.predict(digits)
+    assert sum(p.digit == 8 for p in model) > 480
+    read = read_mirrored_nines(model, digits, classifier.probabilities)
+    assert [p.digit for p in read] == [p.digit for p in model]
+    nothing = lambda batch: pytest.fail("no 8 to mirror")  # noqa: E731
+    assert read_mirrored_nines(model[-100:], digits[-100:], nothing) == model[-100:]

@@ -45,6 +45,7 @@ from recognizer.synthetic import (  # noqa: E402
     random_options,
     random_phone_number,
     render_photo,
+    shadowed_jpeg,
     split_bank,
 )
 
@@ -107,26 +108,6 @@ def turned_jpeg(jpeg: bytes, degrees: int) -> bytes:
     """The photo turned ``degrees`` counter-clockwise, as a JPEG without an EXIF orientation."""
     bgr = cv2.rotate(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), TURNS[degrees][0])
     return cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
-
-
-# --shadow: a hard-edged shadow (a phone or a hand between the lamp and the page) whose edge runs
-# through the writing's middle, within SHADOW_EDGE_TILT degrees of upright, softened over
-# SHADOW_EDGE_SOFTNESS pixels; beyond it the light is (1 - depth) as bright
-SHADOW_EDGE_TILT = 40
-SHADOW_EDGE_SOFTNESS = 4.0
-
-
-def shadowed_jpeg(photo: RenderedPhoto, depth: float, rng: np.random.Generator) -> bytes:
-    """The photo with a hard-edged shadow ``depth`` deep across half its writing (JPEG)."""
-    bgr = cv2.imdecode(np.frombuffer(photo.jpeg, np.uint8), cv2.IMREAD_COLOR)
-    rows, cols = np.mgrid[0 : bgr.shape[0], 0 : bgr.shape[1]].astype(np.float32)
-    middle_x = np.mean([x + w / 2 for x, _, w, _ in photo.digit_boxes])
-    middle_y = np.mean([y + h / 2 for _, y, _, h in photo.digit_boxes])
-    tilt = np.deg2rad(rng.uniform(-SHADOW_EDGE_TILT, SHADOW_EDGE_TILT))
-    beyond = ((cols - middle_x) * np.cos(tilt) + (rows - middle_y) * np.sin(tilt) > 0).astype(np.float32)
-    beyond = cv2.GaussianBlur(beyond, (0, 0), SHADOW_EDGE_SOFTNESS)
-    shaded = bgr * (1 - depth * beyond[..., None])
-    return cv2.imencode(".jpg", shaded.astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
 
 
 # --words: a name (or a word such as "home") hand-printed beside each number, on the line above it or

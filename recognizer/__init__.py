@@ -1,8 +1,9 @@
 """hey-number's recognizer: photo → digits. Knows nothing of Telegram.
 
 The path of a photo, one module per step: :mod:`recognizer.decode` → :mod:`recognizer.ink` (with
-:mod:`recognizer.page`) → :mod:`recognizer.segment` → :mod:`recognizer.normalise` →
-:mod:`recognizer.classifier` (LiteRT), tied together by :mod:`recognizer.reader`. Training lives
+:mod:`recognizer.shade` and :mod:`recognizer.page`) → :mod:`recognizer.segment` →
+:mod:`recognizer.normalise` → :mod:`recognizer.classifier` (LiteRT), tied together by
+:mod:`recognizer.reader`. Training lives
 beside it (:mod:`recognizer.data`, :mod:`recognizer.augment`, :mod:`recognizer.model`,
 :mod:`recognizer.train`, :mod:`recognizer.evaluate`) and is the only code that imports TensorFlow.
 """

@@ -3,7 +3,8 @@
 A noisy photo of paper (a dim room, a cheap camera: pixels that differ from their neighbours far
 more than any ordinary photo's) is first smoothed in proportion to its noise. Paper colour, shadows
 and colour casts are divided away by estimating the paper's local brightness
-(a large max-filter of the grey image), so ink is "clearly darker than the paper around it". Strong
+(a large max-filter of the grey image; past a hard shadow's edge, the shaded paper's own light,
+:mod:`recognizer.shade`), so ink is "clearly darker than the paper around it". Strong
 ink seeds a hysteresis threshold that keeps the lighter edges of the same strokes. The surface
 around the page (a table seen past the paper's edge) is dark too, relative to the page beside it;
 it is found as weak ink that touches the photo's border (or rings a note lying wholly in the photo)
@@ -29,6 +30,7 @@ import numpy as np
 
 from recognizer.normalise import stroke_width
 from recognizer.page import page_halving, surface_around_page
+from recognizer.shade import paper_in_shade
 
 STRONG_DARKNESS = 0.38  # 1 - pixel/paper: certainly ink
 # Faint writing (pencil) never reaches STRONG_DARKNESS: the bar for certain ink is lowered to this
@@ -187,7 +189,8 @@ def _paper_window(shape: tuple[int, ...], pen_width: float = 0.0) -> int:
 
 
 def paper_brightness(grey: np.ndarray, pen_width: float = 0.0) -> np.ndarray:
-    """Local paper brightness: a max-filter wide enough to swallow pen strokes, smoothed."""
+    """Local paper brightness: a max-filter wide enough to swallow pen strokes, smoothed; in a
+    hard shadow's shade, the light of the paper there (:mod:`recognizer.shade`)."""
     small = _shrink(grey, BACKGROUND_DOWNSCALE)
     side = _paper_window(grey.shape, pen_width)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
@@ -195,6 +198,8 @@ def paper_brightness(grey: np.ndarray, pen_width: float = 0.0) -> np.ndarray:
     # (8-bit pixels, although floats blur twice as fast: their kernel's rounding moves the paper's
     # light by a level here and there, and that alone changed 88 of the 600 cheque readings)
     paper = cv2.GaussianBlur(paper, (0, 0), side / 2)
+    # (past a hard shadow's edge, the max-filter spills the lit side's light over the shade)
+    paper = paper_in_shade(small, paper, side, STRONG_DARKNESS, WEAK_DARKNESS)
     return cv2.resize(paper, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
 
 

@@ -905,6 +905,26 @@ def random_options(rng: np.random.Generator) -> PhotoOptions:
 # A 12 MP photo of a page (``benchmarks/synthetic_photos.py --large``), the number written 45 to
 # 109 of its pixels tall (14 to 35 in the reader's 1280-pixel working copy: smaller than any digit
 # of the ordinary photos)
+# --shadow: a hard-edged shadow (a phone or a hand between the lamp and the page) whose edge runs
+# through the writing's middle, within SHADOW_EDGE_TILT degrees of upright, softened over
+# SHADOW_EDGE_SOFTNESS pixels; beyond it the light is (1 - depth) as bright
+SHADOW_EDGE_TILT = 40
+SHADOW_EDGE_SOFTNESS = 4.0
+
+
+def shadowed_jpeg(photo: RenderedPhoto, depth: float, rng: np.random.Generator) -> bytes:
+    """The photo with a hard-edged shadow ``depth`` deep across half its writing (JPEG)."""
+    bgr = cv2.imdecode(np.frombuffer(photo.jpeg, np.uint8), cv2.IMREAD_COLOR)
+    rows, cols = np.mgrid[0 : bgr.shape[0], 0 : bgr.shape[1]].astype(np.float32)
+    middle_x = np.mean([x + w / 2 for x, _, w, _ in photo.digit_boxes])
+    middle_y = np.mean([y + h / 2 for _, y, _, h in photo.digit_boxes])
+    tilt = np.deg2rad(rng.uniform(-SHADOW_EDGE_TILT, SHADOW_EDGE_TILT))
+    beyond = ((cols - middle_x) * np.cos(tilt) + (rows - middle_y) * np.sin(tilt) > 0).astype(np.float32)
+    beyond = cv2.GaussianBlur(beyond, (0, 0), SHADOW_EDGE_SOFTNESS)
+    shaded = bgr * (1 - depth * beyond[..., None])
+    return cv2.imencode(".jpg", shaded.astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+
+
 LARGE_SIZE = (4000, 3000)
 LARGE_DIGIT_HEIGHTS = (45, 110)
 

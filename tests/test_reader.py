@@ -22,6 +22,7 @@ from recognizer.synthetic import (
     close_up_photo,
     large_photo,
     render_photo,
+    shadowed_jpeg,
     split_bank,
 )
 
@@ -1488,3 +1489,32 @@ def test_ink_running_off_the_photo_is_left_out_before_the_page_is_levelled() -> 
     assert not page[0:10, 150:170].any() and not page[950:, 1130:].any()  # the fold's ends
     assert np.array_equal(page[600:720, 190:420], mask[600:720, 190:420])  # the digits, all of them
     assert segment(page).lines[0][0].box == segmentation.lines[0][0].box
+
+
+@pytest.mark.parametrize(
+    ("index", "state", "uinteger", "text"),
+    [
+        (13, 185593280664595202571377519514114305354, 379886945, "0401602024"),
+        (84, 156480857276084014080323985445291618610, 2746686929, "6222010414"),
+        (147, 182064065981445259301839321324128262884, 2202499465, "2014162700"),
+    ],
+)
+def test_digits_at_a_hard_shadows_edge_are_read(recognizer, bank, index, state, uinteger, text) -> None:
+    """Photos of ``benchmarks/synthetic_photos.py --shadow 0.3`` (13, 84 and 147 of seed 7): past
+    the shadow's edge, the paper's light measured as the lit side's made a band of "dark paper",
+    taken for the surface around the page with the digits it touched ("040162024", "62220414",
+    "2014700")."""
+    photo = _benchmark_photo(bank, state, uinteger)
+    assert photo.text == text
+    shadowed = shadowed_jpeg(photo, 0.3, np.random.default_rng([7, index]))
+    assert recognizer.read(shadowed).text == text
+
+
+def test_a_smooth_grey_desk_past_a_pages_edge_is_no_paper_in_shade(recognizer, bank) -> None:
+    """Photo 734 of ``benchmarks/synthetic_photos.py --seed 11``: a page on a grey desk 63% as
+    bright as it, no shadow. Taken for the page's paper in shade (its grain, not divided by its
+    light, as fine as the paper's), the desk's band along the page's edge was no surface, and its
+    blotches read as "3311167" before the number."""
+    photo = _benchmark_photo(bank, 107133900538734428537542092054093015997, None, increment=SEED_11_INCREMENT)
+    assert photo.text == "129157569"
+    assert recognizer.read(photo.jpeg).text == photo.text

@@ -30,7 +30,7 @@ import numpy as np
 
 from recognizer.normalise import stroke_width
 from recognizer.page import page_halving, surface_around_page
-from recognizer.shade import paper_in_shade
+from recognizer.shade import paper_in_shade, percentile
 
 STRONG_DARKNESS = 0.38  # 1 - pixel/paper: certainly ink
 # Faint writing (pencil) never reaches STRONG_DARKNESS: the bar for certain ink is lowered to this
@@ -462,8 +462,7 @@ def grain(grey: np.ndarray) -> float:
 
 def _median(values: np.ndarray) -> float:
     """The (lower) median of uint8 values (by their histogram: several times faster than np.median)."""
-    counts = np.cumsum(np.bincount(values.ravel(), minlength=256))
-    return float(np.searchsorted(counts, counts[-1] / 2))
+    return percentile(values, 50)
 
 
 def _denoised(grey: np.ndarray) -> np.ndarray:

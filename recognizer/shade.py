@@ -56,7 +56,7 @@ def paper_in_shade(small: np.ndarray, paper: np.ndarray, side: int, strong: floa
     size = (small.shape[1], small.shape[0])
     half = cv2.resize(small, (size[0] // 2, size[1] // 2), interpolation=cv2.INTER_AREA)
     median = cv2.resize(cv2.medianBlur(half, window // 2 | 1), size, interpolation=cv2.INTER_LINEAR)
-    light = _percentile(paper[::2, ::2], 95)
+    light = percentile(paper[::2, ::2], 95)
     shade = ((median < (1 - SHADE_STEP) * paper) & (median >= SHADE_SHARE * light)).astype(np.uint8)
     if cv2.countNonZero(shade) < window:
         return paper
@@ -99,7 +99,7 @@ def _grain(small: np.ndarray, paper: np.ndarray, light: float, weak: float) -> t
     return grain, max(1.0, float(np.median(grain[lit]))) / max(1.0, float(np.median(small[lit])))
 
 
-def _percentile(values: np.ndarray, share: float) -> float:
+def percentile(values: np.ndarray, share: float) -> float:
     """The ``share`` percentile of uint8 ``values``, the lower one (by their histogram)."""
     counts = np.cumsum(np.bincount(values.ravel(), minlength=256))
     return float(np.searchsorted(counts, counts[-1] * share / 100))

@@ -902,9 +902,6 @@ def random_options(rng: np.random.Generator) -> PhotoOptions:
     )
 
 
-# A 12 MP photo of a page (``benchmarks/synthetic_photos.py --large``), the number written 45 to
-# 109 of its pixels tall (14 to 35 in the reader's 1280-pixel working copy: smaller than any digit
-# of the ordinary photos)
 # --shadow: a hard-edged shadow (a phone or a hand between the lamp and the page) whose edge runs
 # through the writing's middle, within SHADOW_EDGE_TILT degrees of upright, softened over
 # SHADOW_EDGE_SOFTNESS pixels; beyond it the light is (1 - depth) as bright
@@ -925,6 +922,9 @@ def shadowed_jpeg(photo: RenderedPhoto, depth: float, rng: np.random.Generator) 
     return cv2.imencode(".jpg", shaded.astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
 
 
+# A 12 MP photo of a page (``benchmarks/synthetic_photos.py --large``), the number written 45 to
+# 109 of its pixels tall (14 to 35 in the reader's 1280-pixel working copy: smaller than any digit
+# of the ordinary photos)
 LARGE_SIZE = (4000, 3000)
 LARGE_DIGIT_HEIGHTS = (45, 110)
 

@@ -64,16 +64,14 @@ def paper_in_shade(small: np.ndarray, paper: np.ndarray, side: int, strong: floa
     median = cv2.resize(cv2.medianBlur(half, window // 2 | 1), size, interpolation=cv2.INTER_LINEAR)
     light = percentile(paper[::2, ::2], 95)
     kept = np.zeros(small.shape[:2], bool)
-    grain, looked_at = None, None
+    made: dict[str, object] = {}  # (the ink's share and the grain, made once for both passes)
+    looked_at = None
     lower = median < (1 - SHADE_STEP) * paper
     for share in SHADE_SHARES:  # (a deep shadow's paper after a light one's: see above)
         shade = lower & (median >= share * light) & ~kept
         if looked_at is not None and np.array_equal(shade, looked_at):
             continue  # (the same regions as the last pass, none kept: the same answer)
-        found, grain = _shaded(
-            small, paper, median, shade.astype(np.uint8), window, light, strong, weak, grain
-        )
-        kept |= found
+        kept |= _shaded(small, paper, median, shade.astype(np.uint8), window, light, (strong, weak), made)
         looked_at = shade
     return np.where(kept, median, paper) if kept.any() else paper
 
@@ -85,27 +83,29 @@ def _shaded(
     shade: np.ndarray,
     window: int,
     light: float,
-    strong: float,
-    weak: float,
-    grain: tuple[np.ndarray, float] | None,
-) -> tuple[np.ndarray, tuple[np.ndarray, float] | None]:
-    """Mask of the regions of ``shade`` (0/1) that are paper in shade, and the paper's grain with
-    the lit paper's (:func:`_grain`; made once, passed on)."""
+    bars: tuple[float, float],
+    made: dict,
+) -> np.ndarray:
+    """Mask of the regions of ``shade`` (0/1) that are paper in shade; ``bars``: the ink finder's
+    strong and weak bars; ``made``: what an earlier pass made of the same photo (kept for the next)."""
+    strong, weak = bars
     none = np.zeros(small.shape[:2], bool)
     if cv2.countNonZero(shade) < window:
-        return none, grain
+        return none
     count, labels, stats, _ = cv2.connectedComponentsWithStats(shade, connectivity=8)
     big = [label for label in range(1, count) if stats[label, cv2.CC_STAT_AREA] >= window]
     if not big:
-        return none, grain
+        return none
     # (the share of dark ink around each pixel, averaged over each region)
-    ink = cv2.blur((small < (1 - strong) * paper).astype(np.float32), (window, window))
+    if "ink" not in made:
+        made["ink"] = cv2.blur((small < (1 - strong) * paper).astype(np.float32), (window, window))
+    ink = made["ink"]
     candidates = [label for label in big if _mean_within(ink, labels, stats[label], label) < SHADE_INK]
     if not candidates:
-        return none, grain
-    if grain is None:
-        grain = _grain(small, paper, light, weak)
-    grain_map, lit_grain = grain
+        return none
+    if "grain" not in made:
+        made["grain"] = _grain(small, paper, light, weak)
+    grain_map, lit_grain = made["grain"]
     # past a region, on its dark side: neither in a region nor lit, and no ink
     dark = (shade == 0) & (median <= (1 - SHADE_STEP) * light) & (grain_map >= 0)
     kept = np.zeros(count, bool)
@@ -116,7 +116,7 @@ def _shaded(
             and np.count_nonzero(beyond) >= LEAST_BEYOND
             and np.median(grain_map[beyond]) / max(1.0, np.median(small[beyond])) <= SHADED_GRAIN * lit_grain
         )
-    return kept[labels], grain
+    return kept[labels]
 
 
 def _grain(small: np.ndarray, paper: np.ndarray, light: float, weak: float) -> tuple[np.ndarray, float]:

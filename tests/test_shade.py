@@ -74,8 +74,10 @@ def test_a_blotchy_desk_past_the_pages_edge_is_no_shade() -> None:
 
 
 def test_a_tight_crop_of_writing_is_left_as_it_was() -> None:
-    """A scanned amount is writing in any window: its median is no paper."""
-    small = np.full((62, 160), 220, np.uint8)
-    small[10:50, 20:140:6] = 60
-    light = np.full_like(small, 225)
-    assert paper_in_shade(small, light, 5, ink.STRONG_DARKNESS, WEAK_DARKNESS) is light
+    """A scanned amount is writing in any window: its dense strokes lower the median as a shadow
+    would, and a photo this small beside the paper's window is left as it was (SHADE_ROOM)."""
+    page = _paper()[:248, :640]
+    for x in range(40, 420, 6):
+        cv2.line(page, (x, 30), (x + 25, 220), 150, 6)
+    small, light, side = _paper_light(np.clip(page, 0, 255).astype(np.uint8))
+    assert paper_in_shade(small, light, side, ink.STRONG_DARKNESS, WEAK_DARKNESS) is light

@@ -100,7 +100,14 @@ SURE_ONE_WAY_UP = 0.96  # ... but look at the others unless the upright reading 
 SURE_SINGLE = 0.9  # a wide piece read this surely as one whole digit is not cut ...
 CLEARLY_WIDE = 1.6  # ... unless it is this many typical digit widths wide
 DOUBTFUL_WHOLE = 0.5  # a piece less likely than this to be one whole digit is tried for cuts too
-SURE_LOW = 0.9  # a piece lower than the digits (``Piece.low``) is a digit only when read this surely
+SURE_LOW = 0.9  # a piece lower than the digits (``Piece.low``) is a digit only when read this surely,
+# or when read as a digit with a loop (LOOPED_DIGITS) at least SURE_LOW likely and SURE_LOW_LOOPED
+# surely whole: MNIST's 6s written lying down stand half as high as their neighbours and the piece
+# checker doubts them (a pencil 6 read at 0.92, 0.60 surely whole, left out: "4777166666" read
+# "477716666", synthetic photo 333 of seed 11; seeds 7 and 11 +1 each, validation digits and the
+# real cheques' exact readings the same)
+LOOPED_DIGITS = (0, 6, 8, 9)
+SURE_LOW_LOOPED = 0.4
 SURE_CAPPED = 0.5  # a digit read with a flat piece beside its top must read at least this surely,
 CAPPED_MARGIN = 0.2  # and at most this much less surely than without it (with it, all ink is read;
 # the piece checker doubts a 7 whose bar's end the pen lifted from: sureness 0.76 against 0.91 for
@@ -144,6 +151,13 @@ SURE_NARROW_SPLIT = 0.5
 # +1, validation digits +1, seed 11 and cheques the same).
 ONE_CUT_OFF = 0.9
 SURE_CUT_OFF = 0.99
+# A piece about one digit wide, cut only because the piece checker doubts it is one whole digit
+# (DOUBTFUL_WHOLE), is kept whole unless each part of its cut reads at least WEAKEST_PART surely
+# (probability x one whole digit): a 6 whose loop the checker doubted (0.12) was cut into a
+# stem read as a 1 it doubted more (0.03) and a 0 ("6745985024" read "10745985024", synthetic photo
+# 453 of seed 7). (Unless the whole is surely no digit, BEND_NOT_WHOLE: touching digits' parts are
+# often doubtful; seeds 7 +1, validation digits, seed 11 and real cheques the same readings.)
+WEAKEST_PART = 0.1
 # A piece this many typical digit widths wide, read whole no more surely than NO_DIGIT_WHOLE
 # (probability x one whole digit) and not cut, is no digit: a word written in one stroke.
 NO_DIGIT_WIDE = 2.2
@@ -153,6 +167,11 @@ GROUP_GAP = 0.5  # in digit heights: a wider gap between two digits of a line pa
 MAX_PARTS = 5  # a wide piece is cut into at most this many digits
 MIN_PART_WIDTH = 0.15  # in piece heights: the narrowest digit (a 1) ...
 MAX_PART_WIDTH = 1.3  # ... and the widest
+# ... but a 1 written upright is no wider than its stroke: a part down to THIN_PART_WIDTH is cut too,
+# and kept only as a 1 read at least ONE_CUT_OFF surely ("115" pressed together, the first 1 7 pixels
+# wide in a piece 51 high, read as "15": synthetic photo 401 of seed 7; with any digit kept, a real
+# cheque's flagged 1 was cut into "11": 416 of 600 read exactly against 417)
+THIN_PART_WIDTH = 0.1
 MIN_PART_HEIGHT = 0.6  # share of the piece's height a part's ink must span to be a digit
 # Two parts of a cut read as 1s whose strokes lean towards each other, top to top, by at least
 # this many degrees are one 1 with a long flag ("/|"), not two ones (two 1s stand parallel)
@@ -769,7 +788,7 @@ class Recognizer:
         results, left_out, not_digits, bendable = [], 0, set(), 0
         for piece, (single, sureness, pixels) in zip(pieces, whole, strict=True):
             if piece.low:  # a squat digit, or a separator after all
-                if sureness >= SURE_LOW and single.digit != 1:
+                if _low_digit(single, sureness):
                     results.append((piece.box, single, pixels, sureness))
                 else:
                     left_out += 1
@@ -817,7 +836,7 @@ class Recognizer:
             (a, b)
             for i, a in enumerate(cuts)
             for b in cuts[i + 1 :]
-            if MIN_PART_WIDTH * height <= b - a <= widest
+            if THIN_PART_WIDTH * height <= b - a <= widest
         ]
         paths = _cut_paths(mask, cuts, bend)
         parts, part_masks = {}, {}
@@ -1061,13 +1080,28 @@ def _part_sureness(
 ) -> float:
     """How surely a part cut from a piece (its mask, the ``rows`` its ink spans, the ``holes`` of
     :func:`_holes` it holds) is a whole digit read right, given its reading: none for a short 1
-    (:func:`_short`), at least RING_WHOLE times the 0's probability for a ring (:func:`_one_ring`)."""
+    (:func:`_short`), nor for a part narrower than MIN_PART_WIDTH unless it is a 1 surely whole
+    (:func:`_whole_one`), at least RING_WHOLE times the 0's probability for a ring (:func:`_one_ring`)."""
     if prediction.digit == 1 and _short(rows, part.shape[0]):
         return 0.0
+    if part.shape[1] < MIN_PART_WIDTH * part.shape[0] and not _whole_one(prediction, sureness):
+        return 0.0  # (a sliver narrower than a digit is a 1 or nothing)
     ring = RING_WHOLE * prediction.confidence
     if prediction.digit == 0 and sureness < ring and _one_ring(part, rows, holes):
         return ring
     return sureness
+
+
+def _low_digit(prediction: Prediction, sureness: float) -> bool:
+    """Whether a piece lower than the digits, read whole, is a digit: read surely (SURE_LOW) as
+    any but a 1, or as a digit with a loop likely enough and fairly surely whole (SURE_LOW_LOOPED)."""
+    looped = prediction.digit in LOOPED_DIGITS and prediction.confidence >= SURE_LOW
+    return prediction.digit != 1 and (sureness >= SURE_LOW or (looped and sureness >= SURE_LOW_LOOPED))
+
+
+def _whole_one(prediction: Prediction, sureness: float) -> bool:
+    """Whether a part is read as a 1 that is surely one whole digit (ONE_CUT_OFF)."""
+    return prediction.digit == 1 and sureness >= ONE_CUT_OFF
 
 
 def _short(rows: np.ndarray, height: int) -> bool:
@@ -1262,11 +1296,15 @@ def _prefer_split(piece: Piece, single_sureness: float, split) -> bool:
     the wider it is, the less its reading as one digit counts: a run of small joined zeros four
     digits wide ("5.0000", its parts doubtful as whole digits) was read as a single "2". A piece
     narrower than one digit is cut only into parts read fairly surely (SURE_NARROW_SPLIT), or
-    into a 1 and a digit the piece could not be (:func:`_one_cut_off`)."""
+    into a 1 and a digit the piece could not be (:func:`_one_cut_off`); one about a digit wide,
+    not into a part far less sure than the whole (WEAKEST_PART)."""
     split_sureness = _split_sureness(split)
     if piece.width_ratio > CLEARLY_WIDE:
         as_one_digit = single_sureness * CLEARLY_WIDE / piece.width_ratio
         return split_sureness > min(as_one_digit, 0.6)
+    weakest = min(sureness for *_, sureness in split)
+    if not piece.wide and weakest < WEAKEST_PART and single_sureness >= BEND_NOT_WHOLE:
+        return False
     narrow = piece.width_ratio < NARROW_PIECE
     if narrow and split_sureness < SURE_NARROW_SPLIT and not _one_cut_off(single_sureness, split):
         return False
@@ -1279,7 +1317,7 @@ def _one_cut_off(single_sureness: float, split) -> bool:
     the digit a 1 was pressed against keeps its mark, and the piece checker doubts it."""
     if single_sureness >= BEND_NOT_WHOLE or len(split) != 2:
         return False
-    one = any(prediction.digit == 1 and sureness >= ONE_CUT_OFF for _, prediction, _, sureness in split)
+    one = any(_whole_one(prediction, sureness) for _, prediction, _, sureness in split)
     return one and all(prediction.confidence >= SURE_CUT_OFF for _, prediction, _, _ in split)
 
 

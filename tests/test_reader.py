@@ -1071,6 +1071,64 @@ def test_touching_digits_that_overlap_are_cut_along_a_bent_path(recognizer, bank
     assert recognizer.read(photo.jpeg).text == photo.text
 
 
+def test_a_one_as_narrow_as_its_stroke_is_cut_off_its_neighbours(recognizer, bank) -> None:
+    """Photo 401 of ``benchmarks/synthetic_photos.py`` (seed 7): "615.115.7963" in black ink, the
+    "115" pressed into one piece 51 pixels high whose first 1, upright, is 7 pixels wide: narrower
+    than any part cut before (MIN_PART_WIDTH), it was read with the second 1 as one 1 ("15")."""
+    photo = _benchmark_photo(bank, 13460339923801585555714448927137633153, None)
+    assert photo.text == "6151157963"
+    assert recognizer.read(photo.jpeg).text == photo.text
+
+
+def test_a_sliver_cut_narrower_than_a_digit_counts_only_as_a_whole_one() -> None:
+    """A part 8 pixels wide cut from a piece 60 high (narrower than MIN_PART_WIDTH) counts as
+    surely as it reads only when it reads as a 1 surely whole; read as a doubtful 1 (a real
+    cheque's 1 written up and down as a narrow loop, cut in two "11") or as another digit, not at
+    all. A part as wide as a digit keeps its sureness."""
+    from recognizer.classifier import Prediction
+    from recognizer.reader import _part_sureness
+
+    def part(width: int) -> tuple[np.ndarray, np.ndarray]:
+        mask = np.zeros((60, width), np.uint8)
+        mask[2:58, 1 : width - 1] = 255
+        return mask, np.arange(2, 58)
+
+    def read(digit: int, sureness: float) -> tuple[Prediction, float]:
+        return Prediction(digit, 1.0, ((digit, 1.0),)), sureness
+
+    assert _part_sureness(*part(8), *read(1, 0.95), []) == 0.95
+    assert _part_sureness(*part(8), *read(1, 0.5), []) == 0.0
+    assert _part_sureness(*part(8), *read(7, 0.95), []) == 0.0
+    assert _part_sureness(*part(20), *read(1, 0.5), []) == 0.5
+
+
+@pytest.mark.parametrize(
+    ("state", "uinteger", "increment", "text"),
+    [
+        (243160839962002131979903680929350383626, 1772314118, SEED_11_INCREMENT, "4777166666"),
+        (190486633674499399382208911473769987933, None, SEED_7_INCREMENT, "67068764973"),
+    ],
+)
+def test_a_six_lying_low_beside_its_neighbours_is_a_digit(
+    recognizer, bank, state: int, uinteger: int | None, increment: int, text: str
+) -> None:
+    """Photos 333 of seed 11 and 251 of seed 7 (``benchmarks/synthetic_photos.py``), in pencil and
+    blue ink: an MNIST 6 written lying down, half as high as its neighbours, is read as a 6 the
+    piece checker doubts (0.60 surely whole, under SURE_LOW); it was left out as a separator."""
+    photo = _benchmark_photo(bank, state, uinteger, increment=increment)
+    assert photo.text == text
+    assert recognizer.read(photo.jpeg).text == photo.text
+
+
+def test_a_digit_is_not_cut_into_a_part_far_less_whole_than_it(recognizer, bank) -> None:
+    """Photo 453 of ``benchmarks/synthetic_photos.py`` (seed 7): its first digit, a 6 whose loop
+    the piece checker doubts (0.12), was cut into its stem, read as a 1 it doubts far more (0.03),
+    and a 0: "10745985024"."""
+    photo = _benchmark_photo(bank, 101603499166381059815446030378872043564, 2900370825)
+    assert photo.text == "6745985024"
+    assert recognizer.read(photo.jpeg).text == photo.text
+
+
 def test_a_seven_whose_bar_came_apart_is_read_with_its_bar(recognizer, bank) -> None:
     """A photo of ``benchmarks/synthetic_photos.py --clean`` (398 of seed 7 until the renderer kept
     thick digits' slim strokes, which changed the generator's stream; its state restored): the

@@ -12,6 +12,7 @@ on the way would read.
     .venv/bin/python benchmarks/synthetic_photos.py --turned   # pages turned 90, 180 or 270 degrees
     .venv/bin/python benchmarks/synthetic_photos.py --large   # 12 MP photos of small writing
     .venv/bin/python benchmarks/synthetic_photos.py --shadow 0.3   # a hard shadow across the writing
+    .venv/bin/python benchmarks/synthetic_photos.py --shadow 0.3 --shadow-softness 40   # a soft one
     .venv/bin/python benchmarks/synthetic_photos.py --words   # a name above or before each number
     .venv/bin/python benchmarks/synthetic_photos.py --clean   # ideal conditions: the reader's own losses
     .venv/bin/python benchmarks/synthetic_photos.py --write-examples examples   # the sample photos
@@ -37,6 +38,7 @@ from recognizer.reader import Recognizer  # noqa: E402
 from recognizer.shapes import reread  # noqa: E402
 from recognizer.synthetic import (  # noqa: E402
     IDEAL_CONDITIONS,
+    SHADOW_EDGE_SOFTNESS,
     DigitBank,
     PhotoOptions,
     RenderedPhoto,
@@ -143,6 +145,7 @@ def benchmark(
     turned: bool = False,
     large: bool = False,
     shadow: float = 0.0,
+    shadow_softness: float = SHADOW_EDGE_SOFTNESS,
     words: bool = False,
     clean: bool = False,
 ) -> None:
@@ -164,7 +167,8 @@ def benchmark(
         if clean:
             options = dataclasses.replace(options, **IDEAL_CONDITIONS)
         photo = render_photo(bank, lines, rng, options)
-        jpeg = shadowed_jpeg(photo, shadow, np.random.default_rng([seed, index])) if shadow else photo.jpeg
+        shadow_rng = np.random.default_rng([seed, index])
+        jpeg = shadowed_jpeg(photo, shadow, shadow_rng, shadow_softness) if shadow else photo.jpeg
         page_turn = list(TURNS)[index % len(TURNS)] if turned else 0
         reading = recognizer.read(turned_jpeg(jpeg, page_turn) if turned else jpeg)
         right_way_up += reading.rotation == (TURNS[page_turn][1] if turned else 0)
@@ -260,6 +264,13 @@ def main() -> None:
         metavar="DEPTH",
         help="a hard-edged shadow this deep (0.3: 70%% of the light) across half of each number",
     )
+    parser.add_argument(
+        "--shadow-softness",
+        type=float,
+        default=SHADOW_EDGE_SOFTNESS,
+        metavar="PIXELS",
+        help="the shadow's edge blurred over this many pixels (a Gaussian's sigma; 40: a soft shadow)",
+    )
     parser.add_argument("--words", action="store_true", help="a name above or before each number")
     parser.add_argument(
         "--clean", action="store_true", help="ideal conditions: white paper, blue ink, level, sharp, apart"
@@ -285,6 +296,7 @@ def main() -> None:
         args.turned,
         args.large,
         args.shadow,
+        args.shadow_softness,
         args.words,
         args.clean,
     )

@@ -904,20 +904,24 @@ def random_options(rng: np.random.Generator) -> PhotoOptions:
 
 # --shadow: a hard-edged shadow (a phone or a hand between the lamp and the page) whose edge runs
 # through the writing's middle, within SHADOW_EDGE_TILT degrees of upright, softened over
-# SHADOW_EDGE_SOFTNESS pixels; beyond it the light is (1 - depth) as bright
+# SHADOW_EDGE_SOFTNESS pixels (--shadow-softness: a soft one, its edge a wide penumbra, as under a
+# room's diffuse light); beyond it the light is (1 - depth) as bright
 SHADOW_EDGE_TILT = 40
 SHADOW_EDGE_SOFTNESS = 4.0
 
 
-def shadowed_jpeg(photo: RenderedPhoto, depth: float, rng: np.random.Generator) -> bytes:
-    """The photo with a hard-edged shadow ``depth`` deep across half its writing (JPEG)."""
+def shadowed_jpeg(
+    photo: RenderedPhoto, depth: float, rng: np.random.Generator, softness: float = SHADOW_EDGE_SOFTNESS
+) -> bytes:
+    """The photo with a shadow ``depth`` deep across half its writing, its edge blurred over
+    ``softness`` pixels (a Gaussian's sigma; JPEG)."""
     bgr = cv2.imdecode(np.frombuffer(photo.jpeg, np.uint8), cv2.IMREAD_COLOR)
     rows, cols = np.mgrid[0 : bgr.shape[0], 0 : bgr.shape[1]].astype(np.float32)
     middle_x = np.mean([x + w / 2 for x, _, w, _ in photo.digit_boxes])
     middle_y = np.mean([y + h / 2 for _, y, _, h in photo.digit_boxes])
     tilt = np.deg2rad(rng.uniform(-SHADOW_EDGE_TILT, SHADOW_EDGE_TILT))
     beyond = ((cols - middle_x) * np.cos(tilt) + (rows - middle_y) * np.sin(tilt) > 0).astype(np.float32)
-    beyond = cv2.GaussianBlur(beyond, (0, 0), SHADOW_EDGE_SOFTNESS)
+    beyond = cv2.GaussianBlur(beyond, (0, 0), softness)
     shaded = bgr * (1 - depth * beyond[..., None])
     return cv2.imencode(".jpg", shaded.astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
 

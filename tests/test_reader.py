@@ -1120,6 +1120,15 @@ def test_a_six_lying_low_beside_its_neighbours_is_a_digit(
     assert recognizer.read(photo.jpeg).text == photo.text
 
 
+def test_a_short_doubtful_stroke_read_as_a_one_is_no_digit(recognizer, bank) -> None:
+    """Photo 450 of seed 11 (``benchmarks/synthetic_photos.py``): "(88) 63 89 90-34" in black ink;
+    the 4's left stroke lies apart from it, three quarters as tall as the digits, read as a 1 the
+    piece checker doubts (0.006): "88638990314"."""
+    photo = _benchmark_photo(bank, 284636002357180653764052474919272668910, None, increment=SEED_11_INCREMENT)
+    assert photo.text == "8863899034"
+    assert recognizer.read(photo.jpeg).text == photo.text
+
+
 def test_a_digit_is_not_cut_into_a_part_far_less_whole_than_it(recognizer, bank) -> None:
     """Photo 453 of ``benchmarks/synthetic_photos.py`` (seed 7): its first digit, a 6 whose loop
     the piece checker doubts (0.12), was cut into its stem, read as a 1 it doubts far more (0.03),

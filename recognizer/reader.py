@@ -174,10 +174,12 @@ GROUP_GAP = 0.5  # in digit heights: a wider gap between two digits of a line pa
 MAX_PARTS = 5  # a wide piece is cut into at most this many digits
 MIN_PART_WIDTH = 0.15  # in piece heights: the narrowest digit (a 1) ...
 MAX_PART_WIDTH = 1.3  # ... and the widest
-# ... but a 1 written upright is no wider than its stroke: a part down to THIN_PART_WIDTH is cut too,
-# and kept only as a 1 read at least ONE_CUT_OFF surely ("115" pressed together, the first 1 7 pixels
-# wide in a piece 51 high, read as "15": synthetic photo 401 of seed 7; with any digit kept, a real
-# cheque's flagged 1 was cut into "11": 416 of 600 read exactly against 417)
+# ... but a 1 written upright is no wider than its stroke: from a piece wider than a digit (``wide``),
+# a part down to THIN_PART_WIDTH is cut too, and kept only as a 1 read at least ONE_CUT_OFF surely
+# ("115" pressed together, the first 1 7 pixels wide in a piece 51 high, read as "15": synthetic
+# photo 401 of seed 7; with any digit kept, a real cheque's flagged 1 was cut into "11": 416 of
+# 600 read exactly against 417; from any piece, a real photo of a lone 2 turned a quarter, its
+# strokes 1s upright, read "10": real single digits made worse, 313 of 325 against 314)
 THIN_PART_WIDTH = 0.1
 MIN_PART_HEIGHT = 0.6  # share of the piece's height a part's ink must span to be a digit
 # Two parts of a cut read as 1s whose strokes lean towards each other, top to top, by at least
@@ -844,11 +846,9 @@ class Recognizer:
         cuts = _cut_candidates(mask, between=loops, within=loops if piece.width_ratio <= CLEARLY_WIDE else [])
         # (small digits, such as the joined zeros of "30.000", are as wide as the writing's digits)
         widest = max(MAX_PART_WIDTH * height, piece.box[2] / piece.width_ratio)
+        narrowest = THIN_PART_WIDTH if piece.wide else MIN_PART_WIDTH  # (see THIN_PART_WIDTH)
         spans = [
-            (a, b)
-            for i, a in enumerate(cuts)
-            for b in cuts[i + 1 :]
-            if THIN_PART_WIDTH * height <= b - a <= widest
+            (a, b) for i, a in enumerate(cuts) for b in cuts[i + 1 :] if narrowest * height <= b - a <= widest
         ]
         paths = _cut_paths(mask, cuts, bend)
         parts, part_masks = {}, {}
@@ -877,25 +877,27 @@ class Recognizer:
         chain = _surest_chain(cuts, part_sureness, most, starts, ends, max(2, round(piece.width_ratio)))
         if chain is None:
             return None
-        results, starts, read_surenesses = [], [], []
+        # (per result: the cut it starts at, its ink with its first column, how surely it is read)
+        results, starts, inks, read_surenesses = [], [], [], []
         for a, b in itertools.pairwise(chain):
             ys = parts[a, b]
             part, left = part_masks[a, b]
             box = (piece.box[0] + left, piece.box[1] + int(ys[0]), part.shape[1], int(ys[-1] - ys[0] + 1))
             prediction, sureness = readings[a, b]
             if results and results[-1][1].digit == prediction.digit == 1:
-                start = starts[-1]
-                before, before_left = part_masks[start, a]
+                before, before_left = inks[-1]
                 # (not two ones: one flagged 1)
                 if _flagged_one(before, (before_left, 0), part, (left, 0)):
                     previous = results.pop()
                     box = union_box(previous[0], box)
                     prediction = _as_one(previous[1], prediction)
                     sureness = min(read_surenesses[-1], sureness)
-                    both, _ = _between(mask, paths[start], paths[b])
-                    results.append((box, prediction, to_mnist(both), sureness))
+                    inks[-1] = _between(mask, paths[starts[-1]], paths[b])
+                    read_surenesses[-1] = sureness
+                    results.append((box, prediction, to_mnist(inks[-1][0]), sureness))
                     continue
             starts.append(a)
+            inks.append((part, left))
             read_surenesses.append(sureness)
             # (a part that is no digit, such as a short 1 (:func:`_short`), is none here either)
             results.append((box, prediction, pixels[a, b], min(sureness, part_sureness[a, b])))

@@ -1129,6 +1129,21 @@ def test_a_short_doubtful_stroke_read_as_a_one_is_no_digit(recognizer, bank) -> 
     assert recognizer.read(photo.jpeg).text == photo.text
 
 
+def test_a_flagged_one_merged_from_a_cut_is_followed_by_more_ones(
+    recognizer, mnist_test, monkeypatch
+) -> None:
+    """MNIST test digit 1056, a 2, turned a quarter in a close-up, cut with parts as narrow as
+    THIN_PART_WIDTH allowed in every piece: its cut reads "1", "1", "1", and the first two are one
+    flagged 1. The third was checked against the ink of a span from the first's start to its own,
+    which no cut had read: a KeyError out of the reader. Now against the merged 1's ink."""
+    from recognizer import reader
+
+    monkeypatch.setattr(reader, "MIN_PART_WIDTH", reader.THIN_PART_WIDTH)
+    images, _ = mnist_test
+    photo = np.ascontiguousarray(np.rot90(close_up_photo(images[1056]), 1))
+    assert recognizer.read(photo).text == "2"
+
+
 def test_a_digit_is_not_cut_into_a_part_far_less_whole_than_it(recognizer, bank) -> None:
     """Photo 453 of ``benchmarks/synthetic_photos.py`` (seed 7): its first digit, a 6 whose loop
     the piece checker doubts (0.12), was cut into its stem, read as a 1 it doubts far more (0.03),

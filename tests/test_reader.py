@@ -1596,6 +1596,27 @@ def test_digits_at_a_hard_shadows_edge_are_read(
     assert recognizer.read(shadowed).text == text
 
 
+@pytest.mark.parametrize(
+    ("index", "state", "text", "softness"),
+    [
+        (1, 26536638126367426971263690279861923506, "6410321957", 4.0),
+        (19, 219185363770927976626276647562987404780, "9085303371720", 4.0),
+        (28, 307603574972536924178051962511279291871, "8630947586", 40.0),
+    ],
+)
+def test_a_page_in_a_deep_shadow_is_paper_not_the_surface(
+    recognizer, bank, index, state, text, softness
+) -> None:
+    """Photos of ``benchmarks/synthetic_photos.py --shadow 0.45`` (1 and 19 of seed 7, a hard edge;
+    28 with ``--shadow-softness 40``): the paper in the shadow lies at 45-55% of the page's light,
+    and below half of it, once a desk past the page was found, it was taken for the surface too,
+    with its digits ("6410321", "9085303371", "863094758")."""
+    photo = _benchmark_photo(bank, state, None)
+    assert photo.text == text
+    shadowed = shadowed_jpeg(photo, 0.45, np.random.default_rng([7, index]), softness)
+    assert recognizer.read(shadowed).text == text
+
+
 def test_a_smooth_grey_desk_past_a_pages_edge_is_no_paper_in_shade(recognizer, bank) -> None:
     """Photo 734 of ``benchmarks/synthetic_photos.py --seed 11``: a page on a grey desk 63% as
     bright as it, no shadow. Taken for the page's paper in shade (its grain, not divided by its

@@ -115,8 +115,8 @@ SURROUND_SOLID_SHARE = 0.4
 # at 0.5, the paper in such a shadow was the surface whenever a desk showed, and its digits lost
 # (``benchmarks/synthetic_photos.py --count 200 --shadow 0.45``: 104 of 200 read; at 0.4, 114;
 # with a soft edge, ``--shadow-softness 40``, 142 and 156; seed 7 -1, pencil by a page's edge in
-# a corner, its 2 joined to the desk's blotches; seed 11, validation digits, 30% shadows and real
-# cheques the same readings).
+# a corner, its 2 joined to the desk's blotches; 12 MP photos +1; seed 11, validation digits, 30%
+# shadows and real cheques the same readings).
 DARK_SURFACE_SHARE = 0.4
 # A photo whose pixel noise (:func:`grain`) is above NOISY_GRAIN is smoothed first (no ordinary photo
 # is that noisy: at most 0.048 on the scanned cheques, 0.036 on synthetic photos, 0.017 on the real

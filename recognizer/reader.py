@@ -177,9 +177,10 @@ MAX_PART_WIDTH = 1.3  # ... and the widest
 # ... but a 1 written upright is no wider than its stroke: from a piece wider than a digit (``wide``),
 # a part down to THIN_PART_WIDTH is cut too, and kept only as a 1 read at least ONE_CUT_OFF surely
 # ("115" pressed together, the first 1 7 pixels wide in a piece 51 high, read as "15": synthetic
-# photo 401 of seed 7; with any digit kept, a real cheque's flagged 1 was cut into "11": 416 of
-# 600 read exactly against 417; from any piece, a real photo of a lone 2 turned a quarter, its
-# strokes 1s upright, read "10": real single digits made worse, 313 of 325 against 314)
+# photo 401 of seed 7; with any digit kept, a real cheque's 1, written up and down as a narrow loop,
+# was cut into "11": 416 of 600 read exactly against 417; from any piece, a real photo of a lone 2
+# turned a quarter, its strokes 1s upright, read "10": real single digits made worse, 313 of 325
+# against 314)
 THIN_PART_WIDTH = 0.1
 MIN_PART_HEIGHT = 0.6  # share of the piece's height a part's ink must span to be a digit
 # Two parts of a cut read as 1s whose strokes lean towards each other, top to top, by at least

@@ -1132,10 +1132,11 @@ def test_a_short_doubtful_stroke_read_as_a_one_is_no_digit(recognizer, bank) -> 
 def test_a_flagged_one_merged_from_a_cut_is_followed_by_more_ones(
     recognizer, mnist_test, monkeypatch
 ) -> None:
-    """MNIST test digit 1056, a 2, turned a quarter in a close-up, cut with parts as narrow as
-    THIN_PART_WIDTH allowed in every piece: its cut reads "1", "1", "1", and the first two are one
-    flagged 1. The third was checked against the ink of a span from the first's start to its own,
-    which no cut had read: a KeyError out of the reader. Now against the merged 1's ink."""
+    """MNIST test digit 1056, a 2, turned a quarter in a close-up, read with MIN_PART_WIDTH lowered
+    to THIN_PART_WIDTH (thin parts cut from every piece, and counted as read): its cut reads "1",
+    "1", "1", and the first two are one flagged 1. The third was checked against the ink of a span
+    from the first's start to its own, which no cut had read: a KeyError out of the reader (fails
+    so at 90f1c5b). Now against the merged 1's ink. The shipped bars made no such cut here."""
     from recognizer import reader
 
     monkeypatch.setattr(reader, "MIN_PART_WIDTH", reader.THIN_PART_WIDTH)

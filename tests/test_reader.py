@@ -423,6 +423,39 @@ def test_a_slash_between_groups_is_not_a_one(recognizer, bank, seed: int) -> Non
     assert reading.text == photo.text == "0301117141"
 
 
+def test_a_ruled_line_is_straighter_than_a_hand_drawn_one() -> None:
+    """A slash is one quick straight stroke: its row-by-row centres lie on a line; a 1 bows a
+    little, as a hand draws it (here 5 pixels off the line in 82 rows)."""
+    from recognizer.segment import SLASH_RULED, crookedness
+
+    straight, bowed = np.zeros((90, 50), np.uint8), np.zeros((90, 50), np.uint8)
+    cv2.line(straight, (8, 85), (40, 4), 255, 7, cv2.LINE_AA)
+    arc = np.array([(20 + 5 * np.sin(t * np.pi) + 12 * t, 4 + 82 * t) for t in np.linspace(0, 1, 20)])
+    cv2.polylines(bowed, [arc.astype(np.int32)], False, 255, 7)
+    assert crookedness(straight) < SLASH_RULED < crookedness(bowed)
+    assert crookedness(np.zeros((9, 9), np.uint8)) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("state", "uinteger", "text"),
+    [
+        (241107051561652658288993223951508150455, None, "2200725183"),
+        (20317677866267257071618693680938552590, 3797352569, "8293733264"),
+        (281714907687278988992177072327568268700, None, "6322201969"),
+    ],
+)
+def test_a_slash_drawn_straight_is_no_one_though_barely_taller_than_the_digits(
+    recognizer, bank, state: int, uinteger: int | None, text: str
+) -> None:
+    """Photos 9, 40 and 275 of ``benchmarks/synthetic_photos.py`` (seed 7): "220/072 5183",
+    "82937/33264" and "+632 2201/969", each slash under SLASH_HEIGHT or dipping less than
+    SLASH_DESCENT below its neighbours, was read as a 1; ruler-straight (SLASH_RULED), as tall as
+    the digits and reaching SLASH_REACH from their bottom line, it is a slash."""
+    photo = _benchmark_photo(bank, state, uinteger)
+    assert photo.text == text
+    assert recognizer.read(photo.jpeg).text == photo.text
+
+
 @pytest.mark.parametrize(
     ("written", "seed"), [("(42) 75 78 96 12", 3), ("(42) 75 78 96 12", 5), ("(740) 236-0428", 8)]
 )

@@ -1153,6 +1153,43 @@ def test_a_six_lying_low_beside_its_neighbours_is_a_digit(
     assert recognizer.read(photo.jpeg).text == photo.text
 
 
+def test_two_pieces_joined_are_bridged_where_they_come_nearest() -> None:
+    """A digit's strokes come apart where the pen lifted (a 2's tail, a 6's stem and loop): the
+    two pieces joined are also read with a stroke drawn across the gap between their nearest
+    points, as wide as their own strokes, and nowhere else; not across a gap wider than
+    BRIDGE_GAP of their height."""
+    from recognizer.reader import _bridged, _joined
+
+    stem = np.zeros((60, 12), np.uint8)
+    stem[:, 4:9] = 255
+    loop = np.zeros((30, 30), np.uint8)
+    cv2.circle(loop, (15, 15), 11, 255, 5)
+    left = Piece(box=(0, 0, 12, 60), mask=stem, width_ratio=0.3)  # (a digit here is 40 wide)
+    right = Piece(box=(18, 30, 30, 30), mask=loop, width_ratio=0.75)
+    joined = _joined(left, right)
+    assert joined is not None and joined.box == (0, 0, 48, 60)
+    bridged = _bridged(left, right, joined)
+    assert bridged is not None and cv2.connectedComponents(bridged)[0] == 2  # (paper, one piece)
+    drawn = bridged & ~joined.mask
+    ys, xs = np.nonzero(drawn)
+    assert len(xs) and xs.min() >= 8 and xs.max() <= 22  # between the stem's edge and the loop's
+    assert ys.min() >= 38 and ys.max() <= 52  # level with the loop's left side, its nearest point
+    far = Piece(box=(24, 30, 30, 30), mask=loop, width_ratio=0.75)  # 17 pixels apart: over 0.2 of 60
+    joined = _joined(left, far)
+    assert joined is not None and _bridged(left, far, joined) is None
+
+
+def test_a_twos_tail_come_apart_is_joined_to_it(recognizer, bank) -> None:
+    """Photo 282 of seed 11 (``benchmarks/synthetic_photos.py``): "261 622 1441" in blue ink; the
+    last 2's tail lies apart from its body; joined, they read as a 2 0.58 surely whole, a hair
+    under the two apart (0.46 and 0.73: "2616231441"); joined across the pen's gap, 0.93."""
+    photo = _benchmark_photo(
+        bank, 88627205951537892522243057124792936956, 1573883764, increment=SEED_11_INCREMENT
+    )
+    assert photo.text == "2616221441"
+    assert recognizer.read(photo.jpeg).text == photo.text
+
+
 def test_a_short_doubtful_stroke_read_as_a_one_is_no_digit(recognizer, bank) -> None:
     """Photo 450 of seed 11 (``benchmarks/synthetic_photos.py``): "(88) 63 89 90-34" in black ink;
     the 4's left stroke lies apart from it, three quarters as tall as the digits, read as a 1 the

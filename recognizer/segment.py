@@ -484,8 +484,9 @@ def _closing_bracket(line: list[Piece], opening: int, first: int) -> int:
 
 
 def _is_slash(piece: Piece, neighbours: list[Piece], height: float) -> bool:
-    """A straight stroke leaning right, taller than the digits and dipping below its neighbours,
-    or ruler-straight and reaching as far (SLASH_REACH, SLASH_RULED)."""
+    """A straight stroke leaning right, taller than the digits and dipping below its neighbours;
+    or ruler-straight (SLASH_RULED), as tall as the digits and reaching SLASH_REACH digit heights
+    from its neighbours' bottom line."""
     _, y, w, h = piece.box
     baseline = float(np.mean([p.box[1] + p.box[3] for p in neighbours]))
     descent = y + h - baseline

@@ -1195,7 +1195,7 @@ def _bridged(left: Piece, right: Piece, joined: Piece) -> np.ndarray | None:
     if not (inks[0].any() and inks[1].any()):
         return None
     distance, nearest = cv2.distanceTransformWithLabels(
-        cv2.bitwise_not(inks[0]), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
+        cv2.compare(inks[0], 0, cv2.CMP_EQ), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
     )
     ys, xs = np.nonzero(inks[1])
     index = int(np.argmin(distance[ys, xs]))

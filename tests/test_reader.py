@@ -1190,6 +1190,18 @@ def test_a_twos_tail_come_apart_is_joined_to_it(recognizer, bank) -> None:
     assert recognizer.read(photo.jpeg).text == photo.text
 
 
+def test_a_zero_in_two_strokes_is_not_cut_into_doubtful_digits(recognizer, bank) -> None:
+    """Photo 208 of seed 11 (``benchmarks/synthetic_photos.py``): "493/429 2300" in pencil; the
+    last 0, two strokes touching, read as a 0 at 0.998 that the piece checker doubts (0.27), was
+    cut into "17" read hardly more surely (0.38 and 0.27: "49342923017"). A cut must read
+    SPLIT_FACTOR times as surely as the whole piece."""
+    photo = _benchmark_photo(
+        bank, 54666640248622300666219826601348238748, 1975723978, increment=SEED_11_INCREMENT
+    )
+    assert photo.text == "4934292300"
+    assert recognizer.read(photo.jpeg).text == photo.text
+
+
 def test_a_short_doubtful_stroke_read_as_a_one_is_no_digit(recognizer, bank) -> None:
     """Photo 450 of seed 11 (``benchmarks/synthetic_photos.py``): "(88) 63 89 90-34" in black ink;
     the 4's left stroke lies apart from it, three quarters as tall as the digits, read as a 1 the

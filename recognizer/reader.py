@@ -778,13 +778,9 @@ class Recognizer:
         ]
         if not candidates:
             return
-        candidates = self._surer_bridged(lines, candidates)
-        normalised = [to_mnist(joined.mask, exact_stroke=True) for *_, joined in candidates]
         taken: set[tuple[int, int]] = set()
         chosen = []
-        for (number, index, joined), (prediction, sureness), pixels in zip(
-            candidates, self._classify(normalised), normalised, strict=True
-        ):
+        for (number, index, joined), (prediction, sureness), pixels in self._read_joined(lines, candidates):
             (left, left_sureness, _), (right, right_sureness, _) = read[number][index : index + 2]
             apart = _geometric_mean([max(left_sureness, 1e-6), max(right_sureness, 1e-6)])
             if (number, index) in taken:
@@ -803,25 +799,23 @@ class Recognizer:
             lines[number][index : index + 2] = [joined]
             read[number][index : index + 2] = [reading]
 
-    def _surer_bridged(self, lines: list[list[Piece]], candidates: list) -> list:
-        """The join ``candidates`` [(line, index, joined piece)], each joined piece bridged
-        (:func:`_bridged`) where that reads as a digit more surely whole."""
-        bridges = [
-            (position, mask)
-            for position, (number, index, joined) in enumerate(candidates)
-            if (mask := _bridged(*lines[number][index : index + 2], joined)) is not None
-        ]
-        if not bridges:
-            return candidates
-        masks = [candidates[position][2].mask for position, _ in bridges] + [mask for _, mask in bridges]
-        readings = self._classify([to_mnist(mask, exact_stroke=True) for mask in masks])
-        for (position, mask), (_, plain), (_, bridged) in zip(
-            bridges, readings[: len(bridges)], readings[len(bridges) :], strict=True
-        ):
-            if bridged > plain:
-                number, index, joined = candidates[position]
-                candidates[position] = (number, index, replace(joined, mask=mask))
-        return candidates
+    def _read_joined(self, lines: list[list[Piece]], candidates: list) -> list:
+        """The join ``candidates`` [(line, index, joined piece)] read in one batch, each as it is
+        and bridged (:func:`_bridged`), the bridged one kept where it reads more surely whole:
+        [(candidate, (prediction, sureness), pixels)]."""
+        bridged = [_bridged(*lines[line][index : index + 2], joined) for line, index, joined in candidates]
+        masks = [joined.mask for *_, joined in candidates] + [mask for mask in bridged if mask is not None]
+        pixels = [to_mnist(mask, exact_stroke=True) for mask in masks]
+        readings = self._classify(pixels)
+        results, extra = [], len(candidates)
+        for position, ((number, index, joined), mask) in enumerate(zip(candidates, bridged, strict=True)):
+            chosen = (number, index, joined), readings[position], pixels[position]
+            if mask is not None:
+                if readings[extra][1] > readings[position][1]:
+                    chosen = (number, index, replace(joined, mask=mask)), readings[extra], pixels[extra]
+                extra += 1
+            results.append(chosen)
+        return results
 
     def _read_line(self, pieces: list[Piece], whole: list, budget: _CutBudget, bend: bool = False):
         """A line's pieces, read whole (``whole``, from :meth:`_read_whole`), with cuts tried
@@ -1181,24 +1175,23 @@ def _joined(left: Piece, right: Piece) -> Piece | None:
     too_wide = box[2] > JOIN_WIDEST * typical and box[2] > JOIN_ASPECT * box[3]
     if gap > JOIN_GAP * typical or too_wide or level <= 0:
         return None
-    mask = np.zeros((box[3], box[2]), np.uint8)
-    for piece in (left, right):
-        x, y = piece.box[0] - box[0], piece.box[1] - box[1]
-        region = mask[y : y + piece.box[3], x : x + piece.box[2]]
-        np.maximum(region, piece.mask, out=region)
+    mask = np.maximum(_placed(left, box), _placed(right, box))
     return Piece(box=box, mask=mask, line=left.line, width_ratio=box[2] / typical)
+
+
+def _placed(piece: Piece, box: tuple[int, int, int, int]) -> np.ndarray:
+    """``piece``'s ink on a mask the size of ``box`` (which holds it), at its place there."""
+    mask = np.zeros((box[3], box[2]), np.uint8)
+    x, y = piece.box[0] - box[0], piece.box[1] - box[1]
+    mask[y : y + piece.box[3], x : x + piece.box[2]] = piece.mask
+    return mask
 
 
 def _bridged(left: Piece, right: Piece, joined: Piece) -> np.ndarray | None:
     """The ``joined`` piece's mask with the pen's stroke drawn across the gap between the nearest
     points of ``left``'s and ``right``'s ink, if that gap is at most BRIDGE_GAP of its height (the
     stroke a lifted pen left out: a 2's tail, a 6's stem and its loop apart); else None."""
-    inks = []
-    for piece in (left, right):
-        ink = np.zeros(joined.mask.shape, np.uint8)
-        x, y = piece.box[0] - joined.box[0], piece.box[1] - joined.box[1]
-        ink[y : y + piece.box[3], x : x + piece.box[2]] = piece.mask
-        inks.append(ink)
+    inks = [_placed(left, joined.box), _placed(right, joined.box)]
     if not (inks[0].any() and inks[1].any()):
         return None
     distance, nearest = cv2.distanceTransformWithLabels(

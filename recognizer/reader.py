@@ -123,6 +123,10 @@ CAPPED_MARGIN = 0.2  # and at most this much less surely than without it (with i
 # Two neighbouring pieces at most JOIN_GAP typical digit widths apart and together at most
 # JOIN_WIDEST wide are read as one too, and joined when that reads at least SURE_JOINED surely and
 # JOIN_MARGIN surer than the two apart (geometric mean).
+# (A stroke that bows like a bracket is one of those pieces too, unless it is shaped like one beyond
+# doubt: a 9 whose loop's left side the pen drew apart read as "(" and a 7, synthetic photo 896 of
+# seed 11; a 7's curled bar beside its bowed stem, validation-digit photo 358 of seed 7. Seeds 7 and
+# 21 of validation digits +1 and 0, seeds 7 and 11 of test digits 0 and +1, real cheques the same.)
 JOIN_GAP = 0.3
 JOIN_WIDEST = 1.3
 JOIN_ASPECT = 0.9  # ... or, when wider, at most this many times as wide as high (the widths of a
@@ -1165,8 +1169,10 @@ def _short(rows: np.ndarray, height: int) -> bool:
 def _joined(left: Piece, right: Piece) -> Piece | None:
     """``left`` and ``right`` (neighbours in a line) as one piece, if they may be one digit come
     apart: side by side, at most JOIN_GAP typical digit widths apart, level with each other, and
-    together at most JOIN_WIDEST typical widths wide; None otherwise."""
-    if left.bracket or right.bracket:
+    together at most JOIN_WIDEST typical widths wide; None otherwise. A piece shaped like a
+    bracket beyond doubt is none of a digit's strokes; one that only bows like one may be (the
+    left side of a 9's loop, a 7's stem)."""
+    if left.certain_bracket or right.certain_bracket:
         return None
     typical = left.box[2] / left.width_ratio
     box = union_box(left.box, right.box)

@@ -1279,6 +1279,27 @@ def test_a_sevens_bar_come_apart_in_a_curl_is_read_with_its_short_stem(recognize
     assert recognizer.read(photo.jpeg).text == photo.text
 
 
+@pytest.mark.parametrize(
+    ("digits", "state", "increment", "text"),
+    [
+        ("test", 278221278450000469281512680724310477666, SEED_11_INCREMENT, "7691839046"),
+        ("validation", 307310943722688408226883218307581686059, SEED_7_INCREMENT, "2694835287"),
+    ],
+)
+def test_a_stroke_bowed_like_a_bracket_is_joined_to_its_digit(
+    request, digits: str, state: int, increment: int, text: str
+) -> None:
+    """Photo 896 of seed 11 (``benchmarks/synthetic_photos.py``), in pencil: a 9 whose loop's left
+    side lies apart, bowed like a "(", read as a 1 and the rest as a 7 ("7691837046"); and photo 358
+    of seed 7 of validation digits, in pencil: a 7's curled bar apart from its stem, which bows like
+    a ")", the stem read as a 1. A piece that only bows like a bracket was never joined; now only
+    one shaped like a bracket beyond doubt is not."""
+    bank = request.getfixturevalue("bank" if digits == "test" else "validation_bank")
+    photo = _benchmark_photo(bank, state, None, increment=increment)
+    assert photo.text == text
+    assert request.getfixturevalue("recognizer").read(photo.jpeg).text == photo.text
+
+
 def test_touching_digits_the_classifier_reads_as_one_sure_digit_are_cut_bent(recognizer, bank) -> None:
     """A photo of ``benchmarks/synthetic_photos.py`` (254 of seed 7): a 3 whose top arm reaches into
     the 1 after it. Whole, the two read as a 7 the classifier is sure of (0.99) and the piece

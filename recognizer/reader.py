@@ -164,11 +164,17 @@ NARROWEST_PAIR = 0.6  # in typical digit widths: a narrower piece is not two dig
 NARROW_PIECE = 1.0
 SURE_NARROW_SPLIT = 0.5
 # ... unless the piece checker is sure it is no whole digit (BEND_NOT_WHOLE) and the cut leaves a
-# whole 1 (ONE_CUT_OFF) and a digit, both read SURE_CUT_OFF surely: "14" pressed together, the
-# 4 dented where the 1 touched it, its sureness as a whole digit 0.003 (synthetic photos: seed 7
-# +1, validation digits +1, seed 11 and cheques the same).
-ONE_CUT_OFF = 0.9
+# 1 and a digit, both read SURE_CUT_OFF surely, the 1 at least CUT_OFF_ONE surely whole: "14"
+# pressed together, the 4 dented where the 1 touched it, its sureness as a whole digit 0.003
+# (synthetic photos: seed 7 +1, validation digits +1, seed 11 and cheques the same). The 1 need
+# not be surely whole: a 1 pressed into a 6 ("61", 0.045 surely whole) cut into a 6
+# (0.91) and a 1 that keeps a sliver of the 6 (0.15), validation-digit photo 275 of seed 7
+# (validation digits seed 7 +1, seed 21, test digits seeds 7 and 11 and the cheques the same). Cut
+# into two 1s, one is still ONE_CUT_OFF surely whole: a narrow 4 the checker doubted (0.07) was
+# cut into "11" (synthetic photo 74 of seed 7 with a shadow 30% deep).
 SURE_CUT_OFF = 0.99
+CUT_OFF_ONE = 0.1
+ONE_CUT_OFF = 0.9  # a 1 surely whole (a thin part, below)
 # A piece about one digit wide, cut only because the piece checker doubts it is one whole digit
 # (DOUBTFUL_WHOLE), is kept whole unless each part of its cut reads at least WEAKEST_PART surely
 # (probability x one whole digit): a 6 whose loop the checker doubted (0.12) was cut into a
@@ -1397,11 +1403,14 @@ def _prefer_split(piece: Piece, single_sureness: float, split) -> bool:
 
 def _one_cut_off(single_sureness: float, split) -> bool:
     """Whether a piece read whole as surely no whole digit (under BEND_NOT_WHOLE) is cut into a
-    1 surely whole (ONE_CUT_OFF) and another digit, the classifier sure of both (SURE_CUT_OFF):
-    the digit a 1 was pressed against keeps its mark, and the piece checker doubts it."""
+    1 (at least CUT_OFF_ONE surely whole) and another digit, the classifier sure of both
+    (SURE_CUT_OFF): the digit a 1 was pressed against keeps its mark, the 1 a sliver of the
+    digit, and the piece checker doubts them. Cut into two 1s, one must be surely whole
+    (ONE_CUT_OFF): a 4's two strokes read as "11"."""
     if single_sureness >= BEND_NOT_WHOLE or len(split) != 2:
         return False
-    one = any(_whole_one(prediction, sureness) for _, prediction, _, sureness in split)
+    ones = [sureness for _, prediction, _, sureness in split if prediction.digit == 1]
+    one = any(sureness >= (CUT_OFF_ONE if len(ones) == 1 else ONE_CUT_OFF) for sureness in ones)
     return one and all(prediction.confidence >= SURE_CUT_OFF for _, prediction, _, _ in split)
 
 

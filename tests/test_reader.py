@@ -1320,6 +1320,29 @@ def test_a_one_pressed_into_a_digit_is_cut_off_though_the_digit_keeps_a_dent(rec
     assert recognizer.read(photo.jpeg).text == photo.text
 
 
+def test_a_one_keeping_a_sliver_of_the_digit_it_was_pressed_into_is_cut_off(
+    recognizer, validation_bank
+) -> None:
+    """Photo 275 of ``benchmarks/synthetic_photos.py --digits validation`` (seed 7), in blue ink: a
+    1 pressed into the 6 before it. Whole, the two read as a 6 the piece checker doubts (0.045); cut,
+    a 6 (0.91) and a 1 the classifier is sure of, which keeps a sliver of the 6 and is only 0.15
+    surely whole: under ONE_CUT_OFF, so the piece, narrower than a digit, stayed whole ("264655566").
+    A 1 cut off a piece surely no whole digit need be only CUT_OFF_ONE surely whole."""
+    photo = _benchmark_photo(validation_bank, 299301160134637296583164340151410631830, 2217012740)
+    assert photo.text == "2646555616"
+    assert recognizer.read(photo.jpeg).text == photo.text
+
+
+def test_a_narrow_four_doubted_whole_is_not_cut_into_two_ones(recognizer, bank) -> None:
+    """Photo 74 of ``benchmarks/synthetic_photos.py --shadow 0.3``, in blue ink: a narrow 4 that the
+    piece checker doubts (0.07) and whose two strokes read as 1s the classifier is sure of. A 1
+    cut off a doubtful piece need be only CUT_OFF_ONE surely whole, but not when the other part is
+    a 1 too ("40611526818")."""
+    photo = _benchmark_photo(bank, 108126787509761501040809006205174690400, 1517216776)
+    assert photo.text == "4064526818"
+    assert recognizer.read(shadowed_jpeg(photo, 0.3, np.random.default_rng([7, 74]))).text == photo.text
+
+
 def test_a_one_touching_a_zeros_side_is_cut_from_it_beside_the_loop(recognizer, bank) -> None:
     """A photo of ``benchmarks/synthetic_photos.py --seed 11`` (photo 798): a 1 drawn against the
     right side of the 0 before it, one piece. No cut may cross the 0's loop, and the column beside

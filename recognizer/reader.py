@@ -154,6 +154,16 @@ SHORT_SURE_JOINED = 0.5
 # tail, joined at 0.81 before, read 0.43 bridged, 12 MP photo 8; across wider gaps a bridge makes
 # digits of its own: a 3 and the bar of a 7 beside it, 0.33 of their height apart, a 4).
 BRIDGE_GAP = 0.2
+# Two pieces whose columns overlap by at least STACKED of the narrower one's width stand one over
+# the other, as no two digits of a line do: they are joined whenever together they read as a digit
+# the classifier is SURE_STACKED of, at least SHORT_SURE_JOINED surely whole, however surely apart.
+# (A 0 drawn as two arcs, the left one inside the right one's columns, read as "1" and "7", 0.94
+# and 0.67, joined 0.71: validation-digit photo 79 of seed 7; a 6's stem and loop come apart, read
+# "10", photo 653 of seed 11. Validation digits of seed 7 +1, seed 11 +1; test digits of seed 7 and
+# validation digits of seed 21 the same; one real cheque's reading changed, wrong either way: "0517"
+# to "051" for 430.)
+STACKED = 0.35
+SURE_STACKED = 0.99
 NARROWEST_PAIR = 0.6  # in typical digit widths: a narrower piece is not two digits, however doubtful
 # A piece narrower than one typical digit holds two only if one is a slim 1 beside the other; cut,
 # one digit's strokes read as such a pair too (a 6's stem and its loop: "10"; a 4: "11"), each
@@ -779,7 +789,8 @@ class Recognizer:
         no wider than a digit and read as one far more surely than apart (or, one of them far
         shorter than a digit of ``height``, fairly surely and surer at all: SHORT_PART): a digit
         whose strokes came apart side by side (the loop of a 9 beside its stem, a 4 in two
-        strokes); and two strokes read as 1s that are one 1 with a long flag (:func:`_flagged_one`)."""
+        strokes), or one over the other (:func:`_stacked`: a 0 in two arcs) and read as one surely;
+        and two strokes read as 1s that are one 1 with a long flag (:func:`_flagged_one`)."""
         candidates = [
             (number, index, joined)
             for number, line in enumerate(lines)
@@ -797,8 +808,10 @@ class Recognizer:
                 continue
             short = _short_part(lines[number][index : index + 2], joined, height)
             margin, least = (SHORT_JOIN_MARGIN, SHORT_SURE_JOINED) if short else (JOIN_MARGIN, SURE_JOINED)
-            if sureness < least or sureness < apart + margin:  # unless a flagged 1 ("/|")
-                one, other = lines[number][index : index + 2]
+            one, other = lines[number][index : index + 2]
+            stacked = _stacked(one, other) and prediction.confidence >= SURE_STACKED
+            joins = sureness >= max(least, apart + margin) or (stacked and sureness >= SHORT_SURE_JOINED)
+            if not joins:  # unless a flagged 1 ("/|")
                 flagged = _flagged_one(one.mask, one.box[:2], other.mask, other.box[:2])
                 if not (left.digit == right.digit == 1 and flagged):
                     continue
@@ -1189,6 +1202,13 @@ def _joined(left: Piece, right: Piece) -> Piece | None:
         return None
     mask = np.maximum(_placed(left, box), _placed(right, box))
     return Piece(box=box, mask=mask, line=left.line, width_ratio=box[2] / typical)
+
+
+def _stacked(left: Piece, right: Piece) -> bool:
+    """Whether two pieces' columns overlap by at least STACKED of the narrower one's width: one
+    stands over the other, as the strokes of one digit may and two digits of a line do not."""
+    overlap = min(left.box[0] + left.box[2], right.box[0] + right.box[2]) - max(left.box[0], right.box[0])
+    return overlap >= STACKED * min(left.box[2], right.box[2])
 
 
 def _placed(piece: Piece, box: tuple[int, int, int, int]) -> np.ndarray:

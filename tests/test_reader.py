@@ -1300,6 +1300,38 @@ def test_a_stroke_bowed_like_a_bracket_is_joined_to_its_digit(
     assert request.getfixturevalue("recognizer").read(photo.jpeg).text == photo.text
 
 
+@pytest.mark.parametrize(
+    ("digits", "state", "uinteger", "increment", "text"),
+    [
+        ("validation", 144601807183315713898762309197154370980, 653574987, SEED_7_INCREMENT, "9146103062"),
+        ("test", 134992384464542668067503705813245355942, 1575983667, SEED_11_INCREMENT, "6112763399"),
+    ],
+)
+def test_the_strokes_of_a_digit_one_over_the_other_are_joined(
+    request, digits: str, state: int, uinteger: int, increment: int, text: str
+) -> None:
+    """Photo 79 of ``benchmarks/synthetic_photos.py --digits validation`` (seed 7), in blue ink: a 0
+    drawn as two arcs, the left one standing within the right one's columns, read as a 1 and a 7
+    (0.94 and 0.67 surely whole; joined, a 0 the classifier is sure of, 0.71 surely whole:
+    "91461173062"); photo 653 of seed 11, in pencil: a 6's stem and loop, read "10". Two pieces
+    one over the other (STACKED) are joined when together they read as a sure digit."""
+    bank = request.getfixturevalue("bank" if digits == "test" else "validation_bank")
+    photo = _benchmark_photo(bank, state, uinteger, increment=increment)
+    assert photo.text == text
+    assert request.getfixturevalue("recognizer").read(photo.jpeg).text == photo.text
+
+
+def test_pieces_stand_one_over_the_other_when_their_columns_overlap_enough() -> None:
+    from recognizer.reader import _stacked
+
+    def piece(x: int, width: int) -> Piece:
+        return Piece(box=(x, 0, width, 40), mask=np.full((40, width), 255, np.uint8))
+
+    assert _stacked(piece(0, 20), piece(10, 30))  # 10 of the narrower's 20 columns: a half
+    assert not _stacked(piece(0, 20), piece(16, 30))  # 4 of 20: side by side, touching a little
+    assert not _stacked(piece(0, 20), piece(25, 30))  # apart
+
+
 def test_touching_digits_the_classifier_reads_as_one_sure_digit_are_cut_bent(recognizer, bank) -> None:
     """A photo of ``benchmarks/synthetic_photos.py`` (254 of seed 7): a 3 whose top arm reaches into
     the 1 after it. Whole, the two read as a 7 the classifier is sure of (0.99) and the piece

@@ -796,6 +796,7 @@ class Recognizer:
             for number, line in enumerate(lines)
             for index in range(len(line) - 1)
             if (joined := _joined(line[index], line[index + 1])) is not None
+            and _may_join(line[index : index + 2], read[number][index : index + 2], joined, height)
         ]
         if not candidates:
             return
@@ -1202,6 +1203,17 @@ def _joined(left: Piece, right: Piece) -> Piece | None:
         return None
     mask = np.maximum(_placed(left, box), _placed(right, box))
     return Piece(box=box, mask=mask, line=left.line, width_ratio=box[2] / typical)
+
+
+def _may_join(pair: list[Piece], readings: list, joined: Piece, height: float) -> bool:
+    """Whether a join candidate (``pair``, read apart as ``readings``) can be joined at all, before
+    it is read whole: two pieces read so surely apart that no reading is JOIN_MARGIN surer cannot,
+    unless one is short, they stand one over the other or both read as 1s (a speed-up only: the
+    same joins, fewer pieces read and bridged)."""
+    (left, left_sureness, _), (right, right_sureness, _) = readings
+    if left.digit == right.digit == 1 or _stacked(*pair) or _short_part(pair, joined, height):
+        return True
+    return _geometric_mean([max(left_sureness, 1e-6), max(right_sureness, 1e-6)]) + JOIN_MARGIN <= 1.0
 
 
 def _stacked(left: Piece, right: Piece) -> bool:

@@ -1332,6 +1332,32 @@ def test_pieces_stand_one_over_the_other_when_their_columns_overlap_enough() -> 
     assert not _stacked(piece(0, 20), piece(25, 30))  # apart
 
 
+def test_only_pieces_that_could_read_surer_joined_are_read_joined() -> None:
+    """A join must read JOIN_MARGIN surer than the pair apart: two pieces read apart more surely
+    than 1 - JOIN_MARGIN are not read joined at all (a speed-up), unless they stand one over the
+    other, one is short, or both read as 1s (a flagged 1)."""
+    from recognizer.classifier import Prediction
+    from recognizer.reader import JOIN_MARGIN, _joined, _may_join
+
+    def piece(x: int, width: int, height: int = 40) -> Piece:
+        return Piece(
+            box=(x, 0, width, height), mask=np.full((height, width), 255, np.uint8), width_ratio=width / 30
+        )
+
+    def read(digit: int, sureness: float) -> tuple[Prediction, float, None]:
+        return Prediction(digit, 1.0, ((digit, 1.0),)), sureness, None
+
+    pair = [piece(0, 14), piece(16, 14)]
+    joined = _joined(*pair)
+    assert joined is not None
+    sure = 1 - JOIN_MARGIN + 0.05
+    assert not _may_join(pair, [read(2, sure), read(3, sure)], joined, 40.0)
+    assert _may_join(pair, [read(2, 0.5), read(3, sure)], joined, 40.0)
+    assert _may_join(pair, [read(1, sure), read(1, sure)], joined, 40.0)  # a flagged 1?
+    stacked = [piece(0, 14), piece(6, 14)]
+    assert _may_join(stacked, [read(2, sure), read(3, sure)], _joined(*stacked), 40.0)
+
+
 def test_touching_digits_the_classifier_reads_as_one_sure_digit_are_cut_bent(recognizer, bank) -> None:
     """A photo of ``benchmarks/synthetic_photos.py`` (254 of seed 7): a 3 whose top arm reaches into
     the 1 after it. Whole, the two read as a 7 the classifier is sure of (0.99) and the piece

@@ -155,7 +155,7 @@ SHORT_SURE_JOINED = 0.5
 # digits of its own: a 3 and the bar of a 7 beside it, 0.33 of their height apart, a 4).
 BRIDGE_GAP = 0.2
 # Two pieces whose columns overlap by at least STACKED of the narrower one's width stand one over
-# the other, as no two digits of a line do: they are joined whenever together they read as a digit
+# the other, as two digits of a line seldom do: they are joined whenever together they read as a digit
 # the classifier is SURE_STACKED of, at least SHORT_SURE_JOINED surely whole, however surely apart.
 # (A 0 drawn as two arcs, the left one inside the right one's columns, read as "1" and "7", 0.94
 # and 0.67, joined 0.71: validation-digit photo 79 of seed 7; a 6's stem and loop come apart, read
@@ -1218,7 +1218,7 @@ def _may_join(pair: list[Piece], readings: list, joined: Piece, height: float) -
 
 def _stacked(left: Piece, right: Piece) -> bool:
     """Whether two pieces' columns overlap by at least STACKED of the narrower one's width: one
-    stands over the other, as the strokes of one digit may and two digits of a line do not."""
+    stands over the other, as the strokes of one digit may and two digits of a line seldom do."""
     overlap = min(left.box[0] + left.box[2], right.box[0] + right.box[2]) - max(left.box[0], right.box[0])
     return overlap >= STACKED * min(left.box[2], right.box[2])
 

@@ -1781,6 +1781,16 @@ def test_digits_at_a_hard_shadows_edge_are_read(
     assert recognizer.read(shadowed).text == text
 
 
+def test_a_digit_joined_to_the_desk_by_a_shadows_band_is_not_the_surface(recognizer, bank) -> None:
+    """Photo 6 of ``benchmarks/synthetic_photos.py --shadow 0.45``: a 5 on a hard shadow's edge
+    touches the band of "dark paper" along the edge, which joins it to the desk past the page: the
+    band, the desk and the 5 were dropped together as the surface around the page ("024768354").
+    Only the surface's solid part, and the thin ink of it that reaches the photo's border, is."""
+    photo = _benchmark_photo(bank, 238721776664377113916035947932473045428, None)
+    assert photo.text == "0247658354"
+    assert recognizer.read(shadowed_jpeg(photo, 0.45, np.random.default_rng([7, 6]))).text == photo.text
+
+
 @pytest.mark.parametrize(
     ("index", "state", "text", "softness"),
     [

@@ -113,7 +113,8 @@ SURROUND_SOLID_SHARE = 0.4
 # Of a region touching the border, the thin ink that only touches its solid part (more than
 # SURROUND_CORE of the depth bar from it) and does not reach the border itself is ink still: a digit
 # at a hard shadow's edge, which the band of "dark paper" along the edge joined to the desk past
-# the page. (Shadows 45% deep +3 of 200, 30% deep +2, seed 11 +1, turned pages the same. Released
+# the page. (Shadows 45% deep +3 of 200, 30% deep +2, seed 11 +1, turned pages the same,
+# validation digits of seed 21 -1: faint pencil by a page's edge, not looked into. Released
 # wherever it reaches the border too, thin strips of desk along a page's edge were ink: one read as
 # a 1, and segmenting the latency photos took 6.2 ms against 3.9.)
 SURROUND_CORE = 0.5

@@ -804,15 +804,11 @@ class Recognizer:
         chosen = []
         for (number, index, joined), (prediction, sureness), pixels in self._read_joined(lines, candidates):
             (left, left_sureness, _), (right, right_sureness, _) = read[number][index : index + 2]
-            apart = _geometric_mean([max(left_sureness, 1e-6), max(right_sureness, 1e-6)])
             if (number, index) in taken:
                 continue
-            short = _short_part(lines[number][index : index + 2], joined, height)
-            margin, least = (SHORT_JOIN_MARGIN, SHORT_SURE_JOINED) if short else (JOIN_MARGIN, SURE_JOINED)
-            one, other = lines[number][index : index + 2]
-            stacked = _stacked(one, other) and prediction.confidence >= SURE_STACKED
-            joins = sureness >= max(least, apart + margin) or (stacked and sureness >= SHORT_SURE_JOINED)
-            if not joins:  # unless a flagged 1 ("/|")
+            one, other = pair = lines[number][index : index + 2]
+            readings = read[number][index : index + 2]
+            if not _joins(pair, readings, joined, height, prediction.confidence, sureness):  # unless "/|"
                 flagged = _flagged_one(one.mask, one.box[:2], other.mask, other.box[:2])
                 if not (left.digit == right.digit == 1 and flagged):
                     continue
@@ -1205,15 +1201,28 @@ def _joined(left: Piece, right: Piece) -> Piece | None:
     return Piece(box=box, mask=mask, line=left.line, width_ratio=box[2] / typical)
 
 
+def _joins(
+    pair: list[Piece], readings: list, joined: Piece, height: float, confidence: float, sureness: float
+) -> bool:
+    """Whether a ``pair`` of pieces, read apart as ``readings``, is one digit when ``joined`` reads
+    as one with the classifier's ``confidence`` and ``sureness`` (probability x one whole digit):
+    at least SURE_JOINED surely and JOIN_MARGIN surer than apart (one of them short: SHORT_SURE_JOINED
+    and surer at all), or, one over the other (:func:`_stacked`), read surely (SURE_STACKED) and at
+    least SHORT_SURE_JOINED surely whole."""
+    (_, left_sureness, _), (_, right_sureness, _) = readings
+    apart = _geometric_mean([max(left_sureness, 1e-6), max(right_sureness, 1e-6)])
+    short = _short_part(pair, joined, height)
+    margin, least = (SHORT_JOIN_MARGIN, SHORT_SURE_JOINED) if short else (JOIN_MARGIN, SURE_JOINED)
+    stacked = _stacked(*pair) and confidence >= SURE_STACKED
+    return sureness >= max(least, apart + margin) or (stacked and sureness >= SHORT_SURE_JOINED)
+
+
 def _may_join(pair: list[Piece], readings: list, joined: Piece, height: float) -> bool:
-    """Whether a join candidate (``pair``, read apart as ``readings``) can be joined at all, before
-    it is read whole: two pieces read so surely apart that no reading is JOIN_MARGIN surer cannot,
-    unless one is short, they stand one over the other or both read as 1s (a speed-up only: the
-    same joins, fewer pieces read and bridged)."""
-    (left, left_sureness, _), (right, right_sureness, _) = readings
-    if left.digit == right.digit == 1 or _stacked(*pair) or _short_part(pair, joined, height):
-        return True
-    return _geometric_mean([max(left_sureness, 1e-6), max(right_sureness, 1e-6)]) + JOIN_MARGIN <= 1.0
+    """Whether a join candidate can be joined at all, before it is read whole: whether it would
+    join read as surely as can be (:func:`_joins`), or both pieces read as 1s (a flagged 1). A
+    speed-up only: the same joins, fewer pieces read and bridged."""
+    (left, _, _), (right, _, _) = readings
+    return left.digit == right.digit == 1 or _joins(pair, readings, joined, height, 1.0, 1.0)
 
 
 def _stacked(left: Piece, right: Piece) -> bool:

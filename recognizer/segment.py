@@ -33,6 +33,11 @@ LOW_DIGIT_WIDEST = 2.0
 LOOP_AREA = 0.06  # share of its box a loop must enclose (a pen's pinhole is not a loop)
 BRACKET_LOOP_AREA = 0.02  # a bracket encloses no paper; a narrow 6 may enclose only a little
 PAREN_BOW = 0.04  # how far, in heights, both ends of a parenthesis lie beside its middle
+# A bracket stands about as tall as the digits it holds (the renderer's 1.1-1.24 digit heights): a
+# stroke bowed like one and shorter than BRACKET_HEIGHT digit heights is no bracket beyond doubt,
+# but perhaps a digit's stroke come apart (a 4's short arm beside its stem, 0.3 digit heights,
+# kept from joining it: "3444772669" read "3144772669", synthetic photo 115 of seed 11)
+BRACKET_HEIGHT = 0.7
 # A bracket is one stroke: at most this share of its rows cross two strokes or more (a 4 whose
 # stem stands tall beside its open side bows like a "(" too)
 BRACKET_TWO_STROKES = 0.1
@@ -388,16 +393,18 @@ def _is_thin(box: tuple[int, int, int, int]) -> bool:
     return box[2] < 0.45 * box[3]
 
 
-def _bracket_shape(mask: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, bool]:
+def _bracket_shape(mask: np.ndarray, box: tuple[int, int, int, int], height: float) -> tuple[int, bool]:
     """How a piece bows: +1 like "(", -1 like ")", 0 neither (see PAIR_BOW); and whether it is
-    shaped like a bracket beyond doubt: both ends lean the same way from the middle (a slanted 1
-    or / has them opposite), by PAREN_BOW, and it closes no loop (a narrow 6 or 9 does)."""
+    shaped like a bracket beyond doubt: as tall as a bracket beside digits of ``height``
+    (BRACKET_HEIGHT), both ends leaning the same way from the middle (a slanted 1 or / has them
+    opposite), by PAREN_BOW, and closing no loop (a narrow 6 or 9 does)."""
     if not _is_thin(box):
         return 0, False
     top, bottom = _ends_beside_middle(mask)
     side = int(np.sign(top + bottom))
     bows = abs(top + bottom) / 2 > PAIR_BOW and min(side * top, side * bottom) > PAIR_END
     certain = top * bottom > 0 and min(abs(top), abs(bottom)) > PAREN_BOW
+    certain = certain and box[3] >= BRACKET_HEIGHT * height
     certain = certain and _share_of_rows_crossing_strokes(mask) <= BRACKET_TWO_STROKES
     return (side if bows else 0), certain and not _closes_loop(mask, BRACKET_LOOP_AREA)
 
@@ -630,7 +637,7 @@ def segment(mask: np.ndarray) -> Segmentation:
             continue
         if stroke_width(crop) > BLOB_STROKE * max(h, 0.5 * height):  # a smudge or a filled shape
             continue
-        bracket, certain_bracket = _bracket_shape(crop, box)
+        bracket, certain_bracket = _bracket_shape(crop, box, height)
         piece = Piece(box=box, mask=crop, bracket=bracket, certain_bracket=certain_bracket, low=low)
         if box in capped:
             piece.capped = Piece(box=capped[box], mask=_own_ink(labels, stats, capped[box]))

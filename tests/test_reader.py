@@ -1211,6 +1211,27 @@ def test_a_short_doubtful_stroke_read_as_a_one_is_no_digit(recognizer, bank) -> 
     assert recognizer.read(photo.jpeg).text == photo.text
 
 
+def test_a_short_stroke_bowed_like_a_bracket_may_join_its_digit(recognizer, bank) -> None:
+    """Photo 115 of seed 11 (``benchmarks/synthetic_photos.py``): "344 477 2669" in pencil; the first
+    4's arm lies apart from its stem, 0.3 digit heights tall and bowed like a "(": taken for a
+    bracket beyond doubt, it could not join the stem, read alone as a 1 ("3144772669"). A bracket is
+    about as tall as the digits (BRACKET_HEIGHT)."""
+    photo = _benchmark_photo(bank, 132851474827421691622610784732743049995, None, increment=SEED_11_INCREMENT)
+    assert photo.text == "3444772669"
+    assert recognizer.read(photo.jpeg).text == photo.text
+
+
+def test_a_bracket_beyond_doubt_stands_about_as_tall_as_the_digits() -> None:
+    from recognizer.segment import _bracket_shape
+
+    height = 40.0
+    mask = np.zeros((40, 12), np.uint8)
+    cv2.ellipse(mask, (11, 20), (10, 19), 0, 100, 260, 255, 2)  # "(": both ends right of its middle
+    assert _bracket_shape(mask, (0, 0, 12, 40), height) == (1, True)
+    small = cv2.resize(mask, (4, 12), interpolation=cv2.INTER_NEAREST)
+    assert _bracket_shape(small, (0, 0, 4, 12), height)[1] is False
+
+
 def test_a_flagged_one_merged_from_a_cut_is_followed_by_more_ones(
     recognizer, mnist_test, monkeypatch
 ) -> None:

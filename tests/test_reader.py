@@ -1678,8 +1678,11 @@ def test_a_noisy_close_up_is_read(recognizer, mnist_test, index: int) -> None:
 
 
 def _line_of(boxes: list[tuple[int, int, int, int]]) -> list:
-    """A line as the reader holds it, [(box, prediction, pixels, sureness)], of these boxes."""
-    return [(box, None, None, 1.0) for box in boxes]
+    """A line as the reader holds it, [(box, prediction, pixels, sureness)], of these boxes, each
+    read surely."""
+    from recognizer.classifier import Prediction
+
+    return [(box, Prediction(0, 1.0, ((0, 1.0),)), None, 1.0) for box in boxes]
 
 
 def _digits(count: int, left: int, top: int = 0) -> list[tuple[int, int, int, int]]:
@@ -1737,6 +1740,29 @@ def test_a_short_first_group_with_one_small_letter_is_a_word_if_a_piece_is_surel
     assert _without_words([sure + number]) == ([sure + number], 0)
 
 
+def test_a_short_first_group_is_a_word_by_a_doubted_reading_or_all_its_pieces_no_digits() -> None:
+    """ "Jo 345 96 85": the "o" is small and the "J" is read as a 1 the classifier doubts (0.44),
+    though the piece checker takes it for whole (0.39). "dad 109 28": no small letter (the "a" runs
+    into the first "d"), but both pieces are surely no digits. A number's first group read surely,
+    or with one doubtful piece beside a sure one, stays."""
+    from recognizer.classifier import Prediction
+    from recognizer.reader import _without_words
+
+    def read(digit: int, confidence: float, sureness: float, box: tuple[int, int, int, int]):
+        return (box, Prediction(digit, confidence, ((digit, confidence),)), None, sureness)
+
+    number = _line_of(_digits(10, left=240))
+    tall, small = (0, 0, 30, 50), (40, 22, 25, 28)
+    jo = [read(1, 0.44, 0.39, tall), read(0, 1.0, 0.98, small)]
+    assert _without_words([jo + number]) == ([number], 2)
+    sure_one = [read(1, 0.95, 0.39, tall), read(0, 1.0, 0.98, small)]
+    assert _without_words([sure_one + number]) == ([sure_one + number], 0)
+    dad = [read(6, 1.0, 0.0, (0, 0, 55, 50)), read(2, 0.9, 0.02, (60, 0, 25, 50))]
+    assert _without_words([dad + number]) == ([number], 2)
+    one_doubtful = [read(6, 1.0, 0.0, (0, 0, 55, 50)), read(2, 1.0, 0.5, (60, 0, 25, 50))]
+    assert _without_words([one_doubtful + number]) == ([one_doubtful + number], 0)
+
+
 @pytest.mark.parametrize(
     ("lines", "seed", "options"),
     [
@@ -1745,6 +1771,10 @@ def test_a_short_first_group_with_one_small_letter_is_a_word_if_a_piece_is_surel
         (["call", "4967749643"], 0, {}),
         (["call", "4967749643"], 1, {}),
         (["home", "030 2345 6789"], 0, {}),
+        # "Jo": the "J" read as a digit the classifier doubts; "dad": no small letter, its pieces
+        # surely no digits
+        (["Jo 0171 234567"], 0, {}),
+        (["dad 0171 234567"], 2, {}),
         # photographed at a slant: the number's baseline drifts, so the word's is compared with
         # that of the digits beside it
         (["Tom 0171 234567"], 0, {"perspective": 0.1}),

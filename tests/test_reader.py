@@ -227,6 +227,30 @@ def test_page_turned_sideways_or_upside_down(recognizer, bank, degrees: int) -> 
     assert reading.text == photo.text
 
 
+def test_a_later_look_turns_the_page_over_only_if_the_first_ones_pieces_looked_upside_down(
+    recognizer, bank, monkeypatch
+) -> None:
+    """The page is read again closer, or with its strokes parted, when its first reading is unsure;
+    each look judged anew which way up to read, and real cheque amounts, scanned upright, whose first
+    reading's pieces looked upright, were read upside down by a later look ("430" as "051"). A later
+    look is told whether the first one's pieces looked upside down (``may_be_upside_down``)."""
+    from recognizer import reader as reader_module
+
+    photo, _ = _read(recognizer, bank, ["416-555-0199"], seed=6)
+    decoded = decode(photo.jpeg, grey_jpeg=True)
+    first = recognizer._read_decoded(decoded, {})
+    assert first.rotation == 0 and not first.may_be_upside_down
+    # a look that would read the page upside down, and find it reads better so
+    monkeypatch.setattr(Recognizer, "_ways_worth_reading", lambda self, upright, band=False: [(180, 0.0)])
+    monkeypatch.setattr(reader_module, "_score", lambda reading: 0.5 + 0.4 * (reading.rotation == 180))
+    assert recognizer._read_decoded(decoded, {}).rotation == 180
+    assert recognizer._read_decoded(decoded, {}, upside_down=first.may_be_upside_down).rotation == 0
+    monkeypatch.undo()
+    turned, _ = _read(recognizer, bank, ["416-555-0199"], seed=6, rotation_degrees=180)
+    upside_down = recognizer._read_decoded(decode(turned.jpeg, grey_jpeg=True), {})
+    assert upside_down.rotation == 180 and upside_down.may_be_upside_down
+
+
 def test_exif_orientation_is_honoured(recognizer, bank) -> None:
     photo = render_photo(bank, ["416-555-0199"], np.random.default_rng(7), PhotoOptions(jpeg_quality=None))
     stored = np.rot90(photo.image, k=1)  # pixels stored turned left; EXIF says "rotate 90° clockwise"

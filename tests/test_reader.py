@@ -1785,6 +1785,20 @@ def test_a_short_first_group_is_a_word_by_a_doubted_reading_or_all_its_pieces_no
     assert _without_words([dad + number]) == ([number], 2)
     one_doubtful = [read(6, 1.0, 0.0, (0, 0, 55, 50)), read(2, 1.0, 0.5, (60, 0, 25, 50))]
     assert _without_words([one_doubtful + number]) == ([one_doubtful + number], 0)
+    doubted_number = [read(1, 1.0, 0.05, box) for box in _digits(10, left=240)]
+    assert _without_words([dad + doubted_number]) == ([dad + doubted_number], 0)
+
+
+def test_a_first_look_at_small_writing_keeps_its_doubted_first_digits_for_the_closer_look(
+    recognizer, bank
+) -> None:
+    """12 MP photo 181 of ``benchmarks/synthetic_photos.py --large`` (seed 7), "+20 144 69551": at the
+    working size its digits stand 14 pixels high and every one is doubted; the first two were left
+    out as a word, and the closer look, framed on the digits read, never saw them ("14469551"). A
+    group all doubted is a word only beside a number read surely (SURE_NUMBER)."""
+    photo = _benchmark_photo(bank, 74537443064789217509549246204472204191, 2107528941, large=True)
+    assert photo.text == "2014469551"
+    assert recognizer.read(photo.jpeg).text == photo.text
 
 
 @pytest.mark.parametrize(

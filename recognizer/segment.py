@@ -216,7 +216,7 @@ def _inside_boxes(labels: np.ndarray, stats: np.ndarray) -> tuple[list, np.ndarr
     for label in _component_labels(stats):
         x, y, w, h = (int(v) for v in stats[label, :4])
         inside = x > 0 and y > 0 and x + w < cols and y + h < rows
-        if not (inside or 0.15 < w / h < 3.0 or _closes_loop(_own_ink(labels, stats, (x, y, w, h)))):
+        if not (inside or 0.15 < w / h < 3.0 or closes_loop(_own_ink(labels, stats, (x, y, w, h)))):
             off_photo[label] = True
             continue
         if (y == 0 and h == rows) or (x == 0 and w == cols):
@@ -366,7 +366,7 @@ def _is_cross(mask: np.ndarray) -> bool:
     return sum(np.count_nonzero(corner) for corner in corners) < 0.04 * total
 
 
-def _closes_loop(mask: np.ndarray, share: float = LOOP_AREA) -> bool:
+def closes_loop(mask: np.ndarray, share: float = LOOP_AREA) -> bool:
     """Whether the ink encloses paper (at least ``share`` of its box, or of a square as high when
     the box is wider: small zeros joined in one stroke, "000", each enclose a small share of theirs),
     like a 0, 6, 8 or 9 (no dash, dot, plus or bracket does)."""
@@ -406,7 +406,7 @@ def _bracket_shape(mask: np.ndarray, box: tuple[int, int, int, int], height: flo
     certain = top * bottom > 0 and min(abs(top), abs(bottom)) > PAREN_BOW
     certain = certain and box[3] >= BRACKET_HEIGHT * height
     certain = certain and _share_of_rows_crossing_strokes(mask) <= BRACKET_TWO_STROKES
-    return (side if bows else 0), certain and not _closes_loop(mask, BRACKET_LOOP_AREA)
+    return (side if bows else 0), certain and not closes_loop(mask, BRACKET_LOOP_AREA)
 
 
 def _share_of_rows_crossing_strokes(mask: np.ndarray) -> float:
@@ -420,7 +420,7 @@ def _is_separator(mask: np.ndarray, box: tuple[int, int, int, int], height: floa
     """Dashes, dots, plus signs (low pieces, unless a small loop), underlines and the edges of the
     paper (flat pieces) are separators. (Brackets are told apart later, in their lines.)"""
     _, _, w, h = box
-    if SMALL_DIGIT * height <= h < 0.8 * height and _closes_loop(mask):
+    if SMALL_DIGIT * height <= h < 0.8 * height and closes_loop(mask):
         return False  # small zeros ("30.000"), often joined in one stroke
     if w > FLAT * h and h < 0.8 * height:
         return True

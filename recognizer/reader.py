@@ -221,14 +221,15 @@ ONE_SPAN = 0.7  # share of a piece's height a 1 cut from it spans
 # shadowed photos and the cheques' exact readings the same.)
 SHORT_ONE = 0.75
 DOUBTFUL_ONE = 0.1
-# A line of three pieces or more ends in a stray mark as often as in a small digit: a dash, a
+# A line of three pieces or more may end in a stray mark rather than a small digit: a dash, a
 # flick or a slash after a cheque's amount, 0.56-0.61 of the digits' height, read as a doubtful 5,
 # 2 or 1 ("10829" read "108295"). Its last piece, less than END_MARK of the line's height high,
 # closing no loop and not wide enough for two digits, is kept only as a low piece is (SURE_LOW).
 # (Real cheques: 422 of 600 read exactly against 418; a small 0 closes a loop, and a wide last
 # piece may be small zeros run together, "330.640", "27500": both were lost without those two
-# conditions. Synthetic photos of seeds 7 and 11, validation digits of seeds 7 and 21 and 45%
-# shadows the same readings.)
+# conditions. Synthetic photos of seeds 7 and 11, validation digits of seeds 7 and 21, shadows,
+# turned pages and words the same readings; 12 MP photos one fewer, 98 of seed 7, whose look that
+# wins now carries four digits read from specks on a second line: not looked into.)
 END_MARK = 0.65
 GROUP_GAP = 0.5  # in digit heights: a wider gap between two digits of a line parts two groups
 MAX_PARTS = 5  # a wide piece is cut into at most this many digits

@@ -1284,7 +1284,8 @@ def test_a_bracket_beyond_doubt_stands_about_as_tall_as_the_digits() -> None:
     cv2.ellipse(mask, (11, 20), (10, 19), 0, 100, 260, 255, 2)  # "(": both ends right of its middle
     assert _bracket_shape(mask, (0, 0, 12, 40), height) == (1, True)
     small = cv2.resize(mask, (4, 12), interpolation=cv2.INTER_NEAREST)
-    assert _bracket_shape(small, (0, 0, 4, 12), height)[1] is False
+    assert _bracket_shape(small, (0, 0, 4, 12), 12.0) == (1, True)  # beside digits as small as it
+    assert _bracket_shape(small, (0, 0, 4, 12), height) == (1, False)  # a stroke beside taller ones
 
 
 def test_a_flagged_one_merged_from_a_cut_is_followed_by_more_ones(

@@ -32,6 +32,9 @@ pyttsx3 2.99 / espeak-ng 1.51 quirks handled here (details in ``_render_wav``):
   setters instead, followed by ``espeak_Synchronize``, so espeak is idle when ``runAndWait`` starts;
 * errors inside pyttsx3's command queue are swallowed and only reported through the ``"error"``
   notification, which is collected and turned into a failure;
+* ``espeak_Synth`` is told ten times the text's size, and espeak-ng copies that many bytes: a read
+  past the text's end that can crash the process; the binding's ``Synth`` is replaced by one told
+  the true size (:func:`_synth_told_its_size`);
 * ``pyttsx3.init()`` hands one cached engine to every caller in the process: not used;
 * the espeak driver ``print``\\ s "Audio saved to ..." for every file: its module-level ``print`` is
   redirected to this module's logger at DEBUG level.
@@ -303,12 +306,41 @@ def _driver_print(*args: object, **_: object) -> None:
     log.debug("pyttsx3: %s", " ".join(str(arg) for arg in args))
 
 
+def _synth_told_its_size(binding: Any) -> Callable[..., int]:
+    """``espeak_Synth`` as pyttsx3's binding calls it, but told the text's true size.
+
+    pyttsx3 2.99 passes ``size = len(text) * 10``, and espeak-ng's asynchronous modes *copy* ``size``
+    bytes from the text before queueing it: nine times the text's length read past its end. That
+    read crossing into unmapped memory killed the whole process (a segfault in ``espeak_Synth``
+    under CI, on the longest test text). The size is the text's bytes and the NUL after them, which
+    a Python ``bytes`` object always carries (pyttsx3 pull request 451, not released).
+    """
+
+    def synth(
+        text: bytes | str,
+        position: int = 0,
+        position_type: int = binding.POS_CHARACTER,
+        end_position: int = 0,
+        flags: int = 0,
+        user_data: Any = None,
+    ) -> int:
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        size = len(data) + 1
+        return binding.cSynth(data, size, position, position_type, end_position, flags, None, user_data)
+
+    synth.told_its_size = True  # type: ignore[attr-defined]
+    return synth
+
+
 def _pyttsx3_espeak() -> tuple[Any, Any]:
-    """pyttsx3's espeak driver class and its ctypes binding of libespeak-ng, imported on first use."""
+    """pyttsx3's espeak driver class and its ctypes binding of libespeak-ng, imported on first use
+    (with its ``print`` logged and its ``Synth`` told the text's true size)."""
     import pyttsx3.drivers.espeak as espeak_driver
     from pyttsx3.drivers import _espeak
 
     espeak_driver.print = _driver_print  # type: ignore[attr-defined]
+    if not getattr(_espeak.Synth, "told_its_size", False):
+        _espeak.Synth = _synth_told_its_size(_espeak)
     return espeak_driver.EspeakDriver, _espeak
 
 

@@ -194,6 +194,43 @@ async def test_a_longer_text_is_not_lost_and_voice_lookups_do_not_wait_for_it(sp
     assert note.seconds > 25.0  # 4 x ~7.5 s; espeak needs ~30 ms for it
 
 
+def test_espeak_is_told_each_texts_true_size(speaker, monkeypatch):
+    """pyttsx3 2.99 tells espeak_Synth ten times the text's size and espeak-ng copies that many bytes:
+    a read past the text's end, which killed the test process once in CI (a segfault in Synth on
+    the longer text above). Every text goes in with its UTF-8 bytes and their NUL, no more."""
+    from pyttsx3.drivers import _espeak
+
+    real_synth = _espeak.cSynth
+    told: list[tuple[int, int]] = []
+
+    def recording_synth(text: bytes, size: int, *rest: object) -> int:
+        told.append((len(text), size))
+        return real_synth(text, size, *rest)
+
+    monkeypatch.setattr(_espeak, "cSynth", recording_synth)
+    text = " ".join([f"{spoken_number(NUMBER)} Numéro {SENTENCE}"] * 3)
+    decode(speaker.speak_blocking(text))
+    decode(speaker.speak_blocking("Four.", "fr"))
+    assert len(told) == 2 and told[0][0] > len(text) - 10, told  # é is two bytes
+    assert all(size == length + 1 for length, size in told), told
+
+
+def test_a_text_at_the_end_of_its_memory_does_not_crash_espeak():
+    """The crash itself, made certain: a text in its own 3 MB mapping, which pyttsx3's stock size
+    (ten times the text) would have espeak copy 27 MB past the end of (a segfault every time)."""
+    code = (
+        "from bot.speech import _pyttsx3_espeak\n"
+        "from pyttsx3.engine import Engine\n"
+        "_, espeak = _pyttsx3_espeak()\n"
+        "engine = Engine('espeak')\n"
+        "espeak.Synth(b'Four.' + bytes(3 << 20), flags=espeak.CHARS_UTF8)\n"
+        "espeak.Synchronize()\n"
+        "print('spoken')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout.strip()) == (0, "spoken"), result
+
+
 def test_every_call_gets_its_speakers_rate(speaker):
     """Two speakers at different rates, interleaved: each note has its own speaker's rate.
 

@@ -221,6 +221,11 @@ ONE_SPAN = 0.7  # share of a piece's height a 1 cut from it spans
 # shadowed photos and the cheques' exact readings the same.)
 SHORT_ONE = 0.75
 DOUBTFUL_ONE = 0.1
+# ... and so is one, however surely whole, whose stroke is under THIN_STROKE of its line's pen (the
+# median stroke width of its pieces): faint ink beside a digit, taken at the weak bar, as thin as a
+# hair ("5" read "15", synthetic photo 132 of seed 7: a stroke 4 pixels wide beside digits drawn
+# 10 pixels wide). (Seed 7 +1; validation digits, seed 11 and real cheques the same readings.)
+THIN_STROKE = 0.5
 # A line of three pieces or more may end in a stray mark rather than a small digit: a dash, a
 # flick or a slash after a cheque's amount, 0.56-0.61 of the digits' height, read as a doubtful 5,
 # 2 or 1 ("10829" read "108295"). Its last piece, less than END_MARK of the line's height high,
@@ -892,8 +897,9 @@ class Recognizer:
         a bent cut may part."""
         results, left_out, not_digits, bendable = [], 0, set(), 0
         line_height = float(np.median([piece.box[3] for piece in pieces if not piece.low] or [0]))
+        pen = _LinePen(pieces)
         for position, (piece, (single, sureness, pixels)) in enumerate(zip(pieces, whole, strict=True)):
-            if _stray_stroke(piece, single, sureness, line_height):
+            if _stray_stroke(piece, single, sureness, line_height, pen):
                 left_out += 1
                 continue
             end_mark = position == len(pieces) - 1 >= 2 and _end_mark(piece, line_height)
@@ -1210,11 +1216,31 @@ def _part_sureness(
     return sureness
 
 
-def _stray_stroke(piece: Piece, prediction: Prediction, sureness: float, line_height: float) -> bool:
+class _LinePen:
+    """The stroke width of a line's pen: the median of its pieces' (not the low ones'), measured
+    only when first asked for (most lines hold no short 1 to weigh against it)."""
+
+    def __init__(self, pieces: list[Piece]) -> None:
+        self._pieces = pieces
+        self._width: float | None = None
+
+    @property
+    def width(self) -> float:
+        if self._width is None:
+            widths = [stroke_width(piece.mask) for piece in self._pieces if not piece.low]
+            self._width = float(np.median(widths)) if widths else 0.0
+        return self._width
+
+
+def _stray_stroke(
+    piece: Piece, prediction: Prediction, sureness: float, line_height: float, pen: _LinePen
+) -> bool:
     """Whether a piece read as a 1 is a stroke come apart from a digit: shorter than SHORT_ONE of
-    its line's ``line_height`` and doubtful as a whole digit (DOUBTFUL_ONE)."""
-    short = piece.box[3] < SHORT_ONE * line_height
-    return prediction.digit == 1 and not piece.low and short and sureness < DOUBTFUL_ONE
+    its line's ``line_height``, and doubtful as a whole digit (DOUBTFUL_ONE) or drawn thinner than
+    THIN_STROKE of the line's ``pen``."""
+    if prediction.digit != 1 or piece.low or piece.box[3] >= SHORT_ONE * line_height:
+        return False
+    return sureness < DOUBTFUL_ONE or stroke_width(piece.mask) < THIN_STROKE * pen.width
 
 
 def _end_mark(piece: Piece, line_height: float) -> bool:

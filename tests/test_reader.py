@@ -1266,6 +1266,16 @@ def test_a_short_doubtful_stroke_read_as_a_one_is_no_digit(recognizer, bank) -> 
     assert recognizer.read(photo.jpeg).text == photo.text
 
 
+def test_a_short_hairline_read_as_a_one_is_no_digit(recognizer, bank) -> None:
+    """Photo 132 of seed 7 (``benchmarks/synthetic_photos.py``): "22/57 19 75 15" in black ink; a
+    hairline of faint ink beside the last 5, 4 pixels wide beside digits drawn 10 wide and two
+    thirds as tall, read as a 1 the piece checker takes for whole (0.97): "22571975115". A stroke
+    that thin is no digit of this pen (THIN_STROKE)."""
+    photo = _benchmark_photo(bank, 127600300044885085574423085326659623737, 1214284539)
+    assert photo.text == "2257197515"
+    assert recognizer.read(photo.jpeg).text == photo.text
+
+
 def test_a_short_stroke_bowed_like_a_bracket_may_join_its_digit(recognizer, bank) -> None:
     """Photo 115 of seed 11 (``benchmarks/synthetic_photos.py``): "344 477 2669" in pencil; the first
     4's arm lies apart from its stem, 0.3 digit heights tall and bowed like a "(": taken for a

@@ -1,6 +1,6 @@
 """Digit shapes read by their shape: a 9 with a curled tail, which the digit model takes for an 8,
-a 2 whose head curls into a loop, which it takes for a 9, a 1 with a long flag, which it takes
-for a 7, and a 9 written as a "ρ", which it takes for an 8."""
+a 2 whose head curls into a loop, which it takes for a 9, an open 4, which it takes for a 6, a 1
+with a long flag, which it takes for a 7, and a 9 written as a "ρ", which it takes for an 8."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from recognizer.shapes import (
     flag_shaped,
     flat_based_two,
     level_seven,
+    loopless,
     plain_stroke,
     read_flags_as_ones,
     read_mirrored_nines,
@@ -52,6 +53,22 @@ SEVEN_BAR_SLOPING = _drawn([], [[14, 26], [70, 10], [34, 110]])
 WIDE_RHO = _drawn([((50, 40), (24, 30), 0, 360)], [[26, 40], [28, 80], [30, 110]])
 RHO_ON_A_FOOT = _drawn([((48, 28), (14, 13), 0, 360)], [[34, 30], [36, 100], [60, 104]])
 CROSSED_SEVEN = _drawn([], [[30, 40], [70, 10], [34, 110], [52, 60], [22, 60], [76, 60]])
+# an open 4: a long slanted stroke down to its bar, a short stem standing on the bar's right
+OPEN_FOUR = _drawn([], [[40, 10], [18, 72], [72, 72], [62, 50], [58, 110]])
+
+
+def test_a_six_closing_no_loop_with_four_as_its_runner_up_is_an_open_four() -> None:
+    """Real cheques: a 4 drawn as a long slanted stroke and a short stem ("ɥ") is read as a 6, 4 the
+    runner-up (0.07-0.28); a 6 closes a loop."""
+    assert loopless(OPEN_FOUR) and not loopless(SIX)
+    read = reread(Prediction(6, 0.71, ((6, 0.71), (4, 0.28), (5, 0.003))), OPEN_FOUR)
+    assert (read.digit, read.top3) == (4, ((4, pytest.approx(0.99)), (5, 0.003)))
+    for unchanged, digit in [
+        (Prediction(6, 0.71, ((6, 0.71), (4, 0.28), (5, 0.003))), SIX),  # a loop
+        (Prediction(6, 0.96, ((6, 0.96), (4, 0.03), (5, 0.003))), OPEN_FOUR),  # 4 too unlikely
+        (Prediction(6, 0.74, ((6, 0.74), (1, 0.13), (4, 0.12))), OPEN_FOUR),  # 4 not the runner-up
+    ]:
+        assert reread(unchanged, digit) is unchanged
 
 
 @pytest.mark.parametrize("digit", [CURLED_NINE, SLANTED_NINE], ids=["curled", "slanted"])

@@ -1027,11 +1027,39 @@ def test_a_piece_four_digits_wide_is_cut_though_its_parts_read_doubtfully() -> N
     """Real cheque "5.0000": the run of joined zeros read as one "2" (0.27 sure) and cut as
     "0", "2", "0", "0" (0.06-0.74 sure each: joined, they are doubtful as whole digits). Four
     digits wide, it is not one digit; a piece hardly wider than one keeps its reading."""
+    from recognizer.classifier import Prediction
     from recognizer.reader import _prefer_split
 
+    two = Prediction(2, 0.9, ((2, 0.9),))
     split = [(None, None, None, sureness) for sureness in (0.062, 0.271, 0.16, 0.736)]
-    assert _prefer_split(Piece(box=(0, 0, 425, 116), mask=None, width_ratio=3.95), 0.272, split)
-    assert not _prefer_split(Piece(box=(0, 0, 200, 116), mask=None, width_ratio=1.7), 0.272, split)
+    assert _prefer_split(Piece(box=(0, 0, 425, 116), mask=None, width_ratio=3.95), two, 0.272, split)
+    assert not _prefer_split(Piece(box=(0, 0, 200, 116), mask=None, width_ratio=1.7), two, 0.272, split)
+
+
+def test_a_narrow_digit_read_surely_keeps_a_stroke_that_reads_as_a_one() -> None:
+    """Real cheque "4000" read "14000": a 4 narrower than the writing's digits, its long left stroke
+    cut off as a surely whole 1 (0.98) from the rest, still a 4 (0.66 sure as a whole digit); the
+    whole piece reads as a 4 at 1.00 (0.24 sure as one whole digit). A cut into a 1 and the digit
+    the whole reads as surely, the rest reading so less surely, is the digit's own stroke cut off;
+    the whole read less surely, the rest as surely, or cut into a 1 and another digit, the piece is
+    cut as before."""
+    from recognizer.classifier import Prediction
+    from recognizer.reader import _prefer_split
+
+    def read(digit: int, confidence: float) -> Prediction:
+        return Prediction(digit, confidence, ((digit, confidence),))
+
+    narrow = Piece(box=(0, 0, 108, 184), mask=None, width_ratio=0.76)
+    one_and_four = [(None, read(1, 1.0), None, 0.978), (None, read(4, 0.662), None, 0.36)]
+    assert not _prefer_split(narrow, read(4, 1.0), 0.244, one_and_four)
+    assert _prefer_split(narrow, read(4, 0.95), 0.244, one_and_four)
+    one_and_seven = [(None, read(1, 1.0), None, 0.978), (None, read(7, 0.9), None, 0.36)]
+    assert _prefer_split(narrow, read(4, 1.0), 0.244, one_and_seven)
+    # (a 1 pressed into a 7, read whole as a 7: the 7 alone reads as surely, "17", seed 11's photo 865)
+    one_and_sure_seven = [(None, read(1, 1.0), None, 0.69), (None, read(7, 1.0), None, 0.68)]
+    assert _prefer_split(narrow, read(7, 1.0), 0.244, one_and_sure_seven)
+    wide = replace(narrow, width_ratio=1.2)
+    assert _prefer_split(wide, read(4, 1.0), 0.244, one_and_four)
 
 
 def test_ink_in_a_wide_band_is_never_read_sideways(recognizer, bank) -> None:

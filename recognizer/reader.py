@@ -193,6 +193,7 @@ SURE_NARROW_SPLIT = 0.5
 # ... and never into a 1 and the very digit the whole piece reads as, when that reading is at least
 # SURE_WHOLE_READING sure and the rest reads so less surely: the 1 is the digit's own stroke (a 4's
 # long left stroke cut off leaves a 4 read 0.66 sure; "4000" read "14000" on a real cheque).
+# (Cheques +1; synthetic photos of seeds 7 and 11 and validation digits the same readings.)
 SURE_WHOLE_READING = 0.99
 # ... unless the piece checker is sure it is no whole digit (BEND_NOT_WHOLE) and the cut leaves a
 # 1 and a digit, both read SURE_CUT_OFF surely, the 1 at least CUT_OFF_ONE surely whole: "14"
@@ -228,7 +229,8 @@ DOUBTFUL_ONE = 0.1
 # ... and so is one, however surely whole, whose stroke is under THIN_STROKE of its line's pen (the
 # median stroke width of its pieces): faint ink beside a digit, taken at the weak bar, as thin as a
 # hair ("5" read "15", synthetic photo 132 of seed 7: a stroke 4 pixels wide beside digits drawn
-# 10 pixels wide). (Seed 7 +1; validation digits, seed 11 and real cheques the same readings.)
+# 10 pixels wide). (Seeds 7 and 11 +1 each, shadows 30% and soft +1 each; validation digits,
+# 12 MP photos, words and real cheques the same readings.)
 THIN_STROKE = 0.5
 # A line of three pieces or more may end in a stray mark rather than a small digit: a dash, a
 # flick or a slash after a cheque's amount, 0.56-0.61 of the digits' height, read as a doubtful 5,

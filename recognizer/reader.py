@@ -31,6 +31,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import cv2
@@ -1228,14 +1229,11 @@ class _LinePen:
 
     def __init__(self, pieces: list[Piece]) -> None:
         self._pieces = pieces
-        self._width: float | None = None
 
-    @property
+    @cached_property
     def width(self) -> float:
-        if self._width is None:
-            widths = [stroke_width(piece.mask) for piece in self._pieces if not piece.low]
-            self._width = float(np.median(widths)) if widths else 0.0
-        return self._width
+        widths = [stroke_width(piece.mask) for piece in self._pieces if not piece.low]
+        return float(np.median(widths)) if widths else 0.0
 
 
 def _stray_stroke(

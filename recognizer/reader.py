@@ -255,7 +255,14 @@ MAX_PART_WIDTH = 1.3  # ... and the widest
 # turned a quarter, its strokes 1s upright, read "10": real single digits made worse, 313 of 325
 # against 314)
 THIN_PART_WIDTH = 0.1
-MIN_PART_HEIGHT = 0.6  # share of the piece's height a part's ink must span to be a digit
+MIN_PART_HEIGHT = 0.6  # share of the piece's height a part's ink must span to be a digit ...
+# ... or, for a 0 that is one ring (see RING_WHOLE), this share: a hand's small zeros joined in one
+# stroke drift down or up the line ("20.000", "256.200" on real cheques), so that the chain stands
+# half again as high as each of them, whose parts were all too low to be digits and the chain was
+# left out as a word written in one stroke (NO_DIGIT_WIDE). (Real cheques 427 -> 432, none lost:
+# 271, 462, 744, 1059, 7073; seeds 7 and 11 the same photos misread. At 0.5, 430; at 0.3, 431, a
+# cheque's "5000" read "5": a part of two zeros too low.)
+RING_PART_HEIGHT = 0.4
 # Two parts of a cut read as 1s whose strokes lean towards each other, top to top, by at least
 # this many degrees are one 1 with a long flag ("/|"), not two ones (two 1s stand parallel)
 FLAG_ANGLE = 20.0
@@ -964,7 +971,7 @@ class Recognizer:
         for a, b in spans:
             part, left = _between(mask, paths[a], paths[b])
             ys = np.flatnonzero(part.any(axis=1))
-            if len(ys) >= MIN_PART_HEIGHT * height:  # a digit stands nearly as tall as its line
+            if len(ys) >= RING_PART_HEIGHT * height:  # (lower than MIN_PART_HEIGHT: rings only)
                 parts[a, b] = ys
                 part_masks[a, b] = part, left
         if not parts or len(parts) > budget.parts_left:
@@ -1212,14 +1219,20 @@ def _part_sureness(
     """How surely a part cut from a piece (its mask, the ``rows`` its ink spans, the ``holes`` of
     :func:`_holes` it holds) is a whole digit read right, given its reading: none for a short 1
     (:func:`_short`), nor for a part narrower than MIN_PART_WIDTH unless it is a 1 surely whole
-    (:func:`_whole_one`), at least RING_WHOLE times the 0's probability for a ring (:func:`_one_ring`)."""
+    (:func:`_whole_one`), nor for a part lower than MIN_PART_HEIGHT of the piece unless it is a 0
+    that is one ring (RING_PART_HEIGHT), at least RING_WHOLE times the 0's probability for a ring
+    (:func:`_one_ring`)."""
     if prediction.digit == 1 and _short(rows, part.shape[0]):
         return 0.0
+    low = len(rows) < MIN_PART_HEIGHT * part.shape[0]
+    surer_as_ring = sureness < RING_WHOLE * prediction.confidence
+    ring = prediction.digit == 0 and (low or surer_as_ring) and _one_ring(part, rows, holes)
+    if low and not ring:
+        return 0.0  # (a digit stands nearly as tall as its line; a small 0 in a drifting chain need not)
     if part.shape[1] < MIN_PART_WIDTH * part.shape[0] and not _whole_one(prediction, sureness):
         return 0.0  # (a sliver narrower than a digit is a 1 or nothing)
-    ring = RING_WHOLE * prediction.confidence
-    if prediction.digit == 0 and sureness < ring and _one_ring(part, rows, holes):
-        return ring
+    if ring and surer_as_ring:
+        return RING_WHOLE * prediction.confidence
     return sureness
 
 

@@ -764,13 +764,21 @@ def test_a_squat_digit_is_read_but_dashes_and_pluses_are_not(recognizer) -> None
 
 
 def _joined_small_zeros(
-    x: int, y: int, count: int = 3, half_width: int = 21, half_height: int = 15, step: int = 46
+    x: int,
+    y: int,
+    count: int = 3,
+    half_width: int = 21,
+    half_height: int = 15,
+    step: int = 46,
+    drift: int = 0,
 ) -> list:
     """Small oval zeros on the digits' baseline, written in one stroke, each running into the next
-    at its bottom, ``step`` pixels apart."""
+    at its bottom, ``step`` pixels apart; with ``drift``, each that many pixels lower than the one
+    before it (higher, when negative), the lowest on the baseline."""
     points = []
     for k in range(count):
-        centre_x, centre_y = x + half_width + 1 + k * step, y + 99 - half_height
+        lowest = (count - 1) * max(drift, 0)
+        centre_x, centre_y = x + half_width + 1 + k * step, y + 99 - half_height + k * drift - lowest
         ovals = np.linspace(0.5 * np.pi, 2.5 * np.pi, 20)
         points += [(centre_x + half_width * np.cos(a), centre_y + half_height * np.sin(a)) for a in ovals]
     return [points]
@@ -783,6 +791,19 @@ def test_small_zeros_joined_in_one_stroke_are_cut_into_digits(recognizer) -> Non
         _one(30, 100) + _two(110, 100) + [[(192, 198), (195, 199)]] + _joined_small_zeros(210, 100)
     )
     assert recognizer.read(page).text == "12000"
+
+
+@pytest.mark.parametrize(("drift", "count"), [(10, 4), (-10, 4), (-14, 3)])
+def test_small_zeros_joined_in_a_stroke_drifting_off_the_line_are_digits(
+    recognizer, drift: int, count: int
+) -> None:
+    """ "12.0000" and "12.000" with the joined zeros drifting down or up the line, as a hand's do
+    ("20.000", "256.200" on real cheques): the chain stands up to twice as high as each zero, so
+    that a cut zero spans under MIN_PART_HEIGHT of it. A 0 that is one ring may span down to
+    RING_PART_HEIGHT (without, "12000", "1200", "12220")."""
+    zeros = _joined_small_zeros(210, 100, count, drift=drift)
+    page = _pen_strokes(_one(30, 100) + _two(110, 100) + [[(192, 198), (195, 199)]] + zeros)
+    assert recognizer.read(page).text == "12" + "0" * count
 
 
 @pytest.mark.parametrize(("half_width", "pen", "count"), [(20, 13, 2), (24, 10, 3)])

@@ -195,6 +195,9 @@ SURE_NARROW_SPLIT = 0.5
 # SURE_WHOLE_READING sure and the rest reads so less surely: the 1 is the digit's own stroke (a 4's
 # long left stroke cut off leaves a 4 read 0.66 sure; "4000" read "14000" on a real cheque).
 # (Cheques +1; synthetic photos of seeds 7 and 11 and validation digits the same readings.)
+# A piece read whole as a 0 that surely is not cut into a 1 and a 7 either: its two sides, the left
+# arc and the right arc with the top (a real cheque's flat zeros, "1000" read "101717": cheques +1;
+# synthetic photos of seeds 7 and 11 the same readings).
 SURE_WHOLE_READING = 0.99
 # ... unless the piece checker is sure it is no whole digit (BEND_NOT_WHOLE) and the cut leaves a
 # 1 and a digit, both read SURE_CUT_OFF surely, the 1 at least CUT_OFF_ONE surely whole: "14"
@@ -1535,7 +1538,7 @@ def _prefer_split(piece: Piece, single: Prediction, single_sureness: float, spli
     better (SPLIT_FACTOR). A narrow piece read surely whole (``single``) is not cut into a 1 and
     that same digit (:func:`_own_stroke_cut_off`)."""
     split_sureness = _split_sureness(split)
-    if _own_stroke_cut_off(piece, single, split):
+    if _own_stroke_cut_off(piece, single, split) or _ring_halved(single, split):
         return False
     if piece.width_ratio > CLEARLY_WIDE:
         as_one_digit = single_sureness * CLEARLY_WIDE / piece.width_ratio
@@ -1560,6 +1563,13 @@ def _own_stroke_cut_off(piece: Piece, single: Prediction, split) -> bool:
         return False
     rest = next(prediction for _, prediction, _, _ in split if prediction.digit == single.digit)
     return rest.confidence < SURE_WHOLE_READING
+
+
+def _ring_halved(single: Prediction, split) -> bool:
+    """Whether a piece read whole as a 0, at least SURE_WHOLE_READING surely, is cut into its two
+    sides: a 1 (the left arc) and a 7 (the right arc with the top)."""
+    halves = [prediction.digit for _, prediction, _, _ in split]
+    return single.digit == 0 and single.confidence >= SURE_WHOLE_READING and halves == [1, 7]
 
 
 def _one_cut_off(single_sureness: float, split) -> bool:

@@ -1083,6 +1083,26 @@ def test_a_narrow_digit_read_surely_keeps_a_stroke_that_reads_as_a_one() -> None
     assert _prefer_split(wide, read(4, 1.0), 0.244, one_and_four)
 
 
+def test_a_flat_zero_read_surely_is_not_cut_into_its_two_sides() -> None:
+    """Real cheque "1000" read "101717": its last two zeros flat ovals (82 by 36 pixels, about two
+    of the writing's digits wide), each read whole as a 0 at 0.997 but doubted as one whole digit
+    (0.31), and cut into its left arc, a 1 (0.57 sure), and its right arc with the top, a 7
+    (0.69). A piece read whole as a 0 at least SURE_WHOLE_READING surely is not cut so; read less
+    surely, or cut into other digits (a "1" pressed into a "0"), it is cut as before."""
+    from recognizer.classifier import Prediction
+    from recognizer.reader import _prefer_split
+
+    def read(digit: int, confidence: float) -> Prediction:
+        return Prediction(digit, confidence, ((digit, confidence),))
+
+    flat = Piece(box=(0, 0, 82, 36), mask=None, width_ratio=1.93)
+    one_and_seven = [(None, read(1, 0.97), None, 0.57), (None, read(7, 0.92), None, 0.69)]
+    assert not _prefer_split(flat, read(0, 0.997), 0.31, one_and_seven)
+    assert _prefer_split(flat, read(0, 0.95), 0.31, one_and_seven)
+    one_and_zero = [(None, read(1, 0.97), None, 0.57), (None, read(0, 0.92), None, 0.69)]
+    assert _prefer_split(flat, read(0, 0.997), 0.31, one_and_zero)
+
+
 def test_ink_in_a_wide_band_is_never_read_sideways(recognizer, bank) -> None:
     """A row of digits five times wider than high runs across the page. Its pieces turned a
     quarter may read as well as upright (stacked zeros read as an 8), but only upside down is

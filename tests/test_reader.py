@@ -876,6 +876,22 @@ def test_flat_zeros_touching_side_by_side_are_read_as_zeros(
     assert recognizer.read(page).text == "32" + "0" * count
 
 
+@pytest.mark.parametrize(
+    ("half_width", "half_height", "count", "lean", "pen"),
+    [(45, 20, 2, 0.0, 7), (36, 20, 3, 0.3, 5), (48, 26, 2, 0.0, 8), (30, 16, 3, 0.0, 5)],
+)
+def test_flat_zeros_twice_as_wide_as_high_are_cut_whole(
+    recognizer, half_width: int, half_height: int, count: int, lean: float, pen: int
+) -> None:
+    """ "1200" and "12000" with touching zeros two to three times wider than high: a part round a
+    loop may be as wide as the loop and FLAT_ZERO_PENS pen strokes. They were only ever cut in
+    halves, wider than any digit could be otherwise ("126257", "12080", "1262267"), or the line so
+    cut read too unsurely to be kept (nothing read)."""
+    zeros = _touching_flat_zeros(200, 100, half_width, half_height, count, lean)
+    page = _pen_strokes(_one(30, 100) + _two(110, 100) + zeros, pen)
+    assert recognizer.read(page).text == "12" + "0" * count
+
+
 def test_only_a_flat_end_of_a_wide_piece_is_a_tail() -> None:
     """A dash drawn on from the last digit may be left out of a cut; the narrow sliver of a 6's
     bowl may not, although it spans as few rows (that cut read "06" as "01")."""
@@ -1165,6 +1181,7 @@ def _inside_ring(mask: np.ndarray, column: int) -> bool:
 
 SEED_7_INCREMENT = 261136684632268670825940853076396136793  # PCG64's stream of default_rng(7)
 SEED_11_INCREMENT = 7937318808080196428804369945471644491  # ... and of default_rng(11)
+SEED_21_INCREMENT = 309141390015141504862174807861076180645  # ... and of default_rng(21)
 
 
 def _benchmark_photo(
@@ -1274,6 +1291,22 @@ def test_a_six_lying_low_beside_its_neighbours_is_a_digit(
     piece checker doubts (0.60 surely whole, under SURE_LOW); it was left out as a separator."""
     photo = _benchmark_photo(bank, state, uinteger, increment=increment)
     assert photo.text == text
+    assert recognizer.read(photo.jpeg).text == photo.text
+
+
+def test_a_six_is_not_cut_into_its_stroke_and_its_loop(recognizer, validation_bank) -> None:
+    """Photo 311 of ``benchmarks/synthetic_photos.py --digits validation --seed 21``, in marker: a 6
+    lying on its side, read whole as a 6, was cut into its stroke, read as a 2, and its loop, a 0
+    spanning under MIN_PART_HEIGHT of the piece that RING_PART_HEIGHT lets through for the small
+    zeros of a drifting chain ("59144140820"). A piece read whole as a 6 or a 9 (LOOP_AND_STROKE)
+    has its own loop: no part of it lower than MIN_PART_HEIGHT is a digit."""
+    photo = _benchmark_photo(
+        validation_bank,
+        134795753839400422473081618505442282785,
+        2332647005,
+        increment=SEED_21_INCREMENT,
+    )
+    assert photo.text == "5914414086"
     assert recognizer.read(photo.jpeg).text == photo.text
 
 

@@ -1073,6 +1073,13 @@ def test_a_piece_four_digits_wide_is_cut_though_its_parts_read_doubtfully() -> N
     assert not _prefer_split(Piece(box=(0, 0, 200, 116), mask=None, width_ratio=1.7), two, 0.272, split)
 
 
+def _prediction(digit: int, confidence: float):
+    """A classifier's reading of ``digit`` at ``confidence``, alone in its top three."""
+    from recognizer.classifier import Prediction
+
+    return Prediction(digit, confidence, ((digit, confidence),))
+
+
 def test_a_narrow_digit_read_surely_keeps_a_stroke_that_reads_as_a_one() -> None:
     """Real cheque "4000" read "14000": a 4 narrower than the writing's digits, its long left stroke
     cut off as a surely whole 1 (0.98) from the rest, still a 4 (0.66 sure as a whole digit); the
@@ -1080,23 +1087,19 @@ def test_a_narrow_digit_read_surely_keeps_a_stroke_that_reads_as_a_one() -> None
     the whole reads as surely, the rest reading so less surely, is the digit's own stroke cut off;
     the whole read less surely, the rest as surely, or cut into a 1 and another digit, the piece is
     cut as before."""
-    from recognizer.classifier import Prediction
     from recognizer.reader import _prefer_split
 
-    def read(digit: int, confidence: float) -> Prediction:
-        return Prediction(digit, confidence, ((digit, confidence),))
-
     narrow = Piece(box=(0, 0, 108, 184), mask=None, width_ratio=0.76)
-    one_and_four = [(None, read(1, 1.0), None, 0.978), (None, read(4, 0.662), None, 0.36)]
-    assert not _prefer_split(narrow, read(4, 1.0), 0.244, one_and_four)
-    assert _prefer_split(narrow, read(4, 0.95), 0.244, one_and_four)
-    one_and_seven = [(None, read(1, 1.0), None, 0.978), (None, read(7, 0.9), None, 0.36)]
-    assert _prefer_split(narrow, read(4, 1.0), 0.244, one_and_seven)
+    one_and_four = [(None, _prediction(1, 1.0), None, 0.978), (None, _prediction(4, 0.662), None, 0.36)]
+    assert not _prefer_split(narrow, _prediction(4, 1.0), 0.244, one_and_four)
+    assert _prefer_split(narrow, _prediction(4, 0.95), 0.244, one_and_four)
+    one_and_seven = [(None, _prediction(1, 1.0), None, 0.978), (None, _prediction(7, 0.9), None, 0.36)]
+    assert _prefer_split(narrow, _prediction(4, 1.0), 0.244, one_and_seven)
     # (a 1 pressed into a 7, read whole as a 7: the 7 alone reads as surely, "17", seed 11's photo 865)
-    one_and_sure_seven = [(None, read(1, 1.0), None, 0.69), (None, read(7, 1.0), None, 0.68)]
-    assert _prefer_split(narrow, read(7, 1.0), 0.244, one_and_sure_seven)
+    one_and_sure_seven = [(None, _prediction(1, 1.0), None, 0.69), (None, _prediction(7, 1.0), None, 0.68)]
+    assert _prefer_split(narrow, _prediction(7, 1.0), 0.244, one_and_sure_seven)
     wide = replace(narrow, width_ratio=1.2)
-    assert _prefer_split(wide, read(4, 1.0), 0.244, one_and_four)
+    assert _prefer_split(wide, _prediction(4, 1.0), 0.244, one_and_four)
 
 
 def test_a_flat_zero_read_surely_is_not_cut_into_its_two_sides() -> None:
@@ -1105,18 +1108,14 @@ def test_a_flat_zero_read_surely_is_not_cut_into_its_two_sides() -> None:
     (0.31), and cut into its left arc, a 1 (0.57 sure), and its right arc with the top, a 7
     (0.69). A piece read whole as a 0 at least SURE_WHOLE_READING surely is not cut so; read less
     surely, or cut into other digits (a "1" pressed into a "0"), it is cut as before."""
-    from recognizer.classifier import Prediction
     from recognizer.reader import _prefer_split
 
-    def read(digit: int, confidence: float) -> Prediction:
-        return Prediction(digit, confidence, ((digit, confidence),))
-
     flat = Piece(box=(0, 0, 82, 36), mask=None, width_ratio=1.93)
-    one_and_seven = [(None, read(1, 0.97), None, 0.57), (None, read(7, 0.92), None, 0.69)]
-    assert not _prefer_split(flat, read(0, 0.997), 0.31, one_and_seven)
-    assert _prefer_split(flat, read(0, 0.95), 0.31, one_and_seven)
-    one_and_zero = [(None, read(1, 0.97), None, 0.57), (None, read(0, 0.92), None, 0.69)]
-    assert _prefer_split(flat, read(0, 0.997), 0.31, one_and_zero)
+    one_and_seven = [(None, _prediction(1, 0.97), None, 0.57), (None, _prediction(7, 0.92), None, 0.69)]
+    assert not _prefer_split(flat, _prediction(0, 0.997), 0.31, one_and_seven)
+    assert _prefer_split(flat, _prediction(0, 0.95), 0.31, one_and_seven)
+    one_and_zero = [(None, _prediction(1, 0.97), None, 0.57), (None, _prediction(0, 0.92), None, 0.69)]
+    assert _prefer_split(flat, _prediction(0, 0.997), 0.31, one_and_zero)
 
 
 def test_ink_in_a_wide_band_is_never_read_sideways(recognizer, bank) -> None:

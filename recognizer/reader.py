@@ -975,18 +975,26 @@ class Recognizer:
         cuts = _cut_candidates(mask, between=loops, within=loops if piece.width_ratio <= CLEARLY_WIDE else [])
         # (small digits, such as the joined zeros of "30.000", are as wide as the writing's digits)
         widest = max(MAX_PART_WIDTH * height, piece.box[2] / piece.width_ratio)
-        if loops:  # (a flat 0 is as wide as its loop and its pen on both sides, and then some)
-            widest = max(widest, max(w for _, _, w, _ in loops) + FLAT_ZERO_PENS * stroke_width(mask))
         narrowest = THIN_PART_WIDTH if piece.wide else MIN_PART_WIDTH  # (see THIN_PART_WIDTH)
+        # (and wider round a loop: a flat 0 is as wide as its loop and its pen on both sides)
+        flat_zero = FLAT_ZERO_PENS * stroke_width(mask) if loops else 0.0
         spans = [
-            (a, b) for i, a in enumerate(cuts) for b in cuts[i + 1 :] if narrowest * height <= b - a <= widest
+            (a, b)
+            for i, a in enumerate(cuts)
+            for b in cuts[i + 1 :]
+            if narrowest * height <= b - a
+            and (b - a <= widest or any(a <= x and x + w <= b <= a + w + flat_zero for x, _, w, _ in loops))
         ]
         paths = _cut_paths(mask, cuts, bend)
         parts, part_masks = {}, {}
         for a, b in spans:
             part, left = _between(mask, paths[a], paths[b])
             ys = np.flatnonzero(part.any(axis=1))
-            if len(ys) >= (RING_PART_HEIGHT if low_rings else MIN_PART_HEIGHT) * height:  # (lower: rings)
+            # (a part lower than a digit may be a small 0, round a loop: see RING_PART_HEIGHT)
+            low_ring = (
+                low_rings and len(ys) >= RING_PART_HEIGHT * height and _holds_loop(part, left, ys, holes)
+            )
+            if len(ys) >= MIN_PART_HEIGHT * height or low_ring:
                 parts[a, b] = ys
                 part_masks[a, b] = part, left
         if not parts or len(parts) > budget.parts_left:
@@ -1429,6 +1437,15 @@ def _holes(mask: np.ndarray) -> list[tuple[int, int, int, int, int]]:
         for label, (x, y, w, h, area) in enumerate(stats)
         if label not in (0, outside)
     ]
+
+
+def _holds_loop(part: np.ndarray, left: int, rows: np.ndarray, holes: list) -> bool:
+    """Whether a part cut from a piece (its mask, from the piece's column ``left``, the ``rows``
+    its ink spans) encloses one of the piece's ``holes`` large enough to be its loop (CUT_LOOP of
+    its ink's height squared), as a ring (:func:`_one_ring`) must."""
+    height = rows[-1] - rows[0] + 1
+    within = _holes_within(holes, left, left + part.shape[1])
+    return any(hole[4] >= CUT_LOOP * height**2 for hole in within)
 
 
 def _holes_within(holes: list, left: int, right: int) -> list:

@@ -1597,8 +1597,9 @@ def _own_stroke_cut_off(piece: Piece, single: Prediction, split) -> bool:
 def _ring_halved(single: Prediction, split) -> bool:
     """Whether a piece read whole as a 0, at least SURE_WHOLE_READING surely, is cut into its two
     sides: a 1 (the left arc) and a 7 (the right arc with the top)."""
-    halves = [prediction.digit for _, prediction, _, _ in split]
-    return single.digit == 0 and single.confidence >= SURE_WHOLE_READING and halves == [1, 7]
+    if single.digit != 0 or single.confidence < SURE_WHOLE_READING:
+        return False
+    return [prediction.digit for _, prediction, _, _ in split] == [1, 7]
 
 
 def _one_cut_off(single_sureness: float, split) -> bool:

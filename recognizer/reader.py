@@ -253,7 +253,9 @@ MAX_PART_WIDTH = 1.3  # ... and the widest, but for a part round a loop of the p
 # loop and FLAT_ZERO_PENS pen strokes (its ring on both sides and one to spare). Flat zeros, twice
 # as wide as high or more (cheque writers', and anyone's in a hurry), were only ever cut in halves:
 # "12" and two such zeros touching read "126267", "12620", or nothing at all, the line too unsure
-# (288 drawn variants of "1200" and "12000": 50 read right, 277 with this, 265 with 2 pens.
+# (`benchmarks/flat_zeros.py`: of 288 drawn variants of "1200" and "12000" with small flat zeros,
+# 50 read right before, 277 with this, 265 with 2 pens; of 96 with zeros as tall as the digits'
+# body, 8 before, 96 with this.
 # Synthetic photos of seeds 7 and 11 and of validation digits: the same readings. Real cheques: one
 # gained, "30000" read "302", one lost, "30000" read "30900", a zero and a neighbour's stroke read
 # as a 9; with 2 pens the same readings, with 4 one more lost.)

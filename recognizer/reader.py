@@ -252,13 +252,12 @@ MIN_PART_WIDTH = 0.15  # in piece heights: the narrowest digit (a 1) ...
 MAX_PART_WIDTH = 1.3  # ... and the widest, but for a part round a loop of the piece: as wide as the
 # loop and FLAT_ZERO_PENS pen strokes (its ring on both sides and one to spare). Flat zeros, twice
 # as wide as high or more (cheque writers', and anyone's in a hurry), were only ever cut in halves:
-# "12" and two such zeros touching read "126267", "12620", or nothing at all, the line too unsure
+# "12" and two such zeros touching read "126257", "12080", or nothing at all, the line too unsure.
 # (`benchmarks/flat_zeros.py`: of 288 drawn variants of "1200" and "12000" with small flat zeros,
 # 50 read right before, 277 with this, 265 with 2 pens; of 96 with zeros as tall as the digits'
-# body, 8 before, 96 with this.
-# Synthetic photos of seeds 7 and 11 and of validation digits: the same readings. Real cheques: one
-# gained, "30000" read "302", one lost, "30000" read "30900", a zero and a neighbour's stroke read
-# as a 9; with 2 pens the same readings, with 4 one more lost.)
+# body, 8 before, 96 with this. Synthetic photos of seeds 7 and 11 and of validation digits: the
+# same readings. Real cheques: one gained, "30000" read "302", one lost, "30000" read "30900", a
+# zero and a neighbour's stroke read as a 9; with 2 pens the same readings, with 4 one more lost.)
 FLAT_ZERO_PENS = 3.0
 # ... but a 1 written upright is no wider than its stroke: from a piece wider than a digit (``wide``),
 # a part down to THIN_PART_WIDTH is cut too, and kept only as a 1 read at least ONE_CUT_OFF surely
@@ -274,9 +273,12 @@ MIN_PART_HEIGHT = 0.6  # share of the piece's height a part's ink must span to b
 # half again as high as each of them, whose parts were all too low to be digits and the chain was
 # left out as a word written in one stroke (NO_DIGIT_WIDE). (Real cheques 427 -> 432, none lost:
 # 271, 462, 744, 1059, 7073; seeds 7 and 11 the same photos misread. At 0.5, 430; at 0.3, 431, a
-# cheque's "5000" read "5": a part of two zeros too low.)
+# cheque's "5000" read "5": a part of two zeros too low. 12 MP photos one fewer: a 9 touching the
+# 4 before it, its loop high in the piece read as a small 0, "40" for "49", photo 246.)
 RING_PART_HEIGHT = 0.4
-LOOP_AND_STROKE = (6, 9)  # ... but not from a piece read whole as one of these: its loop is its own
+# ... but not in a piece read whole as one of these: its loop is its own (a lying 6 cut into its
+# stroke, a "2", and its loop: validation-digit photo 311 of seed 21, "59144140820")
+LOOP_AND_STROKE = (6, 9)
 # Two parts of a cut read as 1s whose strokes lean towards each other, top to top, by at least
 # this many degrees are one 1 with a long flag ("/|"), not two ones (two 1s stand parallel)
 FLAG_ANGLE = 20.0
@@ -968,7 +970,8 @@ class Recognizer:
         columns is read, and the cut whose parts are surest to be whole digits and read (geometric
         mean) wins. With ``bend`` (piece heights), each cut runs from its column along the path
         crossing the least ink (:func:`_cut_paths`), into at most as many parts as the piece is
-        digits wide. Returns [(box, prediction, pixels, sureness)] or None."""
+        digits wide. With ``low_rings``, parts lower than MIN_PART_HEIGHT that hold a loop are
+        read too (RING_PART_HEIGHT). Returns [(box, prediction, pixels, sureness)] or None."""
         mask = piece.mask
         height = mask.shape[0]
         holes = _holes(mask)

@@ -30,6 +30,14 @@ FLAG_TO_STEM = (20.0, 55.0)
 FLAG_LOWEST = 25.0
 FLAG_LENGTH = (0.2, 0.65)
 _FLAG_SCALE = 4  # the flag is drawn at this many times the size, then the digit normalised again
+# A crossed 7's bar, as the hands that flag their 1s draw it across the stem: its height on the
+# digit (a share from the top), its length (a share of the digit's height; it runs past the stem on
+# both sides), how far its middle lies right of the stem (a share of its length) and its slope
+# (degrees up to the right).
+CROSS_HEIGHT = (0.4, 0.65)
+CROSS_LENGTH = (0.45, 0.9)
+CROSS_OFFSET = (-0.2, 0.2)
+CROSS_SLOPE = (-8.0, 12.0)
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ class AugmentConfig:
     elastic_sigma: float = 4.0  # its smoothness: the Gaussian's sigma, in pixels
     flag_one_probability: float = 0.0  # share of the 1s drawn with a flag (:func:`flagged_one`)
     mirrored_nine_probability: float = 0.0  # share of the 9s mirrored left to right (a "ρ")
+    crossed_seven_probability: float = 0.0  # share of the 7s crossed (:func:`crossed_seven`)
     penned_probability: float = 0.0  # share of the digits written with a pen (:func:`penned`)
     pen_width: tuple[float, float] = (0.55, 1.8)  # the pen's stroke, in ballpoint widths
     pen_blur_probability: float = 0.0  # share of the penned digits also blurred (:func:`penned`)
@@ -87,6 +96,10 @@ BLURRED_LOW_AUGMENT = replace(BLURRED_AUGMENT, pen_ink_level=(0.2, 0.4))
 # (measured: models/README.md).
 MIRRORED_NINES = 0.25
 MIRRORED_NINES_AUGMENT = replace(BLURRED_LOW_AUGMENT, mirrored_nine_probability=MIRRORED_NINES)
+# ... with a third of the 7s crossed: the real cheques' crossed 7s, their top bar short and the cross
+# long, read as 4s or 2s (10 cheques; measured: models/README.md).
+CROSSED_SEVENS = 0.3
+CROSSED_SEVENS_AUGMENT = replace(BLURRED_LOW_AUGMENT, crossed_seven_probability=CROSSED_SEVENS)
 # The share of 1s given a flag by ``hey-number train --augmentation flagged`` (measured, not
 # shipped: models/README.md).
 FLAG_ONES = 0.5
@@ -152,6 +165,30 @@ def flagged_one(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return to_mnist(mask)
 
 
+def crossed_seven(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A 28x28 MNIST 7 with a bar across its stem (CROSS_HEIGHT, CROSS_LENGTH, CROSS_OFFSET,
+    CROSS_SLOPE) in its own stroke width, normalised again as the reader normalises a digit."""
+    ink = image > 127
+    rows = np.flatnonzero(ink.any(axis=1))
+    if rows.size < 4:
+        return image
+    top, bottom = rows[0], rows[-1]
+    row = round(top + rng.uniform(*CROSS_HEIGHT) * (bottom - top + 1))
+    stem = np.flatnonzero(ink[row])
+    if stem.size == 0:
+        return image
+    length = rng.uniform(*CROSS_LENGTH) * (bottom - top + 1)
+    middle = stem.mean() + rng.uniform(*CROSS_OFFSET) * length
+    slope = np.deg2rad(rng.uniform(*CROSS_SLOPE))
+    half = np.array([np.cos(slope), -np.sin(slope)]) * length / 2
+    big = cv2.resize(image, None, fx=_FLAG_SCALE, fy=_FLAG_SCALE, interpolation=cv2.INTER_LINEAR)
+    mask = ((big > 127) * 255).astype(np.uint8)
+    width = max(1, round(stroke_width(mask)))
+    ends = [(np.array([middle, row]) + sign * half + 0.5) * _FLAG_SCALE for sign in (-1, 1)]
+    cv2.line(mask, tuple(map(round, ends[0])), tuple(map(round, ends[1])), 255, width, cv2.LINE_8)
+    return to_mnist(mask)
+
+
 PEN_HEIGHT = (40.0, 70.0)  # pixels: the digit written this tall before it is normalised again
 PEN_BLUR = (0.3, 1.5)  # Gaussian sigma, pixels at that height (the synthetic photos' range)
 PEN_INK_LEVEL = AugmentConfig.pen_ink_level  # where a blurred pen's ink is taken, by default
@@ -197,6 +234,8 @@ def augment_digit(
         image = flagged_one(image, rng)
     if label == 9 and config.mirrored_nine_probability and rng.random() < config.mirrored_nine_probability:
         image = np.ascontiguousarray(image[:, ::-1])
+    if label == 7 and config.crossed_seven_probability and rng.random() < config.crossed_seven_probability:
+        image = crossed_seven(image, rng)
     out = cv2.warpAffine(
         image, _affine_matrix(rng, config), (SIDE, SIDE), flags=cv2.INTER_LINEAR, borderValue=0
     )

@@ -52,6 +52,7 @@ AUGMENTATIONS = (
     "blurred",
     "blurred-low",
     "mirrored-nines",
+    "crossed-sevens",
 )
 
 # the recipes with digits written with a pen, by name
@@ -60,6 +61,7 @@ _PENNED_RECIPES = {
     "blurred": augment.BLURRED_AUGMENT,
     "blurred-low": augment.BLURRED_LOW_AUGMENT,
     "mirrored-nines": augment.MIRRORED_NINES_AUGMENT,
+    "crossed-sevens": augment.CROSSED_SEVENS_AUGMENT,
 }
 
 
@@ -87,7 +89,8 @@ class TrainConfig:
     # or "penned" ("slanted" with half the digits written with a pen, as the reader sees ink),
     # or "blurred" ("penned" with half the penned digits blurred before their ink is taken), or
     # "blurred-low" (the same, the ink taken as low as the reader takes it), or "mirrored-nines"
-    # ("blurred-low" with a quarter of the 9s mirrored: a "ρ")
+    # ("blurred-low" with a quarter of the 9s mirrored: a "ρ"), or "crossed-sevens" ("blurred-low"
+    # with a third of the 7s crossed)
     augmentation: str = "photo"
     # Photo-like extras (shear, stroke width, blur) only in the first part of training; the last
     # epochs use the classic jitter alone, so the model settles on clean MNIST-like digits.
@@ -482,6 +485,13 @@ def _model_card(data, config, model, history, seconds, n_train, n_val, out_dir) 
                     "blurred-low": {
                         **augment.BLURRED_LOW_AUGMENT.as_dict(),
                         "pen_blur_sigma": augment.PEN_BLUR,
+                    },
+                    "crossed_sevens": {
+                        "share": augment.CROSSED_SEVENS,
+                        "height": augment.CROSS_HEIGHT,
+                        "length": augment.CROSS_LENGTH,
+                        "offset": augment.CROSS_OFFSET,
+                        "slope_degrees": augment.CROSS_SLOPE,
                     },
                     "flagged_ones": {
                         "share": augment.FLAG_ONES,

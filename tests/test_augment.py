@@ -220,3 +220,27 @@ def test_only_nines_are_mirrored_into_a_rho() -> None:
     recipe = TrainConfig(augmentation="mirrored-nines").augment_config(0)
     assert recipe == replace(augment.BLURRED_LOW_AUGMENT, mirrored_nine_probability=augment.MIRRORED_NINES)
     assert augment.BLURRED_LOW_AUGMENT.mirrored_nine_probability == 0
+
+
+def _bare_seven() -> np.ndarray:
+    """A 7 of two strokes: a bar along the top and a stem falling from its right end."""
+    image = np.zeros((28, 28), np.uint8)
+    cv2.line(image, (7, 5), (20, 5), 255, 2)
+    cv2.line(image, (20, 5), (12, 23), 255, 2)
+    return image
+
+
+def test_a_crossed_seven_has_a_bar_across_its_stem_and_only_sevens_are_crossed() -> None:
+    for seed in range(20):
+        crossed = augment.crossed_seven(_bare_seven(), np.random.default_rng(seed)) > 127
+        rows = np.flatnonzero(crossed.any(axis=1))
+        middle = crossed[rows[0] + 4 : rows[-1] - 4]  # (below the top bar, above the stem's foot)
+        runs = middle.sum(axis=1)
+        assert runs.max() >= 3 * runs[runs > 0].min()  # rows across the stem three times its width: the bar
+    cross_all = augment.AugmentConfig(**{**IDENTITY.as_dict(), "crossed_seven_probability": 1.0})
+    images = np.stack([_bare_seven(), _bare_seven()])
+    out = augment.augment_batch(images, np.random.default_rng(0), cross_all, labels=np.array([7, 1]))
+    assert (out[0] > 127).sum() > (images[0] > 127).sum()
+    assert np.abs(out[1].astype(int) - images[1]).max() <= 1  # labelled 1: untouched
+    recipe = TrainConfig(augmentation="crossed-sevens").augment_config(0)
+    assert recipe == replace(augment.BLURRED_LOW_AUGMENT, crossed_seven_probability=augment.CROSSED_SEVENS)

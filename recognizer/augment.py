@@ -156,13 +156,7 @@ def flagged_one(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     angle = np.deg2rad(max(FLAG_LOWEST, stem - rng.uniform(*FLAG_TO_STEM)))
     length = rng.uniform(*FLAG_LENGTH) * height
     end = (top_x - length * np.cos(angle), top + length * np.sin(angle))
-    big = cv2.resize(image, None, fx=_FLAG_SCALE, fy=_FLAG_SCALE, interpolation=cv2.INTER_LINEAR)
-    mask = ((big > 127) * 255).astype(np.uint8)
-    width = max(1, round(stroke_width(mask)))
-    start_px = (round((top_x + 0.5) * _FLAG_SCALE), round((top + 0.5) * _FLAG_SCALE))
-    end_px = (round((end[0] + 0.5) * _FLAG_SCALE), round((end[1] + 0.5) * _FLAG_SCALE))
-    cv2.line(mask, start_px, end_px, 255, width, cv2.LINE_8)
-    return to_mnist(mask)
+    return _with_stroke(image, (top_x, top), end)
 
 
 def crossed_seven(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -181,11 +175,21 @@ def crossed_seven(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     middle = stem.mean() + rng.uniform(*CROSS_OFFSET) * length
     slope = np.deg2rad(rng.uniform(*CROSS_SLOPE))
     half = np.array([np.cos(slope), -np.sin(slope)]) * length / 2
+    start, end = (np.array([middle, row]) + sign * half for sign in (-1, 1))
+    return _with_stroke(image, start, end)
+
+
+def _with_stroke(image: np.ndarray, start, end) -> np.ndarray:
+    """A 28x28 digit with a straight stroke from ``start`` to ``end`` (x, y in its pixels) in its
+    own stroke width, drawn at _FLAG_SCALE times the size and normalised again as the reader
+    normalises a digit (:func:`recognizer.normalise.to_mnist`)."""
     big = cv2.resize(image, None, fx=_FLAG_SCALE, fy=_FLAG_SCALE, interpolation=cv2.INTER_LINEAR)
     mask = ((big > 127) * 255).astype(np.uint8)
     width = max(1, round(stroke_width(mask)))
-    ends = [(np.array([middle, row]) + sign * half + 0.5) * _FLAG_SCALE for sign in (-1, 1)]
-    cv2.line(mask, tuple(map(round, ends[0])), tuple(map(round, ends[1])), 255, width, cv2.LINE_8)
+    start_px, end_px = (
+        tuple(round((value + 0.5) * _FLAG_SCALE) for value in point) for point in (start, end)
+    )
+    cv2.line(mask, start_px, end_px, 255, width, cv2.LINE_8)
     return to_mnist(mask)
 
 

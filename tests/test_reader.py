@@ -1856,6 +1856,13 @@ def _line_of(boxes: list[tuple[int, int, int, int]]) -> list:
     return [(box, Prediction(0, 1.0, ((0, 1.0),)), None, 1.0) for box in boxes]
 
 
+def _piece_read(digit: int, confidence: float, sureness: float, box: tuple[int, int, int, int]) -> tuple:
+    """One piece as the reader holds it in a line: (box, prediction, pixels, sureness)."""
+    from recognizer.classifier import Prediction
+
+    return (box, Prediction(digit, confidence, ((digit, confidence),)), None, sureness)
+
+
 def _digits(count: int, left: int, top: int = 0) -> list[tuple[int, int, int, int]]:
     return [(left + 40 * k, top, 30, 50) for k in range(count)]
 
@@ -1894,20 +1901,21 @@ def test_a_short_first_group_with_one_small_letter_is_a_word_if_a_piece_is_surel
     digit. A cheque's "330.640": its small last 0 is doubted as whole by the piece checker, but
     a small piece's doubt of itself does not count, so "330" is a number; nor is a group whose
     pieces are all read surely a word."""
-    from recognizer.classifier import Prediction
     from recognizer.reader import _without_words
-
-    def read(digit: int, confidence: float, sureness: float, box: tuple[int, int, int, int]):
-        return (box, Prediction(digit, confidence, ((digit, confidence),)), None, sureness)
 
     number = _line_of(_digits(10, left=240))
     m, i, k = (0, 0, 40, 50), (45, 0, 10, 50), (60, 0, 30, 50)
     e = (95, 22, 25, 28)
-    mike = [read(1, 1.0, 0.9, m), read(1, 1.0, 0.8, i), read(6, 0.9, 0.02, k), read(8, 1.0, 0.6, e)]
+    mike = [
+        _piece_read(1, 1.0, 0.9, m),
+        _piece_read(1, 1.0, 0.8, i),
+        _piece_read(6, 0.9, 0.02, k),
+        _piece_read(8, 1.0, 0.6, e),
+    ]
     assert _without_words([mike + number]) == ([number], 4)
-    small_zero = [read(3, 1.0, 1.0, m), read(3, 1.0, 1.0, k), read(0, 1.0, 0.06, e)]
+    small_zero = [_piece_read(3, 1.0, 1.0, m), _piece_read(3, 1.0, 1.0, k), _piece_read(0, 1.0, 0.06, e)]
     assert _without_words([small_zero + number]) == ([small_zero + number], 0)
-    sure = [read(1, 1.0, 0.9, m), read(4, 1.0, 0.9, k), read(8, 1.0, 0.6, e)]
+    sure = [_piece_read(1, 1.0, 0.9, m), _piece_read(4, 1.0, 0.9, k), _piece_read(8, 1.0, 0.6, e)]
     assert _without_words([sure + number]) == ([sure + number], 0)
 
 
@@ -1917,23 +1925,19 @@ def test_a_short_first_group_is_a_word_by_a_doubted_reading_or_all_its_pieces_no
     into the first "d"), but both pieces are surely no digits. A number's first group read surely,
     or with one doubtful piece beside a sure one, stays (unless the doubtful piece is wider than
     high: below, "Ann")."""
-    from recognizer.classifier import Prediction
     from recognizer.reader import _without_words
-
-    def read(digit: int, confidence: float, sureness: float, box: tuple[int, int, int, int]):
-        return (box, Prediction(digit, confidence, ((digit, confidence),)), None, sureness)
 
     number = _line_of(_digits(10, left=240))
     tall, small = (0, 0, 30, 50), (40, 22, 25, 28)
-    jo = [read(1, 0.44, 0.39, tall), read(0, 1.0, 0.98, small)]
+    jo = [_piece_read(1, 0.44, 0.39, tall), _piece_read(0, 1.0, 0.98, small)]
     assert _without_words([jo + number]) == ([number], 2)
-    sure_one = [read(1, 0.95, 0.39, tall), read(0, 1.0, 0.98, small)]
+    sure_one = [_piece_read(1, 0.95, 0.39, tall), _piece_read(0, 1.0, 0.98, small)]
     assert _without_words([sure_one + number]) == ([sure_one + number], 0)
-    dad = [read(6, 1.0, 0.0, (0, 0, 55, 50)), read(2, 0.9, 0.02, (60, 0, 25, 50))]
+    dad = [_piece_read(6, 1.0, 0.0, (0, 0, 55, 50)), _piece_read(2, 0.9, 0.02, (60, 0, 25, 50))]
     assert _without_words([dad + number]) == ([number], 2)
-    one_doubtful = [read(6, 1.0, 0.0, (0, 0, 45, 50)), read(2, 1.0, 0.5, (50, 0, 25, 50))]
+    one_doubtful = [_piece_read(6, 1.0, 0.0, (0, 0, 45, 50)), _piece_read(2, 1.0, 0.5, (50, 0, 25, 50))]
     assert _without_words([one_doubtful + number]) == ([one_doubtful + number], 0)
-    doubted_number = [read(1, 1.0, 0.05, box) for box in _digits(10, left=240)]
+    doubted_number = [_piece_read(1, 1.0, 0.05, box) for box in _digits(10, left=240)]
     assert _without_words([dad + doubted_number]) == ([dad + doubted_number], 0)
 
 
@@ -1945,29 +1949,28 @@ def test_a_word_run_together_into_one_wide_piece_before_a_phone_number_is_left_o
     cheque's "330.640", its flat zeros run together, stays; so does a first group whose wide piece
     is a digit by either network (a wide 4), or whose doubted piece is no wider than high (a
     number's first group "049"), or in writing too small to tell."""
-    from recognizer.classifier import Prediction
     from recognizer.reader import _without_words
 
     photo = _benchmark_photo(bank, 67117082223167590382621374955669671061, 3678730716, word_before="Ann")
     assert photo.text == "8555238907"
     assert recognizer.read(photo.jpeg).text == "8555238907"
 
-    def read(digit: int, confidence: float, sureness: float, box: tuple[int, int, int, int]):
-        return (box, Prediction(digit, confidence, ((digit, confidence),)), None, sureness)
-
-    ann = [read(1, 1.0, 0.73, (16, 93, 19, 79)), read(4, 0.8, 0.0, (35, 93, 85, 76))]
+    ann = [_piece_read(1, 1.0, 0.73, (16, 93, 19, 79)), _piece_read(4, 0.8, 0.0, (35, 93, 85, 76))]
     number = _line_of(_digits(10, left=180))
     assert _without_words([ann + number]) == ([number], 2)
     amount = _line_of(_digits(3, left=180))
     assert _without_words([ann + amount]) == ([ann + amount], 0)
-    wide_digit = [ann[0], read(4, 0.8, 0.2, (35, 93, 85, 76))]
-    wide_sure = [read(6, 1.0, 0.95, (17, 209, 56, 68)), read(4, 1.0, 0.05, (150, 211, 66, 63))]  # "6440"
-    narrow = [read(0, 0.97, 0.001, (27, 87, 33, 39)), read(4, 1.0, 0.51, (60, 86, 26, 40))]
+    wide_digit = [ann[0], _piece_read(4, 0.8, 0.2, (35, 93, 85, 76))]
+    wide_sure = [
+        _piece_read(6, 1.0, 0.95, (17, 209, 56, 68)),
+        _piece_read(4, 1.0, 0.05, (150, 211, 66, 63)),
+    ]  # "6440"
+    narrow = [_piece_read(0, 0.97, 0.001, (27, 87, 33, 39)), _piece_read(4, 1.0, 0.51, (60, 86, 26, 40))]
     for first in (wide_digit, wide_sure, narrow):
         assert _without_words([first + number]) == ([first + number], 0)
     small = [(x // 4, y // 4, w // 4, h // 4) for x, y, w, h in _digits(10, left=180)]
     small_number = _line_of(small)  # (a first look at small writing: looked at closer, whole)
-    small_ann = [read(1, 1.0, 0.73, (4, 23, 5, 20)), read(4, 0.8, 0.0, (9, 23, 21, 19))]
+    small_ann = [_piece_read(1, 1.0, 0.73, (4, 23, 5, 20)), _piece_read(4, 0.8, 0.0, (9, 23, 21, 19))]
     assert _without_words([small_ann + small_number]) == ([small_ann + small_number], 0)
 
 

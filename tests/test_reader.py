@@ -2086,6 +2086,26 @@ def test_a_page_in_a_deep_shadow_is_paper_not_the_surface(
     assert recognizer.read(shadowed).text == text
 
 
+@pytest.mark.parametrize(
+    ("index", "state", "uinteger", "text"),
+    [
+        (10, 262923856058690716002577070819050640464, 3962346463, "1318882704"),
+        (95, 296751646993317051819831374059455136359, 3724558821, "8237571462"),
+    ],
+)
+def test_a_deep_shadows_paper_is_told_by_its_grain_in_fractions_of_a_grey_level(
+    recognizer, bank, index, state, uinteger, text
+) -> None:
+    """Photos 10 and 95 of ``benchmarks/synthetic_photos.py --shadow 0.45``: the paper in shade,
+    its grain measured in whole grey levels (a median of 2 or 3), was 1.81 and 1.94 times as grainy
+    for its light as the lit paper, past SHADED_GRAIN, and taken for a desk with the digits just
+    past the shadow's edge ("131882704", "8237462"); in fractions of a level, 1.55 and 1.29."""
+    photo = _benchmark_photo(bank, state, uinteger)
+    assert photo.text == text
+    shadowed = shadowed_jpeg(photo, 0.45, np.random.default_rng([7, index]))
+    assert recognizer.read(shadowed).text == text
+
+
 def test_a_smooth_grey_desk_past_a_pages_edge_is_no_paper_in_shade(recognizer, bank) -> None:
     """Photo 734 of ``benchmarks/synthetic_photos.py --seed 11``: a page on a grey desk 63% as
     bright as it, no shadow. Taken for the page's paper in shade (its grain, not divided by its

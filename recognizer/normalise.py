@@ -23,7 +23,7 @@ STROKE_TOLERANCE = (0.7, 1.4)
 # first shrunk to it, every pixel that any ink covers kept as ink. Bringing its stroke to MNIST's
 # width at its own size dilated it with a kernel as wide as the pen (up to 81 pixels across), which
 # took about 40% of the time a real close-up was read in; at 16 times the 20-pixel box, the digit
-# comes out as before (close-ups, cheque scans: the same readings).
+# comes out as before (synthetic close-ups read the same; of 600 cheque scans, one misreading changed).
 MAX_CROP_SIDE = 320
 _ROWS, _COLUMNS = np.indices((SIDE, SIDE))  # for the centre of mass
 

@@ -6,9 +6,12 @@ Renders ``--count`` synthetic phone-number photos (MNIST test digits, seeded), f
 core then loads the recognizer, reads three photos to warm up, and times every photo; per-stage
 medians come from ``Reading.timings``. With ``--against OTHER_CHECKOUT`` (say, a ``git worktree``
 of an earlier commit) the same photos are read by both checkouts' recognizers in alternating
-rounds, so the two medians and their ratio come from one noisy machine at one time.
+rounds, so the two medians and their ratio come from one noisy machine at one time. With
+``--photos DIR``, the JPEGs in DIR are read as they are instead (say, the real single-digit phone
+photos: close-ups).
 
     .venv/bin/python benchmarks/latency.py [--count 60] [--rounds 3] [--core 0] [--against DIR]
+    .venv/bin/python benchmarks/latency.py --photos ../shared/data/real-dev/single_digit_photos --against DIR
 """
 
 from __future__ import annotations
@@ -110,15 +113,20 @@ def main() -> None:
     parser.add_argument("--core", type=int, default=0, help="the CPU core the readers run on")
     parser.add_argument("--data", help="MNIST directory (default: $HEY_NUMBER_MNIST_DIR or Keras)")
     parser.add_argument("--against", type=Path, help="another checkout to measure side by side")
+    parser.add_argument("--photos", type=Path, help="read the JPEGs in this directory as they are")
     args = parser.parse_args()
     checkouts = [REPO] + ([args.against.resolve()] if args.against else [])
-    with tempfile.TemporaryDirectory() as folder:
-        write_photos(Path(folder), args.count, args.seed, args.data)
-        rounds: dict[Path, list[dict[str, float]]] = {checkout: [] for checkout in checkouts}
+    rounds: dict[Path, list[dict[str, float]]] = {checkout: [] for checkout in checkouts}
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = args.photos.resolve() if args.photos else Path(scratch)
+        if not args.photos:
+            write_photos(folder, args.count, args.seed, args.data)
         for _ in range(args.rounds):
             for checkout in checkouts:
-                rounds[checkout].append(summary(measure(checkout, Path(folder), args.core)))
-    print(f"{args.count} photos of {WIDTH}x{HEIGHT}, one core (#{args.core}), {args.rounds} rounds")
+                rounds[checkout].append(summary(measure(checkout, folder, args.core)))
+        count = len(list(folder.glob("*.jpg")))
+    shown = f"JPEGs of {args.photos}" if args.photos else f"photos of {WIDTH}x{HEIGHT}"
+    print(f"{count} {shown}, one core (#{args.core}), {args.rounds} rounds")
     results = {}
     for checkout, runs in rounds.items():
         keys = sorted(runs[0], key=lambda key: (key in ("seconds", "p95", "total"), key))

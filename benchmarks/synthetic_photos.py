@@ -14,6 +14,8 @@ on the way would read.
     .venv/bin/python benchmarks/synthetic_photos.py --shadow 0.3   # a hard shadow across the writing
     .venv/bin/python benchmarks/synthetic_photos.py --shadow 0.3 --shadow-softness 40   # a soft one
     .venv/bin/python benchmarks/synthetic_photos.py --words   # a name above or before each number
+    .venv/bin/python benchmarks/synthetic_photos.py --dim 5   # a dim room: a fifth as bright, noisier
+    .venv/bin/python benchmarks/synthetic_photos.py --dark-desk 0.4   # a note on a near-black desk
     .venv/bin/python benchmarks/synthetic_photos.py --clean   # ideal conditions: the reader's own losses
     .venv/bin/python benchmarks/synthetic_photos.py --write-examples examples   # the sample photos
 """
@@ -42,8 +44,10 @@ from recognizer.synthetic import (  # noqa: E402
     DigitBank,
     PhotoOptions,
     RenderedPhoto,
+    dimmed_jpeg,
     glyph_as_read,
     large_photo,
+    on_dark_desk_jpeg,
     random_options,
     random_phone_number,
     render_photo,
@@ -148,6 +152,8 @@ def benchmark(
     shadow_softness: float = SHADOW_EDGE_SOFTNESS,
     words: bool = False,
     clean: bool = False,
+    dim: float = 1.0,
+    dark_desk: float = 0.0,
 ) -> None:
     rng = np.random.default_rng(seed)
     exact = exact10 = count10 = digits_ok = digits_total = right_way_up = 0
@@ -169,6 +175,10 @@ def benchmark(
         photo = render_photo(bank, lines, rng, options)
         shadow_rng = np.random.default_rng([seed, index])
         jpeg = shadowed_jpeg(photo, shadow, shadow_rng, shadow_softness) if shadow else photo.jpeg
+        if dim > 1:
+            jpeg = dimmed_jpeg(photo, dim, shadow_rng)
+        if dark_desk:
+            jpeg = on_dark_desk_jpeg(photo, dark_desk, shadow_rng)
         page_turn = list(TURNS)[index % len(TURNS)] if turned else 0
         reading = recognizer.read(turned_jpeg(jpeg, page_turn) if turned else jpeg)
         right_way_up += reading.rotation == (TURNS[page_turn][1] if turned else 0)
@@ -257,7 +267,8 @@ def main() -> None:
         action="store_true",
         help="12 MP photos (4000x3000) of small writing: digits 14-35 pixels tall in the working copy",
     )
-    parser.add_argument(
+    lighting = parser.add_mutually_exclusive_group()
+    lighting.add_argument(
         "--shadow",
         type=float,
         default=0.0,
@@ -274,6 +285,20 @@ def main() -> None:
     parser.add_argument("--words", action="store_true", help="a name above or before each number")
     parser.add_argument(
         "--clean", action="store_true", help="ideal conditions: white paper, blue ink, level, sharp, apart"
+    )
+    lighting.add_argument(
+        "--dim",
+        type=float,
+        default=1.0,
+        metavar="FACTOR",
+        help="a dim room's photo: its light divided by FACTOR (5: a fifth as bright), with sensor noise",
+    )
+    lighting.add_argument(
+        "--dark-desk",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="the photo shrunk to SHARE of its area on a near-black desk (a note seen from further away)",
     )
     args = parser.parse_args()
     data = load_digits(args.data)
@@ -299,6 +324,8 @@ def main() -> None:
         args.shadow_softness,
         args.words,
         args.clean,
+        args.dim,
+        args.dark_desk,
     )
 
 

@@ -97,9 +97,10 @@ INK_BOX_MARGIN = 64
 MAX_INK_FRACTION = 0.3
 # A photo whose lightest pixels (the lightest LIGHTEST_SHARE percent of a sample) are darker than
 # DARKEST_PAPER shows no paper (a black page, a lens cap). Not its median, as it was (below 40): a
-# white note on a near-black desk filling most of the photo has a median as dark (26-31 in the tests:
+# white note on a near-black desk filling most of the photo has a median as dark (26 in the tests:
 # its lightest 5% 250), and so has a page in a dim room (a real 6 a fifth as bright: median 24,
-# lightest 5% 39); both read nothing.
+# lightest 5% 39; the tests' pages a seventh as bright: 34 and 37); both read nothing. (A black
+# page's lightest 5%: 3.)
 DARKEST_PAPER = 30
 LIGHTEST_SHARE = 5
 # A dark region that touches the photo's border and is this many times thicker than the other ink

@@ -915,15 +915,51 @@ def shadowed_jpeg(
 ) -> bytes:
     """The photo with a shadow ``depth`` deep across half its writing, its edge blurred over
     ``softness`` pixels (a Gaussian's sigma; JPEG)."""
-    bgr = cv2.imdecode(np.frombuffer(photo.jpeg, np.uint8), cv2.IMREAD_COLOR)
+    bgr = _photo_bgr(photo)
     rows, cols = np.mgrid[0 : bgr.shape[0], 0 : bgr.shape[1]].astype(np.float32)
     middle_x = np.mean([x + w / 2 for x, _, w, _ in photo.digit_boxes])
     middle_y = np.mean([y + h / 2 for _, y, _, h in photo.digit_boxes])
     tilt = np.deg2rad(rng.uniform(-SHADOW_EDGE_TILT, SHADOW_EDGE_TILT))
     beyond = ((cols - middle_x) * np.cos(tilt) + (rows - middle_y) * np.sin(tilt) > 0).astype(np.float32)
     beyond = cv2.GaussianBlur(beyond, (0, 0), softness)
-    shaded = bgr * (1 - depth * beyond[..., None])
-    return cv2.imencode(".jpg", shaded.astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+    return _jpeg(bgr * (1 - depth * beyond[..., None]))
+
+
+# A photo taken in a dim room (``benchmarks/synthetic_photos.py --dim``): this many grey levels of
+# sensor noise on a photo whose light is divided
+DIM_NOISE = 3.0
+# A note on a near-black desk (``--dark-desk``): the desk's grey, and its own grain
+DARK_DESK = 25
+DARK_DESK_GRAIN = 3.0
+
+
+def _photo_bgr(photo: RenderedPhoto) -> np.ndarray:
+    """The photo as its JPEG decodes (BGR), to be lit or placed otherwise."""
+    return cv2.imdecode(np.frombuffer(photo.jpeg, np.uint8), cv2.IMREAD_COLOR)
+
+
+def _jpeg(bgr: np.ndarray) -> bytes:
+    return cv2.imencode(".jpg", np.clip(bgr, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 90])[
+        1
+    ].tobytes()
+
+
+def dimmed_jpeg(photo: RenderedPhoto, factor: float, rng: np.random.Generator) -> bytes:
+    """The photo as a dim room gives it: its light divided by ``factor``, with sensor noise (JPEG)."""
+    bgr = _photo_bgr(photo)
+    return _jpeg(bgr / factor + rng.normal(0.0, DIM_NOISE, bgr.shape))
+
+
+def on_dark_desk_jpeg(photo: RenderedPhoto, share: float, rng: np.random.Generator) -> bytes:
+    """The photo shrunk to ``share`` of its area in the middle of a near-black desk that fills the
+    rest: a note photographed from further away (JPEG)."""
+    bgr = _photo_bgr(photo)
+    scale = float(np.sqrt(share))
+    note = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    desk = DARK_DESK + rng.normal(0.0, DARK_DESK_GRAIN, bgr.shape)
+    top, left = (bgr.shape[0] - note.shape[0]) // 2, (bgr.shape[1] - note.shape[1]) // 2
+    desk[top : top + note.shape[0], left : left + note.shape[1]] = note
+    return _jpeg(desk)
 
 
 # A 12 MP photo of a page (``benchmarks/synthetic_photos.py --large``), the number written 45 to

@@ -16,6 +16,7 @@ on the way would read.
     .venv/bin/python benchmarks/synthetic_photos.py --words   # a name above or before each number
     .venv/bin/python benchmarks/synthetic_photos.py --dim 5   # a dim room: a fifth as bright, noisier
     .venv/bin/python benchmarks/synthetic_photos.py --dark-desk 0.4   # a note on a near-black desk
+    .venv/bin/python benchmarks/synthetic_photos.py --black-and-white   # a scanner app's B&W page
     .venv/bin/python benchmarks/synthetic_photos.py --clean   # ideal conditions: the reader's own losses
     .venv/bin/python benchmarks/synthetic_photos.py --write-examples examples   # the sample photos
 """
@@ -44,6 +45,7 @@ from recognizer.synthetic import (  # noqa: E402
     DigitBank,
     PhotoOptions,
     RenderedPhoto,
+    black_and_white_png,
     dimmed_jpeg,
     glyph_as_read,
     large_photo,
@@ -154,6 +156,7 @@ def benchmark(
     clean: bool = False,
     dim: float = 1.0,
     dark_desk: float = 0.0,
+    black_and_white: bool = False,
 ) -> None:
     rng = np.random.default_rng(seed)
     exact = exact10 = count10 = digits_ok = digits_total = right_way_up = 0
@@ -179,6 +182,8 @@ def benchmark(
             jpeg = dimmed_jpeg(photo, dim, shadow_rng)
         if dark_desk:
             jpeg = on_dark_desk_jpeg(photo, dark_desk, shadow_rng)
+        if black_and_white:
+            jpeg = black_and_white_png(photo)
         page_turn = list(TURNS)[index % len(TURNS)] if turned else 0
         reading = recognizer.read(turned_jpeg(jpeg, page_turn) if turned else jpeg)
         right_way_up += reading.rotation == (TURNS[page_turn][1] if turned else 0)
@@ -267,8 +272,8 @@ def main() -> None:
         action="store_true",
         help="12 MP photos (4000x3000) of small writing: digits 14-35 pixels tall in the working copy",
     )
-    lighting = parser.add_mutually_exclusive_group()
-    lighting.add_argument(
+    taken = parser.add_mutually_exclusive_group()  # (how the photo reaches the reader)
+    taken.add_argument(
         "--shadow",
         type=float,
         default=0.0,
@@ -286,19 +291,24 @@ def main() -> None:
     parser.add_argument(
         "--clean", action="store_true", help="ideal conditions: white paper, blue ink, level, sharp, apart"
     )
-    lighting.add_argument(
+    taken.add_argument(
         "--dim",
         type=float,
         default=1.0,
         metavar="FACTOR",
         help="a dim room's photo: its light divided by FACTOR (5: a fifth as bright), with sensor noise",
     )
-    lighting.add_argument(
+    taken.add_argument(
         "--dark-desk",
         type=float,
         default=0.0,
         metavar="SHARE",
         help="the photo shrunk to SHARE of its area on a near-black desk (a note seen from further away)",
+    )
+    taken.add_argument(
+        "--black-and-white",
+        action="store_true",
+        help="each photo as a scanner app's black-and-white page (PNG): ruled lines as black as the pen",
     )
     args = parser.parse_args()
     data = load_digits(args.data)
@@ -326,6 +336,7 @@ def main() -> None:
         args.clean,
         args.dim,
         args.dark_desk,
+        args.black_and_white,
     )
 
 

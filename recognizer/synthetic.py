@@ -962,6 +962,22 @@ def on_dark_desk_jpeg(photo: RenderedPhoto, share: float, rng: np.random.Generat
     return _jpeg(desk)
 
 
+# A scanner app's black-and-white page (``--black-and-white``): each pixel black where darker by
+# SCAN_OFFSET grey levels than its neighbourhood's Gaussian-weighted mean (SCAN_BLOCK pixels across)
+SCAN_BLOCK = 51
+SCAN_OFFSET = 15
+
+
+def black_and_white_png(photo: RenderedPhoto) -> bytes:
+    """The photo as a scanner app's black-and-white mode gives it (an adaptive threshold; PNG):
+    ruled lines come out as black as the pen."""
+    grey = cv2.cvtColor(_photo_bgr(photo), cv2.COLOR_BGR2GRAY)
+    binary = cv2.adaptiveThreshold(
+        grey, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, SCAN_BLOCK, SCAN_OFFSET
+    )
+    return cv2.imencode(".png", binary)[1].tobytes()
+
+
 # A 12 MP photo of a page (``benchmarks/synthetic_photos.py --large``), the number written 45 to
 # 109 of its pixels tall (14 to 35 in the reader's 1280-pixel working copy: smaller than any digit
 # of the ordinary photos)

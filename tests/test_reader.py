@@ -19,6 +19,7 @@ from recognizer.segment import Piece, segment
 from recognizer.synthetic import (
     DigitBank,
     PhotoOptions,
+    black_and_white_png,
     close_up_photo,
     dimmed_jpeg,
     large_photo,
@@ -442,6 +443,28 @@ def test_a_page_photographed_in_a_dim_room_is_read(recognizer, bank, seed: int) 
     assert recognizer.read(dim).text == photo.text
     black = dimmed_jpeg(photo, 1000.0, np.random.default_rng(seed))
     assert recognizer.read(black).digits == []
+
+
+@pytest.mark.parametrize(("ink", "seed"), [("blue", 1), ("black", 2), ("marker", 3)])
+def test_a_scanner_apps_black_and_white_page_of_ruled_paper_is_read_without_its_lines(
+    recognizer, bank, ink: str, seed: int
+) -> None:
+    """Black-and-white, the ruled lines are as black as the pen: they were kept as ink, joined to
+    the digits, and the page read nothing."""
+    options = PhotoOptions(paper="ruled", ink=ink, digit_height=70, rotation_degrees=-4)
+    photo = render_photo(bank, ["641 032 1957"], np.random.default_rng(seed), options)
+    assert recognizer.read(black_and_white_png(photo)).text == photo.text
+
+
+def test_a_ruling_as_dark_as_the_pen_is_no_ink_but_a_stroke_across_it_keeps_its_ink_on_it() -> None:
+    page = np.full((400, 600), 230, np.uint8)
+    for row in range(40, 400, 60):  # black rules, 3 pixels thick, as a scanner's black and white
+        page[row : row + 3] = 0
+    page[150:260, 300:305] = 0  # a stroke across the rule at rows 220-222
+    page[150:260, 420:425] = 0  # (and another: a page needs some writing to have a pen)
+    mask = find_ink(page).mask
+    assert not mask[40:43].any() and not mask[220:223, :290].any(), "the rules were kept as ink"
+    assert mask[150:260, 301:304].all(), "the stroke lost its ink on the rule"
 
 
 @pytest.mark.parametrize("paper", ["white", "ruled"])

@@ -176,12 +176,12 @@ def benchmark(
         if clean:
             options = dataclasses.replace(options, **IDEAL_CONDITIONS)
         photo = render_photo(bank, lines, rng, options)
-        shadow_rng = np.random.default_rng([seed, index])
-        jpeg = shadowed_jpeg(photo, shadow, shadow_rng, shadow_softness) if shadow else photo.jpeg
+        lighting_rng = np.random.default_rng([seed, index])
+        jpeg = shadowed_jpeg(photo, shadow, lighting_rng, shadow_softness) if shadow else photo.jpeg
         if dim > 1:
-            jpeg = dimmed_jpeg(photo, dim, shadow_rng)
+            jpeg = dimmed_jpeg(photo, dim, lighting_rng)
         if dark_desk:
-            jpeg = on_dark_desk_jpeg(photo, dark_desk, shadow_rng)
+            jpeg = on_dark_desk_jpeg(photo, dark_desk, lighting_rng)
         if black_and_white:
             jpeg = black_and_white_png(photo)
         page_turn = list(TURNS)[index % len(TURNS)] if turned else 0

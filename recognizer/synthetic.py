@@ -939,9 +939,9 @@ def _photo_bgr(photo: RenderedPhoto) -> np.ndarray:
 
 
 def _jpeg(bgr: np.ndarray) -> bytes:
-    return cv2.imencode(".jpg", np.clip(bgr, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 90])[
-        1
-    ].tobytes()
+    """``bgr`` (any number type) clipped to 8 bits, as a JPEG of quality 90."""
+    _, data = cv2.imencode(".jpg", np.clip(bgr, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return data.tobytes()
 
 
 def dimmed_jpeg(photo: RenderedPhoto, factor: float, rng: np.random.Generator) -> bytes:

@@ -16,6 +16,7 @@ on the way would read.
     .venv/bin/python benchmarks/synthetic_photos.py --words   # a name above or before each number
     .venv/bin/python benchmarks/synthetic_photos.py --dim 5   # a dim room: a fifth as bright, noisier
     .venv/bin/python benchmarks/synthetic_photos.py --dark-desk 0.4   # a note on a near-black desk
+    .venv/bin/python benchmarks/synthetic_photos.py --shake 7   # a shaking hand: smeared 7 pixels
     .venv/bin/python benchmarks/synthetic_photos.py --black-and-white   # a scanner app's B&W page
     .venv/bin/python benchmarks/synthetic_photos.py --clean   # ideal conditions: the reader's own losses
     .venv/bin/python benchmarks/synthetic_photos.py --write-examples examples   # the sample photos
@@ -38,6 +39,7 @@ sys.path.insert(0, str(REPO))
 
 from recognizer.data import load_digits  # noqa: E402
 from recognizer.reader import Recognizer  # noqa: E402
+from recognizer.shake import Smear  # noqa: E402
 from recognizer.shapes import reread  # noqa: E402
 from recognizer.synthetic import (  # noqa: E402
     IDEAL_CONDITIONS,
@@ -54,6 +56,7 @@ from recognizer.synthetic import (  # noqa: E402
     random_phone_number,
     render_photo,
     shadowed_jpeg,
+    shaken_jpeg,
     split_bank,
 )
 
@@ -157,6 +160,7 @@ def benchmark(
     dim: float = 1.0,
     dark_desk: float = 0.0,
     black_and_white: bool = False,
+    shake: float = 0.0,
 ) -> None:
     rng = np.random.default_rng(seed)
     exact = exact10 = count10 = digits_ok = digits_total = right_way_up = 0
@@ -184,6 +188,8 @@ def benchmark(
             jpeg = on_dark_desk_jpeg(photo, dark_desk, lighting_rng)
         if black_and_white:
             jpeg = black_and_white_png(photo)
+        if shake:
+            jpeg = shaken_jpeg(photo, Smear(shake, lighting_rng.uniform(0.0, np.pi)))
         page_turn = list(TURNS)[index % len(TURNS)] if turned else 0
         reading = recognizer.read(turned_jpeg(jpeg, page_turn) if turned else jpeg)
         right_way_up += reading.rotation == (TURNS[page_turn][1] if turned else 0)
@@ -310,6 +316,13 @@ def main() -> None:
         action="store_true",
         help="each photo as a scanner app's black-and-white page (PNG): ruled lines as black as the pen",
     )
+    taken.add_argument(
+        "--shake",
+        type=float,
+        default=0.0,
+        metavar="PIXELS",
+        help="a shaking hand's photo: smeared along a line PIXELS long at a random angle",
+    )
     args = parser.parse_args()
     data = load_digits(args.data)
     if args.digits == "validation":  # for choosing between models: the test set only measures
@@ -337,6 +350,7 @@ def main() -> None:
         args.dim,
         args.dark_desk,
         args.black_and_white,
+        args.shake,
     )
 
 

@@ -19,7 +19,8 @@ tilted 10 and 20 degrees either way, and kept tilted where that reads clearly be
 is cut down to the ink before all this (a speed-up only: the same readings). Small writing read
 unsurely, and small or unsurely read writing on a photo with pixels to spare (a 12 MP photo of a
 page), is read again larger: from a crop of the photo around it, or on the whole page enlarged
-(:meth:`Recognizer._look_closer`). A reading that is still unsure is read again with higher bars
+(:meth:`Recognizer._look_closer`). Writing smeared by a shaking hand is read again with the
+smear undone (:mod:`recognizer.shake`, :meth:`Recognizer._unshaken`). A reading that is still unsure is read again with higher bars
 for the ink's light edges, and the reading whose digits are read surest kept
 (:meth:`Recognizer._reread`). Boxes are reported in the original photo's coordinates.
 """
@@ -46,6 +47,7 @@ from recognizer.normalise import stroke_width, to_mnist
 from recognizer.orientation import UprightChecker
 from recognizer.pieces import PieceChecker
 from recognizer.segment import Piece, closes_loop, segment, stroke_axis, union_box
+from recognizer.shake import find_smear, unsmeared
 from recognizer.shapes import read_flags_as_ones, read_mirrored_nines, reread
 
 MIN_LINE_CONFIDENCE = 0.75  # median digit confidence below which a line is not read as a number
@@ -389,6 +391,13 @@ ENLARGE_FROM = 0.5
 # to spare) is enlarged all the same: it may be of the page's edges, the writing too thin or faint
 # to be found at the working size (thin pencil in a corner of a note on a 1600x1200 photo).
 WEAK_READING = 0.5
+# A photo smeared by a shaking hand (:mod:`recognizer.shake`): the smear is looked for on the
+# working copy around the first reading's digits, SMEAR_MARGIN digit heights wider each way, and
+# undone there with SMEAR_PAD smear lengths more around it; the sharper copy's reading is kept
+# unless it reads clearly less surely (SMEAR_DOUBT: its digits' mean sureness that much lower).
+SMEAR_MARGIN = 0.5
+SMEAR_PAD = 4
+SMEAR_DOUBT = 0.01
 MAX_CUT_PARTS = 200  # parts read while trying cuts, per photo (a photo of a phone number needs
 # about 100; a photo of noise, all doubtful pieces, would need thousands)
 
@@ -571,12 +580,40 @@ class Recognizer:
         decoded = decode(image, grey_jpeg=True)
         timings["decode"] = time.perf_counter() - started
         first = self._read_decoded(decoded, timings)
+        decoded, first = self._unshaken(decoded, first, timings)
         best = self._look_closer(image, decoded, first, timings)
         if best is first:  # (a closer look that read better is not read again)
             best = self._reread(decoded, first, timings)
         best.timings = {k: round(v, 5) for k, v in timings.items()}
         best.timings["total"] = round(time.perf_counter() - started, 5)
         best.photo = image
+        return best
+
+    def _unshaken(
+        self, decoded: DecodedImage, first: Reading, timings: dict[str, float]
+    ) -> tuple[DecodedImage, Reading]:
+        """The photo and its reading, or, when the writing is smeared by a shaking hand, its working
+        copy with the smear undone around the writing and that copy's reading (unless it reads
+        clearly less surely, SMEAR_DOUBT); the time it takes in ``timings["unshake"]``."""
+        if not first.digits:
+            return decoded, first
+        start = time.perf_counter()
+        working = decoded.working
+        grey = working if working.ndim == 2 else cv2.cvtColor(working, cv2.COLOR_RGB2GRAY)
+        per_working = decoded.scale * decoded.full_scale
+        writing = _writing_box(first, SMEAR_MARGIN * _digit_height(first))
+        left, top, right, bottom = (round(value / per_working) for value in writing)
+        smear = find_smear(grey[max(0, top) : bottom, max(0, left) : right])
+        best = decoded, first
+        if smear is not None:
+            pad = int(SMEAR_PAD * smear.length)
+            rows, cols = grey.shape
+            box = (max(0, left - pad), max(0, top - pad), min(cols, right + pad), min(rows, bottom + pad))
+            sharper = replace(decoded, working=unsmeared(grey, smear, box))
+            again = self._read_decoded(sharper, {})
+            if again.digits and again.confidence >= first.confidence - SMEAR_DOUBT:
+                best = sharper, again
+        timings["unshake"] = time.perf_counter() - start
         return best
 
     def _look_closer(

@@ -18,6 +18,7 @@ import numpy as np
 
 from recognizer.data import validation_split
 from recognizer.normalise import to_mnist
+from recognizer.shake import Smear
 from recognizer.train import TrainConfig
 
 # --- Writing -------------------------------------------------------------------------------------
@@ -960,6 +961,11 @@ def on_dark_desk_jpeg(photo: RenderedPhoto, share: float, rng: np.random.Generat
     top, left = (bgr.shape[0] - note.shape[0]) // 2, (bgr.shape[1] - note.shape[1]) // 2
     desk[top : top + note.shape[0], left : left + note.shape[1]] = note
     return _jpeg(desk)
+
+
+def shaken_jpeg(photo: RenderedPhoto, smear: Smear) -> bytes:
+    """The photo as a shaking hand takes it: each point smeared along ``smear``'s line (JPEG)."""
+    return _jpeg(cv2.filter2D(_photo_bgr(photo).astype(np.float32), -1, smear.kernel()))
 
 
 # A scanner app's black-and-white page (``--black-and-white``): each pixel black where darker by

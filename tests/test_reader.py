@@ -16,6 +16,7 @@ from recognizer.fuzz import folded_page
 from recognizer.ink import _texture, find_ink
 from recognizer.reader import Recognizer, _CutBudget
 from recognizer.segment import Piece, segment
+from recognizer.shake import Smear
 from recognizer.synthetic import (
     DigitBank,
     PhotoOptions,
@@ -26,6 +27,7 @@ from recognizer.synthetic import (
     on_dark_desk_jpeg,
     render_photo,
     shadowed_jpeg,
+    shaken_jpeg,
     split_bank,
 )
 
@@ -443,6 +445,15 @@ def test_a_page_photographed_in_a_dim_room_is_read(recognizer, bank, seed: int) 
     assert recognizer.read(dim).text == photo.text
     black = dimmed_jpeg(photo, 1000.0, np.random.default_rng(seed))
     assert recognizer.read(black).digits == []
+
+
+@pytest.mark.parametrize(("seed", "degrees"), [(3, 0), (8, 60)])
+def test_a_photo_taken_with_a_shaking_hand_is_read(recognizer, bank, seed: int, degrees: int) -> None:
+    """Every stroke smeared 9 pixels along one line: the thin strokes across it faded (both were
+    misread); the smear is found on the writing and undone."""
+    photo = render_photo(bank, ["714 210 4411"], np.random.default_rng(seed), PhotoOptions(digit_height=50))
+    shaken = shaken_jpeg(photo, Smear(9.0, np.deg2rad(degrees)))
+    assert recognizer.read(shaken).text == photo.text
 
 
 @pytest.mark.parametrize(("ink", "seed"), [("blue", 1), ("black", 2), ("marker", 3)])

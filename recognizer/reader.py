@@ -20,9 +20,9 @@ is cut down to the ink before all this (a speed-up only: the same readings). Sma
 unsurely, and small or unsurely read writing on a photo with pixels to spare (a 12 MP photo of a
 page), is read again larger: from a crop of the photo around it, or on the whole page enlarged
 (:meth:`Recognizer._look_closer`). Writing smeared by a shaking hand is read again with the
-smear undone (:mod:`recognizer.shake`, :meth:`Recognizer._unshaken`). A reading that is still unsure is read again with higher bars
-for the ink's light edges, and the reading whose digits are read surest kept
-(:meth:`Recognizer._reread`). Boxes are reported in the original photo's coordinates.
+smear undone (:mod:`recognizer.shake`, :meth:`Recognizer._unshaken`). A reading that is still
+unsure is read again with higher bars for the ink's light edges, and the reading whose digits are
+read surest kept (:meth:`Recognizer._reread`). Boxes are reported in the original photo's coordinates.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from recognizer.normalise import stroke_width, to_mnist
 from recognizer.orientation import UprightChecker
 from recognizer.pieces import PieceChecker
 from recognizer.segment import Piece, closes_loop, segment, stroke_axis, union_box
-from recognizer.shake import find_smear, unsmeared
+from recognizer.shake import JPEG_BLOCK, find_smear, unsmeared
 from recognizer.shapes import read_flags_as_ones, read_mirrored_nines, reread
 
 MIN_LINE_CONFIDENCE = 0.75  # median digit confidence below which a line is not read as a number
@@ -603,7 +603,8 @@ class Recognizer:
         per_working = decoded.scale * decoded.full_scale
         writing = _writing_box(first, SMEAR_MARGIN * _digit_height(first))
         left, top, right, bottom = (round(value / per_working) for value in writing)
-        smear = find_smear(grey[max(0, top) : bottom, max(0, left) : right])
+        # (a JPEG's blocks are 8 of its pixels wide)
+        smear = find_smear(grey[max(0, top) : bottom, max(0, left) : right], JPEG_BLOCK / per_working)
         best = decoded, first
         if smear is not None:
             pad = int(SMEAR_PAD * smear.length)

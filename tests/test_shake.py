@@ -18,10 +18,10 @@ def bank(mnist_test) -> DigitBank:
     return DigitBank(images, labels)
 
 
-def _writing(bank: DigitBank, seed: int = 1) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+def _writing(bank: DigitBank, seed: int = 1, **options) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """A grey photo of a number on white paper (no JPEG: the smear is added to its pixels), and the
     box around its writing, 30 pixels wider each way (left, top, right, bottom)."""
-    options = PhotoOptions(digit_height=60, jpeg_quality=None)
+    options = PhotoOptions(digit_height=60, jpeg_quality=None, **options)
     photo = render_photo(bank, ["416 201 7789"], np.random.default_rng(seed), options)
     grey = cv2.cvtColor(photo.image, cv2.COLOR_RGB2GRAY)
     boxes = np.array(photo.digit_boxes)
@@ -58,6 +58,18 @@ def test_sharp_writing_blank_paper_and_a_sliver_have_no_smear(bank, seed: int) -
     smeared = _smeared(grey, Smear(SMEAR_LENGTH, 0.0))
     left, top, right, _ = box
     assert find_smear(smeared[top : top + 40, left:right]) is None
+
+
+@pytest.mark.parametrize(("seed", "quality"), [(1, 75), (2, 60), (4, 40)])
+def test_the_block_grid_of_a_jpeg_is_no_smear(bank, seed: int, quality: int) -> None:
+    """A JPEG's 8x8 blocks put a peak in the cepstrum 8 pixels out along its axes, which stands out
+    on blurred writing: it was taken for a smear, level or upright."""
+    grey, box = _writing(bank, seed, ink="black", blur_sigma=1.1)
+    jpeg = cv2.imencode(".jpg", grey, [cv2.IMWRITE_JPEG_QUALITY, quality])[1]
+    crop = _crop(cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE), box)
+    grid = find_smear(crop, block=0.0)  # (not told of the blocks)
+    assert grid is not None and grid.length in (8.0, 16.0) and grid.angle in (0.0, np.pi / 2)
+    assert find_smear(crop) is None
 
 
 def test_undoing_a_smear_brings_back_the_strokes_and_leaves_the_rest_of_the_photo(bank) -> None:

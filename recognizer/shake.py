@@ -68,6 +68,7 @@ def _point(xy: np.ndarray) -> tuple[int, int]:
 def find_smear(grey: np.ndarray, block: float = JPEG_BLOCK) -> Smear | None:
     """The smear on a grey crop of writing, when its cepstrum shows one clearly; else None.
     ``block``: the side of a JPEG's blocks in the crop's pixels (see JPEG_BLOCK)."""
+    grey = _fast_sized(grey)
     rows, cols = grey.shape
     radius = min(CEPSTRUM_RADIUS, rows // 2 - 1, cols // 2 - 1)
     if radius < MAX_SMEAR:
@@ -95,6 +96,20 @@ def find_smear(grey: np.ndarray, block: float = JPEG_BLOCK) -> Smear | None:
     return Smear(length, float(np.arctan2(dy[peak], dx[peak]) % np.pi))
 
 
+def _fast_sized(grey: np.ndarray) -> np.ndarray:
+    """``grey`` trimmed about its middle to the nearest sides a Fourier transform is fast for
+    (products of 2, 3 and 5: a side with a large prime factor took up to 100 times as long)."""
+    rows, cols = (_fast_size_below(side) for side in grey.shape)
+    top, left = (grey.shape[0] - rows) // 2, (grey.shape[1] - cols) // 2
+    return grey[top : top + rows, left : left + cols]
+
+
+def _fast_size_below(side: int) -> int:
+    while side > 1 and cv2.getOptimalDFTSize(side) != side:
+        side -= 1
+    return side
+
+
 def _block_grid(dy: np.ndarray, dx: np.ndarray, block: float) -> np.ndarray:
     """Where a JPEG's block grid puts peaks in the cepstrum: on its axes, at whole multiples of
     ``block`` (to the nearest pixel)."""
@@ -111,7 +126,12 @@ def unsmeared(grey: np.ndarray, smear: Smear, box: tuple[int, int, int, int]) ->
     left, top, right, bottom = box
     kernel = smear.kernel()
     pad = 2 * kernel.shape[0]
-    region = cv2.copyMakeBorder(grey[top:bottom, left:right], pad, pad, pad, pad, cv2.BORDER_REFLECT)
+    rows, cols = bottom - top + 2 * pad, right - left + 2 * pad
+    # (more of the mirrored border below and right, to sides the transform is fast for)
+    below, right_of = cv2.getOptimalDFTSize(rows) - rows, cv2.getOptimalDFTSize(cols) - cols
+    region = cv2.copyMakeBorder(
+        grey[top:bottom, left:right], pad, pad + below, pad, pad + right_of, cv2.BORDER_REFLECT
+    )
     # (about its mean: the deconvolution damps every frequency a little, the paper's light too)
     region = region.astype(np.float32)
     light = float(region.mean())
@@ -128,7 +148,8 @@ def unsmeared(grey: np.ndarray, smear: Smear, box: tuple[int, int, int, int]) ->
         flags=cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT,
     )
     copy = grey.copy()
-    copy[top:bottom, left:right] = np.clip(sharp[pad:-pad, pad:-pad] + light, 0, 255).astype(np.uint8)
+    sharp = sharp[pad : pad + bottom - top, pad : pad + right - left] + light
+    copy[top:bottom, left:right] = np.clip(sharp, 0, 255).astype(np.uint8)
     return copy
 
 

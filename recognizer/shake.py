@@ -7,9 +7,11 @@ sinc whose zeros repeat every ``1 / L`` along it, so the log of the spectrum rip
 of that (the cepstrum) has a deep negative peak ``L`` pixels from its middle, in the smear's
 direction (Rom, 1975). It is looked for on the writing alone (a crop around the digits of a first
 reading: paper has no spectrum to speak of) and taken as a smear when it stands out clearly
-(SMEAR_CLARITY), at least MIN_SMEAR pixels long (the synthetic photos' own blur and JPEG grid
-give shallower or shorter peaks). The smear is undone by a Wiener deconvolution with a line that
-long, around the writing; the reader then reads the sharper copy (:mod:`recognizer.reader`).
+(SMEAR_CLARITY), at least MIN_SMEAR pixels long, off the peaks of a JPEG's block grid
+(JPEG_BLOCK), and the writing's edges are weaker along it than across (SMEAR_EDGES: pen strokes
+of one width give such a peak across them, where their edges are strongest). The smear is undone
+by a Wiener deconvolution with a line that long, around the writing; the reader then reads the
+sharper copy (:meth:`recognizer.reader.Recognizer._unshaken`).
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ import numpy as np
 
 # A peak of the cepstrum this many times its spread (its standard deviation within CEPSTRUM_RADIUS
 # of the middle) below zero is a smear; on 100 photos of numbers as taken (``benchmarks/
-# synthetic_photos.py``) the deepest such peak at least MIN_SMEAR long measured -8.7, on the 600
-# scanned cheques and 25 real single-digit photos -8.3 and -4.4 (and shorter); on photos smeared
-# 5 and 9 pixels long, -6.6 to -23 (scratch measurements).
+# synthetic_photos.py``) the deepest such peak at least 4 pixels out measured -8.7 (5 pixels), on
+# the 600 scanned cheques and 25 real single-digit photos -8.3 (3 pixels) and -4.4; on photos
+# smeared 5 and 9 pixels long, -6.6 to -23 (scratch measurements). Shorter smears are left: at 5
+# pixels the peak's direction was off by up to 30 degrees, and undoing them (MIN_SMEAR 4) misread
+# 6 photos of 300 that read right smeared, and read 5 the other way.
 SMEAR_CLARITY = -8.0
 MIN_SMEAR = 6.0  # pixels
 MAX_SMEAR = 30.0

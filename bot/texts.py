@@ -34,6 +34,10 @@ HELP = (
     "Under each answer: “Show what I read” draws what I saw, “✅ Right” and “✏️ Fix it” help me learn."
 )
 JOINED_LINES = "It was written over two lines; I read them as one number."
+SHAKY = (
+    "The photo is smeared, as by a shaking hand; I sharpened it to read it. If a digit is wrong, "
+    "hold the phone still, or rest it on something, and send another."
+)
 LEFT_OUT = "I left out {digits}, written apart {where} it: a word or a label, perhaps."
 NOTHING_FOUND = (
     "I couldn't find a handwritten number in this photo. Try: dark ink on plain paper, the digits "
@@ -98,7 +102,10 @@ def answer_for(reading: Reading, region: str) -> Answer:
         blocks.append("\n".join([f"📞 {check.formatted}", check.verdict, *notes, *doubts]))
         sentences = " ".join(map(speakable, [check.verdict, *notes, *doubts]))
         parts.append((spoken_number(check.groups), sentences))
-    intro = f"I found {len(blocks)} numbers:\n\n" if len(blocks) > 1 else ""
+    if reading.shaken and parts:  # (said once, after the last number)
+        blocks.append(SHAKY)
+        parts[-1] = (parts[-1][0], f"{parts[-1][1]} {speakable(SHAKY)}")
+    intro = f"I found {len(checks)} numbers:\n\n" if len(checks) > 1 else ""
     speech = " ".join(f"{number} {sentences}" for number, sentences in parts)
     return Answer(intro + "\n\n".join(blocks), speech, tuple(checks), tuple(parts))
 

@@ -442,6 +442,9 @@ class Reading:
     # whether its page may be upside down: its upright reading's pieces looked so, or it had none
     # (a closer look and a reading again turn the page over only then: see SURE_UPSIDE_DOWN)
     may_be_upside_down: bool = True
+    # whether a shaking hand's smear was found on the photo (:mod:`recognizer.shake`; the reading is
+    # of the copy with it undone, unless that read clearly less surely)
+    shaken: bool = False
     # the pieces of ink as segmented (before any cut), normalised, and their sureness
     pieces: list[tuple[np.ndarray, float]] = field(default_factory=list, repr=False)
     # the photo as it was given (bytes, a path or an array), decoded again in colour to annotate
@@ -580,23 +583,25 @@ class Recognizer:
         decoded = decode(image, grey_jpeg=True)
         timings["decode"] = time.perf_counter() - started
         first = self._read_decoded(decoded, timings)
-        decoded, first = self._unshaken(decoded, first, timings)
+        decoded, first, shaken = self._unshaken(decoded, first, timings)
         best = self._look_closer(image, decoded, first, timings)
         if best is first:  # (a closer look that read better is not read again)
             best = self._reread(decoded, first, timings)
         best.timings = {k: round(v, 5) for k, v in timings.items()}
         best.timings["total"] = round(time.perf_counter() - started, 5)
         best.photo = image
+        best.shaken = shaken
         return best
 
     def _unshaken(
         self, decoded: DecodedImage, first: Reading, timings: dict[str, float]
-    ) -> tuple[DecodedImage, Reading]:
+    ) -> tuple[DecodedImage, Reading, bool]:
         """The photo and its reading, or, when the writing is smeared by a shaking hand, its working
         copy with the smear undone around the writing and that copy's reading (unless it reads
-        clearly less surely, SMEAR_DOUBT); the time it takes in ``timings["unshake"]``."""
+        clearly less surely, SMEAR_DOUBT); and whether a smear was found. The time it takes goes to
+        ``timings["unshake"]``."""
         if not first.digits:
-            return decoded, first
+            return decoded, first, False
         start = time.perf_counter()
         working = decoded.working
         grey = working if working.ndim == 2 else cv2.cvtColor(working, cv2.COLOR_RGB2GRAY)
@@ -615,7 +620,7 @@ class Recognizer:
             if again.digits and again.confidence >= first.confidence - SMEAR_DOUBT:
                 best = sharper, again
         timings["unshake"] = time.perf_counter() - start
-        return best
+        return *best, smear is not None
 
     def _look_closer(
         self,

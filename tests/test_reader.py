@@ -453,7 +453,9 @@ def test_a_photo_taken_with_a_shaking_hand_is_read(recognizer, bank, seed: int, 
     misread); the smear is found on the writing and undone."""
     photo = render_photo(bank, ["714 210 4411"], np.random.default_rng(seed), PhotoOptions(digit_height=50))
     shaken = shaken_jpeg(photo, Smear(9.0, np.deg2rad(degrees)))
-    assert recognizer.read(shaken).text == photo.text
+    reading = recognizer.read(shaken)
+    assert reading.text == photo.text and reading.shaken  # (the bot says so)
+    assert not recognizer.read(photo.jpeg).shaken
 
 
 @pytest.mark.parametrize(("ink", "seed"), [("blue", 1), ("black", 2), ("marker", 3)])

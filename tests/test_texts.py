@@ -90,6 +90,17 @@ def test_a_word_written_before_the_number_and_read_as_digits_is_left_out() -> No
     assert "left out" not in answer.text and not answer.checks[0].is_plausible
 
 
+def test_a_shaky_photo_is_said_once_after_the_last_number_in_text_and_voice() -> None:
+    reading = _reading("2125550147", "4165550200")
+    reading.shaken = True
+    answer = texts.answer_for(reading, "CA")
+    assert answer.text.startswith("I found 2 numbers:")
+    assert answer.text.endswith(texts.SHAKY) and answer.text.count("shaking hand") == 1
+    assert "shaking hand" in answer.spoken[1][1] and "shaking hand" not in answer.spoken[0][1]
+    assert answer.speech == " ".join(" ".join(part) for part in answer.spoken)
+    assert "shaking" not in texts.answer_for(_reading("2125550147"), "CA").text
+
+
 def test_a_number_wrapped_over_two_lines_is_one_number() -> None:
     answer = texts.answer_for(_reading("416", "9795000"), "CA")
     assert answer.text.splitlines() == [

@@ -35,8 +35,8 @@ HELP = (
 )
 JOINED_LINES = "It was written over two lines; I read them as one number."
 SHAKY = (
-    "The photo is smeared, as by a shaking hand; I sharpened it to read it. If a digit is wrong, "
-    "hold the phone still, or rest it on something, and send another."
+    "The photo looks smeared, as by a shaking hand. If a digit is wrong, hold the phone still, or "
+    "rest it on something, and send another."
 )
 LEFT_OUT = "I left out {digits}, written apart {where} it: a word or a label, perhaps."
 NOTHING_FOUND = (

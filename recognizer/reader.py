@@ -442,8 +442,8 @@ class Reading:
     # whether its page may be upside down: its upright reading's pieces looked so, or it had none
     # (a closer look and a reading again turn the page over only then: see SURE_UPSIDE_DOWN)
     may_be_upside_down: bool = True
-    # whether a shaking hand's smear was found on the photo (:mod:`recognizer.shake`; the reading is
-    # of the copy with it undone, unless that read clearly less surely)
+    # whether a shaking hand's smear was found on the photo (:mod:`recognizer.shake`; the reader
+    # went on with the copy undone of it, unless that read clearly less surely): the bot says so
     shaken: bool = False
     # the pieces of ink as segmented (before any cut), normalised, and their sureness
     pieces: list[tuple[np.ndarray, float]] = field(default_factory=list, repr=False)

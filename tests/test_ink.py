@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer import fuzz, ink
+from recognizer import fuzz, ink, normalise
 from recognizer.decode import decode
 
 
@@ -91,3 +91,48 @@ def test_a_pencil_strokes_light_part_parted_by_the_grain_from_its_dark_part_is_i
     assert mask[198:203, 305:355].all()  # the bar
     assert np.count_nonzero(mask[230:280, 330:360]) > 80  # the stem's middle
     assert np.count_nonzero(mask) < 2 * np.count_nonzero(page < 190)  # and no paper around them
+
+
+def _page_of_strokes(light_tail: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Weak and strong ink (0/255) of a 1280x960 photo: two numbers' strokes far apart, their light
+    edges, the paper's grain in weak specks all over it and, with ``light_tail``, a light stroke
+    running on from one digit across most of the page."""
+    rng = np.random.default_rng(3)
+    strong = np.zeros((960, 1280), np.uint8)
+    for left, top in ((200, 300), (700, 700)):
+        for k in range(6):
+            x = left + 45 * k
+            cv2.line(strong, (x, top), (x + 20, top + 60), 255, 6)
+            cv2.line(strong, (x, top), (x + 25, top), 255, 6)
+    weak = cv2.dilate(strong, np.ones((3, 3), np.uint8))
+    weak[rng.random(weak.shape) < 0.01] = 255
+    if light_tail:
+        cv2.line(weak, (225, 300), (1200, 80), 255, 6)
+    return weak, strong
+
+
+@pytest.mark.parametrize("light_tail", [False, True])
+@pytest.mark.parametrize("bar", [ink.STRONG_DARKNESS, 0.3])  # pen ink, faint ink
+def test_strokes_traced_around_the_writing_are_those_traced_over_the_whole_photo(
+    light_tail: bool, bar: float
+) -> None:
+    weak, strong = _page_of_strokes(light_tail)
+    width, reach = ink._stroke_reach(strong)
+    x, y, w, h = cv2.boundingRect(strong)
+    faint_reach = normalise.stroke_width(strong[y : y + h, x : x + w]) <= ink.FAINT_REACH_PEN
+    whole = ink._traced(weak, strong, None, weak, bar, (width, reach, faint_reach))
+    boxes = ink._writing_boxes(strong, ink.WRITING_MARGIN * (reach + ink.ACROSS_LINE))
+    assert boxes is not None and len(boxes) == 2  # (each number traced in its own box)
+    traced = ink._pen_strokes(weak, strong, np.zeros(weak.shape, np.float32), None, bar)
+    np.testing.assert_array_equal(traced, whole)
+    # the light tail is the digit's: it runs on past the box round the strong ink, and is kept whole
+    assert (traced[80:100, 1150:1200] > 0).any() == light_tail
+
+
+def test_the_stroke_width_is_measured_on_the_strong_inks_box_as_on_the_whole_mask() -> None:
+    for blocks in ([(200, 100, 260, 140)], [(200, 100, 260, 140), (500, 0, 560, 10)]):  # (one at the edge)
+        strong = np.zeros((480, 640), np.uint8)
+        for top, left, bottom, right in blocks:
+            strong[top:bottom, left:right] = 255
+        outline = np.count_nonzero(strong) - np.count_nonzero(cv2.erode(strong, np.ones((3, 3), np.uint8)))
+        assert ink._stroke_reach(strong)[0] == 2 * np.count_nonzero(strong) / outline

@@ -10,6 +10,7 @@ on the way would read.
     .venv/bin/python benchmarks/synthetic_photos.py [--count 500] [--seed 7] [--model M]
     .venv/bin/python benchmarks/synthetic_photos.py --without-piece-checker   # every piece taken as whole
     .venv/bin/python benchmarks/synthetic_photos.py --turned   # pages turned 90, 180 or 270 degrees
+    .venv/bin/python benchmarks/synthetic_photos.py --rotation 45   # each note turned 45 degrees
     .venv/bin/python benchmarks/synthetic_photos.py --large   # 12 MP photos of small writing
     .venv/bin/python benchmarks/synthetic_photos.py --shadow 0.3   # a hard shadow across the writing
     .venv/bin/python benchmarks/synthetic_photos.py --shadow 0.3 --shadow-softness 40   # a soft one
@@ -161,6 +162,7 @@ def benchmark(
     dark_desk: float = 0.0,
     black_and_white: bool = False,
     shake: float = 0.0,
+    rotation: float | None = None,
 ) -> None:
     rng = np.random.default_rng(seed)
     exact = exact10 = count10 = digits_ok = digits_total = right_way_up = 0
@@ -179,6 +181,8 @@ def benchmark(
             options = large_photo(options, rng)
         if clean:
             options = dataclasses.replace(options, **IDEAL_CONDITIONS)
+        if rotation is not None:
+            options = dataclasses.replace(options, rotation_degrees=rotation)
         photo = render_photo(bank, lines, rng, options)
         lighting_rng = np.random.default_rng([seed, index])
         jpeg = shadowed_jpeg(photo, shadow, lighting_rng, shadow_softness) if shadow else photo.jpeg
@@ -293,6 +297,12 @@ def main() -> None:
         metavar="PIXELS",
         help="the shadow's edge blurred over this many pixels (a Gaussian's sigma; 40: a soft shadow)",
     )
+    parser.add_argument(
+        "--rotation",
+        type=float,
+        metavar="DEGREES",
+        help="each note turned DEGREES counter-clockwise (45: along the diagonal), not at random up to 30",
+    )
     parser.add_argument("--words", action="store_true", help="a name above or before each number")
     parser.add_argument(
         "--clean", action="store_true", help="ideal conditions: white paper, blue ink, level, sharp, apart"
@@ -351,6 +361,7 @@ def main() -> None:
         args.dark_desk,
         args.black_and_white,
         args.shake,
+        args.rotation,
     )
 
 

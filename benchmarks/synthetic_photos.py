@@ -11,6 +11,7 @@ on the way would read.
     .venv/bin/python benchmarks/synthetic_photos.py --without-piece-checker   # every piece taken as whole
     .venv/bin/python benchmarks/synthetic_photos.py --turned   # pages turned 90, 180 or 270 degrees
     .venv/bin/python benchmarks/synthetic_photos.py --rotation 45   # each note turned 45 degrees
+    .venv/bin/python benchmarks/synthetic_photos.py --perspective 0.3   # taken from a low angle
     .venv/bin/python benchmarks/synthetic_photos.py --large   # 12 MP photos of small writing
     .venv/bin/python benchmarks/synthetic_photos.py --shadow 0.3   # a hard shadow across the writing
     .venv/bin/python benchmarks/synthetic_photos.py --shadow 0.3 --shadow-softness 40   # a soft one
@@ -163,6 +164,7 @@ def benchmark(
     black_and_white: bool = False,
     shake: float = 0.0,
     rotation: float | None = None,
+    perspective: float | None = None,
 ) -> None:
     rng = np.random.default_rng(seed)
     exact = exact10 = count10 = digits_ok = digits_total = right_way_up = 0
@@ -183,6 +185,8 @@ def benchmark(
             options = dataclasses.replace(options, **IDEAL_CONDITIONS)
         if rotation is not None:
             options = dataclasses.replace(options, rotation_degrees=rotation)
+        if perspective is not None:
+            options = dataclasses.replace(options, perspective=perspective)
         photo = render_photo(bank, lines, rng, options)
         lighting_rng = np.random.default_rng([seed, index])
         jpeg = shadowed_jpeg(photo, shadow, lighting_rng, shadow_softness) if shadow else photo.jpeg
@@ -303,6 +307,12 @@ def main() -> None:
         metavar="DEGREES",
         help="each note turned DEGREES counter-clockwise (45: along the diagonal), not at random up to 30",
     )
+    parser.add_argument(
+        "--perspective",
+        type=float,
+        metavar="STRENGTH",
+        help="each page's corners moved in by up to STRENGTH of the photo (0.3: a low angle), not up to 0.12",
+    )
     parser.add_argument("--words", action="store_true", help="a name above or before each number")
     parser.add_argument(
         "--clean", action="store_true", help="ideal conditions: white paper, blue ink, level, sharp, apart"
@@ -362,6 +372,7 @@ def main() -> None:
         args.black_and_white,
         args.shake,
         args.rotation,
+        args.perspective,
     )
 
 

@@ -45,6 +45,44 @@ class DecodedImage:
     # photo pixels per ``original`` pixel: a big JPEG is decoded at 1/2, 1/4 or 1/8 of its size
     # when that still leaves the working copy its full resolution (far cheaper than decoding all)
     full_scale: float = 1.0
+    # for a working copy that is not the photo shrunk (a page flattened: :mod:`recognizer.flatten`),
+    # the homography from its pixels to the photo's (``scale`` then only tells their sizes apart)
+    to_photo: np.ndarray | None = None
+
+    def photo_box(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """A box (x, y, w, h) of the working copy in the photo's pixels (around its corners' images)."""
+        if self.to_photo is None:
+            per_working = self.scale * self.full_scale
+            return tuple(round(value * per_working) for value in box)  # type: ignore[return-value]
+        return _bounding_box(_corners(*_edges(box)), self.to_photo)
+
+    def working_box(self, edges: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        """A box (left, top, right, bottom) of the photo in the working copy's pixels (around its
+        corners' images)."""
+        if self.to_photo is None:
+            per_working = self.scale * self.full_scale
+            return tuple(value / per_working for value in edges)  # type: ignore[return-value]
+        x, y, w, h = _bounding_box(_corners(*edges), np.linalg.inv(self.to_photo))
+        return x, y, x + w, y + h
+
+
+def _edges(box: tuple[int, int, int, int]) -> tuple[float, float, float, float]:
+    x, y, w, h = box
+    return x, y, x + w, y + h
+
+
+def _corners(left: float, top: float, right: float, bottom: float) -> np.ndarray:
+    return np.array([[left, top], [right, top], [right, bottom], [left, bottom]], np.float64)
+
+
+def _bounding_box(corners: np.ndarray, homography: np.ndarray) -> tuple[int, int, int, int]:
+    """The box (x, y, w, h), in whole pixels, around ``corners`` mapped by ``homography``."""
+    import cv2
+
+    mapped = cv2.perspectiveTransform(corners[None], homography)[0]
+    left, top = np.floor(mapped.min(axis=0))
+    right, bottom = np.ceil(mapped.max(axis=0))
+    return int(left), int(top), int(right - left), int(bottom - top)
 
 
 def _open(source: bytes | str | Path) -> tuple[Image.Image, bytes]:

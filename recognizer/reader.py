@@ -1,5 +1,5 @@
-"""The whole path of a photo, top to bottom: decode → find ink → segment → straighten → normalise
-→ classify.
+"""The whole path of a photo, top to bottom: decode → flatten a slanted page → find ink → segment
+→ straighten → normalise → classify.
 
 :class:`Recognizer` ties the steps together and adds what needs the classifier's opinion: which
 way up the page is (upright, unless its pieces turned another way read better and the page read
@@ -22,7 +22,8 @@ page), is read again larger: from a crop of the photo around it, or on the whole
 (:meth:`Recognizer._look_closer`). Writing smeared by a shaking hand is read again with the
 smear undone (:mod:`recognizer.shake`, :meth:`Recognizer._unshaken`). A reading that is still
 unsure is read again with higher bars for the ink's light edges, and the reading whose digits are
-read surest kept (:meth:`Recognizer._reread`). Boxes are reported in the original photo's coordinates.
+read surest kept (:meth:`Recognizer._reread`). A page photographed at a slant is flattened before
+all this (:mod:`recognizer.flatten`). Boxes are reported in the original photo's coordinates.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import numpy as np
 from recognizer.classifier import DigitClassifier, Prediction
 from recognizer.decode import MIN_SIDE, DecodedImage, decode, resized
 from recognizer.deskew import box_back, rotate_mask, writing_angle
+from recognizer.flatten import flattened
 from recognizer.ink import WEAK_DARKNESS, InkMap, find_ink
 from recognizer.memory import reuse_photo_sized_memory
 from recognizer.normalise import stroke_width, to_mnist
@@ -582,7 +584,7 @@ class Recognizer:
         started = time.perf_counter()
         decoded = decode(image, grey_jpeg=True)
         timings["decode"] = time.perf_counter() - started
-        first = self._read_decoded(decoded, timings)
+        decoded, first = self._read_flattened(decoded, timings)
         decoded, first, shaken = self._unshaken(decoded, first, timings)
         best = self._look_closer(image, decoded, first, timings)
         if best is first:  # (a closer look that read better is not read again)
@@ -592,6 +594,21 @@ class Recognizer:
         best.photo = image
         best.shaken = shaken
         return best
+
+    def _read_flattened(
+        self, decoded: DecodedImage, timings: dict[str, float]
+    ) -> tuple[DecodedImage, Reading]:
+        """The photo and its reading; for a page photographed at a slant, the page flattened
+        (:mod:`recognizer.flatten`) and its reading, unless that reads no digits. The time the
+        flattening takes goes to ``timings["flatten"]``."""
+        start = time.perf_counter()
+        flat = flattened(decoded)
+        timings["flatten"] = time.perf_counter() - start
+        if flat is not None:
+            reading = self._read_decoded(flat, timings)
+            if reading.digits:
+                return flat, reading
+        return decoded, self._read_decoded(decoded, timings)
 
     def _unshaken(
         self, decoded: DecodedImage, first: Reading, timings: dict[str, float]
@@ -606,8 +623,8 @@ class Recognizer:
         working = decoded.working
         grey = working if working.ndim == 2 else cv2.cvtColor(working, cv2.COLOR_RGB2GRAY)
         per_working = decoded.scale * decoded.full_scale
-        writing = _writing_box(first, SMEAR_MARGIN * _digit_height(first))
-        left, top, right, bottom = (round(value / per_working) for value in writing)
+        writing = decoded.working_box(_writing_box(first, SMEAR_MARGIN * _digit_height(first)))
+        left, top, right, bottom = (round(value) for value in writing)
         # (a JPEG's blocks are 8 of its pixels wide)
         smear = find_smear(grey[max(0, top) : bottom, max(0, left) : right], JPEG_BLOCK / per_working)
         best = decoded, first
@@ -855,7 +872,7 @@ class Recognizer:
                     box = _clip(box_back(box, inverse), mask.shape[:2])
                 x, y, w, h = _unrotate_box(box, degrees, ink.shape[:2])
                 working = (x + origin[0], y + origin[1], w, h)
-                original = tuple(round(v * decoded.scale * decoded.full_scale) for v in working)
+                original = decoded.photo_box(working)
                 digits.append(
                     DigitReading(
                         digit=prediction.digit,

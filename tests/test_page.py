@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from recognizer.ink import WEAK_DARKNESS, _shrink_mask, darkness_and_paper, find_ink
-from recognizer.page import page_halving, surface_around_page
+from recognizer.page import page_corners, page_halving, surface_around_page
 
 SIZE = (960, 1280)  # rows, columns: a working copy
 PAGE_CORNERS = np.array([[300, 180], [1050, 250], [990, 800], [230, 730]], np.int32)  # a turned sheet
@@ -127,3 +127,54 @@ def test_a_strip_of_a_photo_has_no_page_and_raises_nothing(shape: tuple[int, int
     strip[..., ::7] = 20
     halved = _shrink_mask(strip, page_halving(shape))
     assert surface_around_page(halved, np.where(strip < 100, 255, 0).astype(np.uint8), shape) is None
+
+
+def _corners(grey: np.ndarray) -> np.ndarray | None:
+    return page_corners(_shrink_mask(grey, page_halving(grey.shape)), grey.shape)
+
+
+@pytest.mark.parametrize("grain", [0.15, 0.02])
+def test_the_corners_of_a_page_lying_wholly_in_the_photo_are_found(grain: float) -> None:
+    """On a grainy desk and a smooth one, to within 4 pixels (the median filter rounds the shrunk
+    page's corners by more: the sides' lines meet where the corners are)."""
+    corners = _corners(_page_on(_desk(grain)))
+    assert corners is not None
+    assert np.abs(corners - PAGE_CORNERS).max() <= 4
+
+
+def test_the_corners_of_a_page_turned_45_degrees_go_round_it_clockwise() -> None:
+    """Ordered by x + y and x - y alone, a diamond's corners could come crossed, and a page
+    warped to them would be mirrored."""
+    diamond = np.array([[640, 130], [1000, 480], [640, 830], [280, 480]], np.int32)
+    corners = _corners(_page_on(_desk(0.15), corners=diamond))
+    assert corners is not None
+    nearest = [np.abs(diamond - corner).max(axis=1) for corner in corners]
+    assert sorted(int(np.argmin(gaps)) for gaps in nearest) == [0, 1, 2, 3]
+    assert max(gaps.min() for gaps in nearest) <= 10  # (its sides are staircases on the shrunk copy)
+    turns = [np.cross(corners[k] - corners[k - 1], corners[(k + 1) % 4] - corners[k]) for k in range(4)]
+    assert all(turn > 0 for turn in turns), "not clockwise as seen (y runs down)"
+
+
+def test_a_page_running_off_the_photo_or_filling_it_has_no_corners() -> None:
+    off = PAGE_CORNERS.copy()
+    off[1] = (1300, 250)  # its top-right corner past the photo's edge
+    assert _corners(_page_on(_desk(0.15), corners=off)) is None
+    assert _corners(_written(np.full(SIZE, 235, np.uint8), 560, 460)) is None
+    assert _corners(_desk(0.15)) is None
+
+
+@pytest.mark.parametrize("softness", [0, 60])
+def test_a_page_half_in_shade_has_no_corners_where_the_shade_begins(softness: int) -> None:
+    """A hard shadow's edge and a soft shade's are a step in the light as a page's edge is; the
+    paper past them is the page's, and a page cut there would lose the writing in its shade."""
+    corners = np.array([[150, 100], [1150, 160], [1100, 880], [120, 840]], np.int32)
+    photo = _page_on(_desk(grain=0.15), corners=corners).astype(np.float32)
+    gain = np.ones(SIZE[0], np.float32)
+    gain[495:] = 0.7
+    if softness:
+        gain = cv2.GaussianBlur(gain[:, None], (1, 0), softness).ravel()
+    sheet = np.zeros(SIZE, np.uint8)
+    cv2.fillPoly(sheet, [corners], 255)
+    photo[sheet > 0] *= np.broadcast_to(gain[:, None], SIZE)[sheet > 0]
+    found = _corners(photo.astype(np.uint8))
+    assert found is None or np.abs(found - corners).max() <= 6

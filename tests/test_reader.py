@@ -419,6 +419,39 @@ def test_a_note_turned_45_degrees_is_read(recognizer, bank, seed: int) -> None:
     assert reading.text == photo.text
 
 
+@pytest.mark.parametrize(
+    ("lines", "seed", "options"),
+    [
+        (["(416) 555-0199"], 0, {"paper": "squared", "digit_height": 90, "noise": 2.5, "shading": 0.4}),
+        (["(418) 24 86-48"], 1, {"ink": "black", "digit_height": 95, "shading": 0.5, "jpeg_quality": 70}),
+    ],
+)
+def test_a_page_photographed_from_a_low_angle_is_read_flattened(recognizer, bank, lines, seed, options):
+    """Each corner of the page moved in by up to 0.3 of the photo: the parentheses, leaning and
+    squeezed on the page's far side, were read as 1s ("141615550199", "14181248648"); the page
+    flattened, the digits' boxes still land on them in the photo."""
+    photo, reading = _read(recognizer, bank, lines, seed=seed, perspective=0.3, **options)
+    assert reading.text == photo.text
+    for digit, box in zip(reading.digits, photo.digit_boxes, strict=True):
+        assert _iou(digit.box, box) > 0.4
+
+
+def test_a_blank_card_seen_at_a_slant_beside_the_written_page_does_not_hide_the_writing(recognizer, bank):
+    """The page flattened is the brightest one wholly in the photo: here a blank card on the
+    desk, the number on a sheet running off the photo beside it. Flattened, the card reads nothing,
+    and the photo is read as it is."""
+    sheet = render_photo(bank, ["555 0199"], np.random.default_rng(1), PhotoOptions(size=(640, 960)))
+    photo = np.full((960, 1280, 3), 90, np.uint8)
+    photo[:, 640:] = sheet.image
+    card = np.array([[60, 110], [540, 200], [600, 850], [30, 900]], np.int32)
+    cv2.fillPoly(photo, [card], (250, 250, 250))
+    jpeg = cv2.imencode(".jpg", cv2.cvtColor(photo, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])[1]
+    reading = recognizer.read(jpeg.tobytes())
+    assert "flatten" in reading.timings
+    assert reading.text == sheet.text
+    assert all(digit.box[0] >= 640 for digit in reading.digits)
+
+
 @pytest.mark.parametrize("degrees", [-35, -27, 25])
 def test_the_dark_margin_around_a_note_wholly_in_the_photo_is_not_ink(recognizer, bank, degrees) -> None:
     """A note lying on a dark desk, all of it in the photo: the desk just past the note's edge is

@@ -53,7 +53,8 @@ class DecodedImage:
         """A box (x, y, w, h) of the working copy in the photo's pixels (around its corners' images)."""
         if self.to_photo is None:
             per_working = self.scale * self.full_scale
-            return tuple(round(value * per_working) for value in box)  # type: ignore[return-value]
+            x, y, w, h = (round(value * per_working) for value in box)
+            return x, y, w, h
         return _bounding_box(_corners(*_edges(box)), self.to_photo)
 
     def working_box(self, edges: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
@@ -61,7 +62,8 @@ class DecodedImage:
         corners' images)."""
         if self.to_photo is None:
             per_working = self.scale * self.full_scale
-            return tuple(value / per_working for value in edges)  # type: ignore[return-value]
+            left, top, right, bottom = (value / per_working for value in edges)
+            return left, top, right, bottom
         x, y, w, h = _bounding_box(_corners(*edges), np.linalg.inv(self.to_photo))
         return x, y, x + w, y + h
 

@@ -58,18 +58,6 @@ EDGE_BAND = 2  # pixels of the shrunk copy each side of the page's edge: its blu
 CORNER_TOLERANCE = 0.03
 SIDE_MIDDLE = 0.6
 CORNER_SHIFT = 4.0
-# Beyond each side, in a band BEYOND_SIDE pixels out (of the shrunk copy), lies the surface the page
-# is on, the same all round: its light at most SURFACE_LIGHTS times as bright on one side as on
-# another, and either as fine-grained as the page's paper on every side (a smooth table) or on
-# none. A side past which lies paper as fine as the page's, lit unlike the surface past the
-# others, is a shadow's edge across the page, or a soft shade's (the page's paper beyond it: the
-# lit part of the page alone was split off). Of 80 pages found on textured desks in synthetic
-# photos taken from a low angle, the surface's light varied 1.43 times at most and its grain was
-# 1.5-6 times the paper's; past the three sides that were shadows' edges (photos with a shadow 30%
-# deep), paper at 0.9-1.4 times the page's grain and 1.3-2.2 times as bright as past the others
-# (scratch measurements, ``benchmarks/synthetic_photos.py --perspective 0.3`` and ``--shadow 0.3``).
-BEYOND_SIDE = (3, 10)
-SURFACE_LIGHTS = 1.5
 
 
 def page_halving(shape: tuple[int, ...]) -> int:
@@ -228,7 +216,7 @@ def page_corners(halved: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | Non
     if len(cut) != 4:
         return None
     corners = _met_sides(outline.reshape(-1, 2).astype(np.float32), cut.astype(np.float32))
-    if corners is None or not _one_surface_beyond(small, smooth, corners):
+    if corners is None:
         return None
     corners = (corners + 0.5) * (shape[1] / small.shape[1]) - 0.5  # (pixel centres to the photo's)
     return _clockwise_from_top_left(corners)
@@ -250,41 +238,6 @@ def _inside_photo(mask: np.ndarray) -> bool:
     count, labels = cv2.connectedComponents(mask)
     edges = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
     return len(np.setdiff1d(np.arange(1, count), edges)) > 0
-
-
-def _one_surface_beyond(small: np.ndarray, smooth: np.ndarray, corners: np.ndarray) -> bool:
-    """Whether the bands just beyond the four sides of ``corners`` (on the shrunk copy ``small``
-    and its ``smooth`` copy) are alike: one surface, not paper in a shade on one side (above)."""
-    grain = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)).astype(np.float32)
-    grain /= np.maximum(smooth, 1)  # (in fractions of the light: shade darkens the grain too)
-    inside = np.zeros(small.shape, np.uint8)
-    cv2.fillPoly(inside, [np.rint(corners).astype(np.int32)], 255)
-    inside = cv2.erode(inside, np.ones((2 * BEYOND_SIDE[0] + 1,) * 2, np.uint8)) > 0
-    paper_grain = max(float(np.median(grain[inside])), 1e-3) if inside.any() else 1e-3
-    centre = corners.mean(axis=0)
-    fine, lights = [], []
-    for side in range(4):
-        start, end = corners[side], corners[(side + 1) % 4]
-        along = end - start
-        out = np.array([along[1], -along[0]]) / max(1e-9, float(np.linalg.norm(along)))
-        if np.dot(out, (start + end) / 2 - centre) < 0:
-            out = -out
-        near, far = (start + share * along for share in ((1 - SIDE_MIDDLE) / 2, (1 + SIDE_MIDDLE) / 2))
-        band = np.array(
-            [
-                near + BEYOND_SIDE[0] * out,
-                far + BEYOND_SIDE[0] * out,
-                far + BEYOND_SIDE[1] * out,
-                near + BEYOND_SIDE[1] * out,
-            ]
-        )
-        mask = np.zeros(small.shape, np.uint8)
-        cv2.fillPoly(mask, [np.rint(band).astype(np.int32)], 255)
-        if cv2.countNonZero(mask) == 0:  # (the band past the photo's edge)
-            continue
-        fine.append(float(np.median(grain[mask > 0])) <= SHADED_GRAIN * paper_grain)
-        lights.append(max(1.0, float(np.median(smooth[mask > 0]))))
-    return len(set(fine)) <= 1 and (not lights or max(lights) <= SURFACE_LIGHTS * min(lights))
 
 
 def _met_sides(outline: np.ndarray, cut: np.ndarray) -> np.ndarray | None:

@@ -23,7 +23,7 @@ import numpy as np
 
 from recognizer.decode import WORKING_SIDE, DecodedImage
 from recognizer.ink import _shrink_mask
-from recognizer.page import page_corners, page_halving
+from recognizer.page import page_corners, page_halving, where_sides_meet
 
 # Of 150 synthetic photos taken from a low angle (each page corner moved in by up to 0.3 of the
 # photo; ``benchmarks/synthetic_photos.py --perspective 0.3``), 73 pages were found with a corner
@@ -110,14 +110,9 @@ def _inset(corners: np.ndarray, distance: float) -> np.ndarray:
         if np.dot(inward, centre - start) < 0:
             inward = -inward
         sides.append((start + distance * inward, along))
-    inset = []
-    for k in range(4):  # (corner k lies on the sides before and after it)
-        (point, direction), (other, other_direction) = sides[k - 1], sides[k]
-        across = np.array([direction, -other_direction]).T
-        if abs(np.linalg.det(across)) < 1e-9:
-            return corners
-        inset.append(point + np.linalg.solve(across, other - point)[0] * direction)
-    inset = np.array(inset, np.float32)
+    inset = where_sides_meet(sides)
+    if inset is None:
+        return corners
     # (moved past each other, the sides turn round: a page smaller than the edge cut off)
     sides_before, sides_after = np.roll(corners, -1, axis=0) - corners, np.roll(inset, -1, axis=0) - inset
     return inset if bool(np.all(np.sum(sides_before * sides_after, axis=1) > 0)) else corners

@@ -260,16 +260,22 @@ def _met_sides(outline: np.ndarray, cut: np.ndarray) -> np.ndarray | None:
         # (the outline runs through the page's outermost pixels' centres: its edge is half a pixel out)
         outward = np.array([vy, -vx]) if np.dot([vy, -vx], [x0, y0] - centre) > 0 else np.array([-vy, vx])
         lines.append((np.array([x0, y0]) + 0.5 * outward, np.array([vx, vy])))
+    corners = where_sides_meet(lines)
+    return corners if corners is not None and np.abs(corners - cut).max() <= CORNER_SHIFT else None
+
+
+def where_sides_meet(sides: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | None:
+    """The four corners of a quadrilateral whose sides (each a point on it and its direction, a
+    vector at least a unit long) are given in order round it: corner k where side k - 1 meets side
+    k; None where two neighbouring sides run (nearly) parallel."""
     corners = []
-    for k in range(4):  # (corner k lies on the sides before and after it)
-        (point, direction), (other, other_direction) = lines[k - 1], lines[k]
+    for k in range(4):
+        (point, direction), (other, other_direction) = sides[k - 1], sides[k]
         across = np.array([direction, -other_direction]).T
         if abs(np.linalg.det(across)) < 1e-3:
             return None
-        along = np.linalg.solve(across, other - point)[0]
-        corners.append(point + along * direction)
-    corners = np.array(corners, np.float32)
-    return corners if np.abs(corners - cut).max() <= CORNER_SHIFT else None
+        corners.append(point + np.linalg.solve(across, other - point)[0] * direction)
+    return np.array(corners, np.float32)
 
 
 def _clockwise_from_top_left(corners: np.ndarray) -> np.ndarray:

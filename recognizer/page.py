@@ -191,10 +191,10 @@ def _sharp_edged(smooth: np.ndarray, page: np.ndarray) -> bool:
 
 
 def page_corners(halved: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
-    """The four corners (x, y; top-left, top-right, bottom-right, bottom-left, in the coordinates of
-    a photo of ``shape``) of a page that lies wholly in the photo, its edge a step in the light
-    (as :func:`surface_around_page` asks); None when there is no such page. ``halved``: the
-    photo's grey pixels :func:`page_halving` times smaller."""
+    """The four corners (x, y, in the coordinates of a photo of ``shape``; clockwise round the
+    page from the one nearest the photo's top-left) of a page that lies wholly in the photo, its
+    edge a step in the light (as :func:`surface_around_page` asks); None when there is no such
+    page. ``halved``: the photo's grey pixels :func:`page_halving` times smaller."""
     small = _shrunk(halved)
     if min(small.shape) < 4 * PAGE_SMOOTHING:
         return None

@@ -12,12 +12,14 @@ from PIL import Image
 
 from recognizer.augment import flagged_one
 from recognizer.decode import decode
+from recognizer.flatten import flattened
 from recognizer.fuzz import folded_page
 from recognizer.ink import _texture, find_ink
 from recognizer.reader import Recognizer, _CutBudget
 from recognizer.segment import Piece, segment
 from recognizer.shake import Smear
 from recognizer.synthetic import (
+    LARGE_SIZE,
     DigitBank,
     PhotoOptions,
     black_and_white_png,
@@ -434,6 +436,18 @@ def test_a_page_photographed_from_a_low_angle_is_read_flattened(recognizer, bank
     assert reading.text == photo.text
     for digit, box in zip(reading.digits, photo.digit_boxes, strict=True):
         assert _iou(digit.box, box) > 0.4
+
+
+def test_a_12_mp_photo_from_a_low_angle_has_its_boxes_in_its_own_pixels(recognizer, bank) -> None:
+    """Decoded at half its size and flattened: the boxes go back through both."""
+    options = PhotoOptions(size=LARGE_SIZE, digit_height=150, perspective=0.3)
+    photo = render_photo(bank, ["(416) 555-0199"], np.random.default_rng(3), options)
+    decoded = decode(photo.jpeg, grey_jpeg=True)
+    assert decoded.full_scale == 2 and flattened(decoded) is not None
+    reading = recognizer.read(photo.jpeg)
+    assert reading.text == photo.text
+    for digit, box in zip(reading.digits, photo.digit_boxes, strict=True):
+        assert _iou(digit.box, box) > 0.5
 
 
 def test_a_blank_card_seen_at_a_slant_beside_the_written_page_does_not_hide_the_writing(recognizer, bank):

@@ -30,8 +30,8 @@ from recognizer.page import page_corners, page_halving, where_sides_meet
 # 12 degrees or more off square; read flattened, 57 of those numbers read right against 44 as
 # taken; the 10 pages 8-12 degrees off read 10 either way. Of 150 at the benchmark's own
 # perspective, none was 12 degrees off, 2 were 8 (scratch measurements, a first corner finder's
-# pages, warped to the working copy's size). Flattened, the smear of a
-# shaking hand is warped too, and is found less surely (at 8 degrees, 2 of 300 smeared photos lost).
+# pages, warped to the working copy's size). Flattened, the smear of a shaking hand is warped too,
+# and is found less surely (at 8 degrees, 2 of 300 smeared photos lost: ``--shake 9``).
 SLANT_DEGREES = 12.0
 # A side that writing runs across (CROSSING_DARKNESS darker than the paper along it, over at least
 # CROSSING_RUN pixels of it) is no page's edge: a shade's, and the page runs on past it (a soft

@@ -600,14 +600,18 @@ class Recognizer:
     ) -> tuple[DecodedImage, Reading]:
         """The photo and its reading; for a page photographed at a slant, the page flattened
         (:mod:`recognizer.flatten`) and its reading, unless that reads no digits. The time the
-        flattening takes goes to ``timings["flatten"]``."""
+        flattening takes goes to ``timings["flatten"]``, with a flattened reading's that is not
+        kept (the other stages then time the photo's own reading alone)."""
         start = time.perf_counter()
         flat = flattened(decoded)
         timings["flatten"] = time.perf_counter() - start
         if flat is not None:
-            reading = self._read_decoded(flat, timings)
+            flat_timings: dict[str, float] = {}
+            reading = self._read_decoded(flat, flat_timings)
             if reading.digits:
+                timings.update(flat_timings)
                 return flat, reading
+            timings["flatten"] = time.perf_counter() - start
         return decoded, self._read_decoded(decoded, timings)
 
     def _unshaken(

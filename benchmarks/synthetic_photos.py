@@ -20,6 +20,7 @@ on the way would read.
     .venv/bin/python benchmarks/synthetic_photos.py --dark-desk 0.4   # a note on a near-black desk
     .venv/bin/python benchmarks/synthetic_photos.py --shake 7   # a shaking hand: smeared 7 pixels
     .venv/bin/python benchmarks/synthetic_photos.py --black-and-white   # a scanner app's B&W page
+    .venv/bin/python benchmarks/synthetic_photos.py --napkin   # written on a folded paper napkin
     .venv/bin/python benchmarks/synthetic_photos.py --clean   # ideal conditions: the reader's own losses
     .venv/bin/python benchmarks/synthetic_photos.py --write-examples examples   # the sample photos
 """
@@ -165,6 +166,7 @@ def benchmark(
     shake: float = 0.0,
     rotation: float | None = None,
     perspective: float | None = None,
+    napkin: bool = False,
 ) -> None:
     rng = np.random.default_rng(seed)
     exact = exact10 = count10 = digits_ok = digits_total = right_way_up = 0
@@ -187,6 +189,8 @@ def benchmark(
             options = dataclasses.replace(options, rotation_degrees=rotation)
         if perspective is not None:
             options = dataclasses.replace(options, perspective=perspective)
+        if napkin:
+            options = dataclasses.replace(options, paper="napkin")
         photo = render_photo(bank, lines, rng, options)
         lighting_rng = np.random.default_rng([seed, index])
         jpeg = shadowed_jpeg(photo, shadow, lighting_rng, shadow_softness) if shadow else photo.jpeg
@@ -315,6 +319,11 @@ def main() -> None:
     )
     parser.add_argument("--words", action="store_true", help="a name above or before each number")
     parser.add_argument(
+        "--napkin",
+        action="store_true",
+        help="every number written on a paper napkin: embossed quilt, creases, a pen skipping and bleeding",
+    )
+    parser.add_argument(
         "--clean", action="store_true", help="ideal conditions: white paper, blue ink, level, sharp, apart"
     )
     taken.add_argument(
@@ -373,6 +382,7 @@ def main() -> None:
         args.shake,
         args.rotation,
         args.perspective,
+        args.napkin,
     )
 
 

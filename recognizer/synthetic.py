@@ -68,6 +68,23 @@ GRID_STRENGTH = 0.4
 MIN_LINE_SPACING_PX = 8
 PRINTED_LINE_WIDTH = 1.2  # pixels
 FIBRE_CELL = 3  # pixels per cell of the fine paper texture
+# A paper napkin (``paper="napkin"``; never drawn by ``random_options``): soft white tissue, cloudier
+# than paper, embossed with a quilt of grooves along both diagonals (NAPKIN_QUILT digit heights
+# apart, each NAPKIN_GROOVE pixels wide) that the light shades on one side and catches on the
+# other (up to NAPKIN_RELIEF of the light), sometimes a dot raised in each diamond, and folded in
+# quarters: a crease across the page's middle each way, a dark and a light band NAPKIN_CREASE
+# pixels wide. A pen skips on the soft tissue and its ink spreads into the fibres
+# (NAPKIN_SKIPS, NAPKIN_BLEED).
+NAPKIN_COLOUR = (248.0, 247.0, 244.0)
+NAPKIN_TEXTURE = (0.02, 3.0)  # coarse (relative) and fine (grey levels) texture, as for paper
+NAPKIN_QUILT = (0.6, 1.4)
+NAPKIN_GROOVE = (1.5, 3.5)
+NAPKIN_RELIEF = (0.04, 0.12)
+NAPKIN_DOTS = 0.5  # probability of a raised dot in each diamond
+NAPKIN_CREASE = (2.0, 6.0)
+NAPKIN_CREASE_DEPTH = (0.04, 0.12)
+NAPKIN_SKIPS = 0.3  # as an ink's grain: how much a pen skips
+NAPKIN_BLEED = (0.6, 1.2)  # sigma of the ink's spread into the fibres, pixels
 
 
 @dataclass(frozen=True)
@@ -116,7 +133,7 @@ COLOUR_CASTS = ((1.0, 0.9, 0.72), (0.86, 0.93, 1.0), (0.93, 1.0, 0.88))  # warm,
 class PhotoOptions:
     """How the number is written and photographed (see the module docstring)."""
 
-    paper: str = "white"  # "white", "yellow", "grey", "ruled", "squared"
+    paper: str = "white"  # "white", "yellow", "grey", "ruled", "squared", or "napkin" (see NAPKIN_COLOUR)
     ink: str = "blue"  # "blue", "black", "pencil", "marker"
     rotation_degrees: float = 0.0  # whole-photo rotation, counter-clockwise; the canvas grows to fit
     perspective: float = 0.0  # 0..0.15, strength of a random perspective warp
@@ -662,6 +679,8 @@ def _paper(
 ) -> np.ndarray:
     """A blank sheet (float32 RGB) of ``options.size`` with texture and any ruling."""
     width, height = options.size
+    if options.paper == "napkin":
+        return _napkin((height, width), line_height, rng)
     colour = np.asarray(PAPER_COLOURS[options.paper], np.float32) + rng.uniform(-1, 1) * PAPER_JITTER
     texture = 1 + PAPER_COARSE_TEXTURE * _smooth_noise((height, width), TEXTURE_CELL, rng)
     texture += PAPER_FINE_TEXTURE / 255 * _smooth_noise((height, width), FIBRE_CELL, rng)
@@ -681,16 +700,58 @@ def _paper(
     return page
 
 
+def _napkin(shape: tuple[int, int], line_height: float, rng: np.random.Generator) -> np.ndarray:
+    """A blank paper napkin (float32 RGB) of ``shape``: tissue, embossed quilt and folds (see
+    NAPKIN_COLOUR)."""
+    height, width = shape
+    colour = np.asarray(NAPKIN_COLOUR, np.float32) + rng.uniform(-1, 1) * PAPER_JITTER
+    coarse, fine = NAPKIN_TEXTURE
+    texture = 1 + coarse * _smooth_noise(shape, TEXTURE_CELL, rng)
+    texture += fine / 255 * _smooth_noise(shape, FIBRE_CELL, rng)
+    rows, cols = np.mgrid[0:height, 0:width].astype(np.float32)
+    # the quilt's surface: grooves along both diagonals (turned a little), dots between them
+    spacing = rng.uniform(*NAPKIN_QUILT) * line_height
+    turn = np.deg2rad(45 + rng.uniform(-10, 10))
+    groove = rng.uniform(*NAPKIN_GROOVE)
+    surface = np.zeros(shape, np.float32)
+    for angle in (turn, turn + np.pi / 2):
+        across = (cols * np.cos(angle) + rows * np.sin(angle)) / spacing + rng.uniform(0, 1)
+        off_line = (across - np.round(across)) * spacing  # pixels from the nearest groove
+        surface -= np.exp(-((off_line / groove) ** 2))
+    if rng.random() < NAPKIN_DOTS:
+        u = (cols * np.cos(turn) + rows * np.sin(turn)) / spacing
+        v = (-cols * np.sin(turn) + rows * np.cos(turn)) / spacing
+        from_dot = np.hypot(u - np.floor(u) - 0.5, v - np.floor(v) - 0.5) * spacing
+        surface += np.exp(-((from_dot / (1.5 * groove)) ** 2))
+    light = rng.uniform(0, 2 * np.pi)
+    slope_x, slope_y = cv2.Sobel(surface, cv2.CV_32F, 1, 0) / 8, cv2.Sobel(surface, cv2.CV_32F, 0, 1) / 8
+    slope = slope_x * np.cos(light) + slope_y * np.sin(light)
+    texture *= 1 + rng.uniform(*NAPKIN_RELIEF) * slope / max(float(np.abs(slope).max()), 1e-6)
+    # folded in quarters: a crease each way near the middle, shaded on one side, lit on the other
+    for position, along in ((rng.uniform(0.4, 0.6) * height, rows), (rng.uniform(0.4, 0.6) * width, cols)):
+        band = rng.uniform(*NAPKIN_CREASE)
+        offset = (along - position) / band
+        side = 1 if rng.random() < 0.5 else -1
+        texture *= 1 - rng.uniform(*NAPKIN_CREASE_DEPTH) * side * offset * np.exp(-(offset**2))
+    return texture[..., None] * colour
+
+
 def _ink(region: np.ndarray, alpha: np.ndarray, options: PhotoOptions, rng: np.random.Generator) -> None:
     """Write an alpha layer onto a same-sized region of the page with the chosen ink, in place."""
     style = INKS[options.ink]
     base = np.asarray(style.colours[rng.integers(len(style.colours))], np.float32)
     colour = np.clip(base + rng.uniform(-INK_JITTER, INK_JITTER, 3), 0, 255).astype(np.float32)
+    napkin = options.paper == "napkin"
+    if napkin:  # the ink spreads into the tissue's fibres, unevenly
+        bleed = cv2.GaussianBlur(alpha, (0, 0), rng.uniform(*NAPKIN_BLEED))
+        fibres = np.clip(1 + 0.5 * _smooth_noise(alpha.shape, FIBRE_CELL, rng), 0, 1)
+        alpha = np.maximum(alpha, np.minimum(1, 1.3 * bleed) * fibres)
     cover = alpha**style.solidity * style.opacity
-    if style.grain:
+    grain_share = max(style.grain, NAPKIN_SKIPS) if napkin else style.grain
+    if grain_share:
         grain = cv2.GaussianBlur(rng.standard_normal(cover.shape, dtype=np.float32), (0, 0), 0.7)
         grain /= max(float(grain.std()), 1e-6)
-        cover *= np.clip(1 - style.grain * (0.6 - 0.5 * grain), 0.15, 1.0)
+        cover *= np.clip(1 - grain_share * (0.6 - 0.5 * grain), 0.15, 1.0)
     region *= 1 - cover[..., None] * (1 - colour / 255)  # ink absorbs light: a multiplicative filter
 
 
@@ -791,8 +852,9 @@ def _boxes(
 
 
 def _check(options: PhotoOptions, written_lines: list[str]) -> None:
-    if options.paper not in PAPER_COLOURS:
-        raise ValueError(f"unknown paper {options.paper!r} (choose from {', '.join(PAPER_COLOURS)})")
+    if options.paper not in [*PAPER_COLOURS, "napkin"]:
+        papers = ", ".join([*PAPER_COLOURS, "napkin"])
+        raise ValueError(f"unknown paper {options.paper!r} (choose from {papers})")
     if options.ink not in INKS:
         raise ValueError(f"unknown ink {options.ink!r} (choose from {', '.join(INKS)})")
     if options.placement not in ("centre", "corner"):

@@ -12,6 +12,7 @@ from conftest import render_digits
 
 from recognizer.synthetic import (
     INKS,
+    NAPKIN_COLOUR,
     PAPER_COLOURS,
     DigitBank,
     PhotoOptions,
@@ -192,6 +193,29 @@ def test_each_paper_renders(bank: DigitBank, paper: str) -> None:
     else:
         assert not red_rows.any() and not red_cols.any()
     assert_boxes_hold_ink(render(bank, TWO_LINES, paper=paper))
+
+
+def test_a_napkin_is_embossed_folded_and_soaks_up_the_ink(bank: DigitBank) -> None:
+    napkin, paper = (render(bank, [], paper=kind, jpeg_quality=None) for kind in ("napkin", "white"))
+    median = np.median(napkin.image.reshape(-1, 3), axis=0)
+    assert np.all(np.abs(median - NAPKIN_COLOUR) < 12)
+
+    def relief(photo: RenderedPhoto) -> float:  # light changing over a few pixels: grooves, dots
+        light = grey(photo.image).astype(np.float32)
+        return float(np.abs(light - cv2.GaussianBlur(light, (0, 0), 4)).mean())
+
+    assert relief(napkin) > 2 * relief(paper)
+
+    def crease(photo: RenderedPhoto, axis: int) -> float:  # a band across the middle, each way
+        means = grey(photo.image).astype(np.float32).mean(axis=axis)
+        middle = means[int(0.35 * len(means)) : int(0.65 * len(means))]
+        return float(np.abs(middle - np.median(means)).max())
+
+    assert min(crease(napkin, 0), crease(napkin, 1)) > 2 * max(crease(paper, 0), crease(paper, 1))
+    written = [render(bank, ["0123456789"], paper=kind, jpeg_quality=None) for kind in ("napkin", "white")]
+    inked = [np.count_nonzero(ink_mask(photo, 0.8)) for photo in written]
+    assert inked[0] > 1.1 * inked[1]  # the ink spreads into the tissue
+    assert_boxes_hold_ink(written[0])
 
 
 @pytest.mark.parametrize("ink", sorted(INKS))

@@ -305,7 +305,7 @@ def _thin_lines(lines: np.ndarray, small: np.ndarray) -> np.ndarray:
     # (thick ink reaching the photo's border is the dark surface around the page, and the lines
     # along its edge are the page's edges)
     _, labels = cv2.connectedComponents(thick)
-    thick[_border_labels(labels)[labels]] = 0
+    thick[np.take(_border_labels(labels), labels)] = 0
     steps = np.linspace(0.0, 1.0, LINE_SAMPLES)[None, :]
     xs = np.rint(lines[:, :1] + steps * (lines[:, 2:3] - lines[:, :1])).astype(int)
     ys = np.rint(lines[:, 1:2] + steps * (lines[:, 3:4] - lines[:, 1:2])).astype(int)
@@ -360,12 +360,13 @@ def _surround(weak: np.ndarray, pieces: _WeakPieces) -> np.ndarray | None:
     if not touching.any():
         return None
     depth = cv2.distanceTransform(small, cv2.DIST_L2, 3)
-    inner = depth[(labels > 0) & ~touching[labels]]
+    # (per-label values looked up per pixel with np.take: 3-5 times faster than indexing by labels)
+    inner = depth[np.take(~touching & (np.arange(count) > 0), labels)]
     if inner.size == 0:  # nothing to compare with: all the ink reaches the border
         return None
     bar = max(SURROUND_MIN_DEPTH, SURROUND_DEPTH_RATIO * float(np.percentile(inner, 90)))
     # per region: its size, how much of it is deep, and whether any of it is deep enough
-    size = np.bincount(labels.ravel(), minlength=count)
+    size = pieces.stats[:, cv2.CC_STAT_AREA]
     solid = np.bincount(labels[depth >= SURROUND_SOLID_DEPTH], minlength=count)
     deepest = np.bincount(labels[depth >= bar], minlength=count)
     # a solid region, not strokes joined up by paper texture: most of it lies deep inside
@@ -373,7 +374,7 @@ def _surround(weak: np.ndarray, pieces: _WeakPieces) -> np.ndarray | None:
     chosen[0] = False
     if not chosen.any():
         return None
-    found = np.where(chosen[labels], 255, 0).astype(np.uint8)
+    found = np.take(np.where(chosen, 255, 0).astype(np.uint8), labels)
     _release_strokes(found, depth, labels, chosen & pieces.border, SURROUND_CORE * bar)
     found = cv2.dilate(found, np.ones((3, 3), np.uint8))  # its fringe, lost when shrinking
     return cv2.resize(found, (width, height), interpolation=cv2.INTER_NEAREST)
@@ -386,7 +387,7 @@ def _release_strokes(
     that only touches their solid part: all but what lies ``reach`` deep in them and within
     ``reach`` of that (an opening), unless it reaches the photo's border itself (a strip of desk
     along the page's edge stays the surface)."""
-    region = regions[labels]
+    region = np.take(regions, labels)
     if not region.any():
         return
     side = 2 * int(np.ceil(reach)) + 1
@@ -396,7 +397,7 @@ def _release_strokes(
     )
     thin = (region & (core == 0)).astype(np.uint8)
     count, parts = cv2.connectedComponents(thin, connectivity=8)
-    found[(thin > 0) & ~_border_labels(parts, count)[parts]] = 0
+    found[(thin > 0) & ~np.take(_border_labels(parts, count), parts)] = 0
 
 
 def _page_rings(labels: np.ndarray, stats: np.ndarray) -> np.ndarray:
@@ -435,7 +436,7 @@ def _edge_pieces(
     chosen[0] = False
     if not chosen.any() or area[1:][~chosen[1:]].sum() < EDGE_FREE_INK:
         return surround
-    found = np.where(chosen[labels], 255, 0).astype(np.uint8)
+    found = np.take(np.where(chosen, 255, 0).astype(np.uint8), labels)
     found = cv2.dilate(found, np.ones((3, 3), np.uint8))  # its fringe, lost when shrinking
     found = cv2.resize(found, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
     return found if surround is None else cv2.bitwise_or(found, surround, dst=found)

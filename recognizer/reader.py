@@ -1147,10 +1147,13 @@ def _cut_paths(mask: np.ndarray, cuts: list[int], bend: float) -> dict[int, np.n
     stray = PATH_STRAY * np.abs(offsets)[None, :] / reach + np.where(outside, np.inf, 0.0)
     total = solid[0, within] + stray
     came_from = np.zeros((height, *columns.shape), np.int8)
+    # from the column to the left, above, to the right (filled in place: np.pad and np.stack per
+    # row cost more than the rest of the step)
+    options = np.full((3, *columns.shape), np.inf)
     for row in range(1, height):
-        left = np.pad(total[:, :-1], ((0, 0), (1, 0)), constant_values=np.inf) + PATH_STEP
-        right = np.pad(total[:, 1:], ((0, 0), (0, 1)), constant_values=np.inf) + PATH_STEP
-        options = np.stack([left, total, right])  # from the column to the left, above, to the right
+        np.add(total[:, :-1], PATH_STEP, out=options[0, :, 1:])
+        options[1] = total
+        np.add(total[:, 1:], PATH_STEP, out=options[2, :, :-1])
         choice = np.argmin(options, axis=0)
         came_from[row] = choice - 1
         total = np.take_along_axis(options, choice[None], axis=0)[0] + solid[row, within] + stray

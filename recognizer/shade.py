@@ -122,7 +122,7 @@ def _shaded(
             and np.count_nonzero(beyond) >= LEAST_BEYOND
             and np.median(grain_map[beyond]) / max(1.0, np.median(small[beyond])) <= SHADED_GRAIN * lit_grain
         )
-    return kept[labels]
+    return np.take(kept, labels)
 
 
 def _grain(small: np.ndarray, paper: np.ndarray, light: float, weak: float) -> tuple[np.ndarray, float]:

@@ -64,7 +64,11 @@ from recognizer.synthetic import (  # noqa: E402
 )
 
 EXAMPLES = [
-    ("napkin-blue-ballpoint.jpg", ["(416) 555-0199"], PhotoOptions(rotation_degrees=-6, shading=0.5)),
+    (
+        "napkin-blue-ballpoint.jpg",
+        ["(416) 555-0199"],
+        PhotoOptions(paper="napkin", rotation_degrees=-6, shading=0.5),
+    ),
     (
         "sticky-note-two-numbers.jpg",
         ["+1 212.555.0147", "020 7946 0018"],

@@ -48,7 +48,7 @@ from recognizer.memory import reuse_photo_sized_memory
 from recognizer.normalise import stroke_width, to_mnist
 from recognizer.orientation import UprightChecker
 from recognizer.pieces import PieceChecker
-from recognizer.segment import Piece, closes_loop, segment, stroke_axis, union_box
+from recognizer.segment import Piece, closes_loop, paper_framed, segment, stroke_axis, union_box
 from recognizer.shake import JPEG_BLOCK, find_smear, unsmeared
 from recognizer.shapes import read_flags_as_ones, read_mirrored_nines, reread
 
@@ -1139,8 +1139,7 @@ def _cut_paths(mask: np.ndarray, cuts: list[int], bend: float) -> dict[int, np.n
     columns = inner[:, None] + offsets[None, :]  # (cuts, band)
     outside = (columns < 1) | (columns >= width)
     # (ink, and the paper its loops enclose: a path through a loop parts the sides of one digit)
-    paper = np.pad(mask == 0, 1, constant_values=True).astype(np.uint8)
-    labels = cv2.connectedComponents(paper, connectivity=4)[1]
+    labels = cv2.connectedComponents(paper_framed(mask), connectivity=4)[1]
     solid = labels[1:-1, 1:-1] != labels[0, 0]  # (ink is label 0)
     within = np.clip(columns, 0, width - 1)
     # a little for straying, so that a path through paper runs straight down its column
@@ -1532,8 +1531,7 @@ def _cut_candidates(
 def _holes(mask: np.ndarray) -> list[tuple[int, int, int, int, int]]:
     """The patches of paper a piece encloses: (x, y, w, h, area). Those of at least CUT_LOOP of
     its height squared are its loops; a cut through a loop parts the two sides of one 0, 6, 8 or 9."""
-    paper = np.pad(mask == 0, 1, constant_values=True).astype(np.uint8)
-    labels, stats = cv2.connectedComponentsWithStats(paper, connectivity=4)[1:3]
+    labels, stats = cv2.connectedComponentsWithStats(paper_framed(mask), connectivity=4)[1:3]
     outside = labels[0, 0]
     return [
         (int(x) - 1, int(y) - 1, int(w), int(h), int(area))  # (without the padding)

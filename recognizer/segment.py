@@ -160,8 +160,16 @@ def _label(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     (its row: the whole image).
 
     The statistics are gathered from the ink's pixels alone: OpenCV's own pass over every pixel
-    costs twice as much as the labelling on a photo-sized mask of sparse ink."""
-    count, labels = cv2.connectedComponentsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_GRANA)
+    costs twice as much as the labelling on a photo-sized mask of sparse ink. The labelling itself
+    runs on the ink's bounding box, from an even row and column: Grana's algorithm numbers the
+    pieces in the order of its 2x2 blocks, so the box's blocks are the photo's and the labels the
+    same."""
+    x, y, width, height = cv2.boundingRect(mask)
+    x, y = x - x % 2, y - y % 2
+    labels = np.zeros(mask.shape, np.int32)
+    count, labels[y : y + height + 1, x : x + width + 1] = cv2.connectedComponentsWithAlgorithm(
+        mask[y : y + height + 1, x : x + width + 1], 8, cv2.CV_32S, cv2.CCL_GRANA
+    )
     stats = np.zeros((count, 5), np.int32)
     stats[0] = (0, 0, mask.shape[1], mask.shape[0], mask.size)
     if count == 1:
@@ -367,12 +375,18 @@ def _is_cross(mask: np.ndarray) -> bool:
     return sum(np.count_nonzero(corner) for corner in corners) < 0.04 * total
 
 
+def paper_framed(mask: np.ndarray) -> np.ndarray:
+    """1 where a 0/255 ink mask has paper, in a frame of paper one pixel wide (so that the paper
+    around the ink is one region, its loops others): for labelling the paper a piece encloses."""
+    paper = cv2.compare(mask, 0, cv2.CMP_EQ) // 255  # (OpenCV's frame: numpy's np.pad costs 3-4x)
+    return cv2.copyMakeBorder(paper, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=1)
+
+
 def closes_loop(mask: np.ndarray, share: float = LOOP_AREA) -> bool:
     """Whether the ink encloses paper (at least ``share`` of its box, or of a square as high when
     the box is wider: small zeros joined in one stroke, "000", each enclose a small share of theirs),
     like a 0, 6, 8 or 9 (no dash, dot, plus or bracket does)."""
-    paper = np.pad(mask == 0, 1, constant_values=True).astype(np.uint8)
-    count, labels = cv2.connectedComponents(paper, connectivity=4)
+    count, labels = cv2.connectedComponents(paper_framed(mask), connectivity=4)
     outside = labels[0, 0]
     enclosed = np.count_nonzero((labels > 0) & (labels != outside))
     height, width = mask.shape

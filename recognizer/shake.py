@@ -16,6 +16,7 @@ sharper copy (:meth:`recognizer.reader.Recognizer._unshaken`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -87,7 +88,7 @@ def find_smear(grey: np.ndarray, block: float = JPEG_BLOCK) -> Smear | None:
         return None
     crop = grey.astype(np.float32)
     crop -= float(crop.mean())
-    spectrum = cv2.dft(crop * cv2.createHanningWindow((cols, rows), cv2.CV_32F), flags=cv2.DFT_COMPLEX_OUTPUT)
+    spectrum = cv2.dft(crop * _hanning(rows, cols), flags=cv2.DFT_COMPLEX_OUTPUT)
     log_magnitude = np.log(cv2.magnitude(spectrum[..., 0], spectrum[..., 1]) + 1e-3)
     # (the log magnitude is real and even: its forward transform is its inverse, times its size)
     cepstrum = np.fft.fftshift(cv2.dft(log_magnitude, flags=cv2.DFT_COMPLEX_OUTPUT)[..., 0])
@@ -95,9 +96,7 @@ def find_smear(grey: np.ndarray, block: float = JPEG_BLOCK) -> Smear | None:
     near = cepstrum[
         middle_row - radius : middle_row + radius + 1, middle_col - radius : middle_col + radius + 1
     ]
-    dy, dx = np.mgrid[-radius : radius + 1, -radius : radius + 1]
-    distance = np.hypot(dy, dx)
-    looked_at = (distance >= 3) & ~_block_grid(dy, dx, block)
+    dy, dx, distance, looked_at = _offsets(radius, block)
     spread = float(near[looked_at & (distance <= radius)].std())
     # (the cepstrum is symmetric: half of it is looked at)
     candidates = np.where(looked_at & (distance <= MAX_SMEAR) & (dy >= 0), near, np.inf)
@@ -107,6 +106,26 @@ def find_smear(grey: np.ndarray, block: float = JPEG_BLOCK) -> Smear | None:
         return None
     angle = float(np.arctan2(dy[peak], dx[peak]) % np.pi)
     return Smear(length, angle) if _edges_along(grey, angle) < SMEAR_EDGES else None
+
+
+@functools.lru_cache(maxsize=8)
+def _hanning(rows: int, cols: int) -> np.ndarray:
+    """The Hann window of a crop that size (kept: photos of one size are read one after another)."""
+    window = cv2.createHanningWindow((cols, rows), cv2.CV_32F)
+    window.flags.writeable = False
+    return window
+
+
+@functools.lru_cache(maxsize=8)
+def _offsets(radius: int, block: float) -> tuple[np.ndarray, ...]:
+    """The cepstrum's offsets from its middle within ``radius`` (dy, dx), their distance, and which
+    are looked at: 3 or more pixels out, off the JPEG block grid (``block``)."""
+    dy, dx = np.mgrid[-radius : radius + 1, -radius : radius + 1]
+    distance = np.hypot(dy, dx)
+    looked_at = (distance >= 3) & ~_block_grid(dy, dx, block)
+    for grid in (dy, dx, distance, looked_at):
+        grid.flags.writeable = False
+    return dy, dx, distance, looked_at
 
 
 def _edges_along(grey: np.ndarray, angle: float) -> float:

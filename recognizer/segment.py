@@ -378,8 +378,10 @@ def _is_cross(mask: np.ndarray) -> bool:
 def paper_framed(mask: np.ndarray) -> np.ndarray:
     """1 where a 0/255 ink mask has paper, in a frame of paper one pixel wide (so that the paper
     around the ink is one region, its loops others): for labelling the paper a piece encloses."""
-    paper = cv2.compare(mask, 0, cv2.CMP_EQ) // 255  # (OpenCV's frame: numpy's np.pad costs 3-4x)
-    return cv2.copyMakeBorder(paper, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=1)
+    if mask.size == 0:
+        return np.ones((mask.shape[0] + 2, mask.shape[1] + 2), np.uint8)
+    # (OpenCV's frame: numpy's np.pad costs 3-4 times as much)
+    return cv2.copyMakeBorder((mask == 0).view(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=1)
 
 
 def closes_loop(mask: np.ndarray, share: float = LOOP_AREA) -> bool:

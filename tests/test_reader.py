@@ -1086,6 +1086,36 @@ def test_piece_statistics_match_opencvs(seed: int) -> None:
     assert not empty_labels.any() and empty.tolist() == [[0, 0, 40, 30, 1200]]
 
 
+def test_the_paper_a_piece_encloses_is_found_in_pieces_of_any_size() -> None:
+    from recognizer.segment import closes_loop, paper_framed
+
+    ring = np.zeros((30, 24), np.uint8)
+    cv2.ellipse(ring, (12, 15), (9, 12), 0, 0, 360, 255, 3)
+    assert closes_loop(ring) and not closes_loop(np.where(ring > 0, 0, 255).astype(np.uint8))
+    for shape in [(1, 1), (1, 4), (4, 1), (2, 2), (0, 5), (0, 0)]:
+        for fill in (0, 255):
+            piece = np.full(shape, fill, np.uint8)
+            framed = paper_framed(piece)
+            assert framed.shape == (shape[0] + 2, shape[1] + 2) and framed.dtype == np.uint8
+            assert framed[0].all() and framed[-1].all() and framed[:, 0].all() and framed[:, -1].all()
+            assert (framed[1:-1, 1:-1] == (fill == 0)).all() and not closes_loop(piece)
+
+
+@pytest.mark.parametrize("offset", [(0, 0), (1, 0), (0, 1), (1, 1), (37, 20)])
+def test_pieces_labelled_on_the_inks_box_are_numbered_as_on_the_whole_mask(offset: tuple[int, int]) -> None:
+    """The labelling runs on the ink's box; wherever the ink begins, the pieces keep OpenCV's numbers."""
+    from recognizer.segment import _label
+
+    rng = np.random.default_rng(5)
+    ink = np.where(cv2.GaussianBlur(rng.random((120, 160)), (0, 0), 1.5) > 0.56, 255, 0).astype(np.uint8)
+    mask = np.zeros((300, 400), np.uint8)
+    top, left = 50 + offset[0], 80 + offset[1]
+    mask[top : top + 120, left : left + 160] = ink
+    count, labels = cv2.connectedComponentsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_GRANA)
+    ours, stats = _label(mask)
+    assert count > 40 and len(stats) == count and np.array_equal(ours, labels)
+
+
 @pytest.mark.parametrize("end", ["left", "right"])
 def test_the_thin_shadow_of_a_pages_edge_ending_a_line_is_not_a_one(end: str) -> None:
     mask = np.zeros((220, 700), np.uint8)

@@ -88,15 +88,12 @@ def find_smear(grey: np.ndarray, block: float = JPEG_BLOCK) -> Smear | None:
         return None
     crop = grey.astype(np.float32)
     crop -= float(crop.mean())
-    spectrum = cv2.dft(crop * _hanning(rows, cols), flags=cv2.DFT_COMPLEX_OUTPUT)
-    log_magnitude = np.log(cv2.magnitude(spectrum[..., 0], spectrum[..., 1]) + 1e-3)
+    # (both transforms of real arrays, in OpenCV's packed form: a third of the time of its complex
+    # output, the same values to 1 part in 10 million)
+    log_magnitude = np.log(_magnitude(cv2.dft(crop * _hanning(rows, cols))) + 1e-3)
     # (the log magnitude is real and even: its forward transform is its inverse, times its size)
-    cepstrum = np.fft.fftshift(cv2.dft(log_magnitude, flags=cv2.DFT_COMPLEX_OUTPUT)[..., 0])
-    middle_row, middle_col = rows // 2, cols // 2
-    near = cepstrum[
-        middle_row - radius : middle_row + radius + 1, middle_col - radius : middle_col + radius + 1
-    ]
     dy, dx, distance, looked_at = _offsets(radius, block)
+    near = _real_part(cv2.dft(log_magnitude))[np.ix_(dy[:, 0] % rows, dx[0] % cols)]
     spread = float(near[looked_at & (distance <= radius)].std())
     # (the cepstrum is symmetric: half of it is looked at)
     candidates = np.where(looked_at & (distance <= MAX_SMEAR) & (dy >= 0), near, np.inf)
@@ -106,6 +103,45 @@ def find_smear(grey: np.ndarray, block: float = JPEG_BLOCK) -> Smear | None:
         return None
     angle = float(np.arctan2(dy[peak], dx[peak]) % np.pi)
     return Smear(length, angle) if _edges_along(grey, angle) < SMEAR_EDGES else None
+
+
+def _unpacked(packed: np.ndarray) -> np.ndarray:
+    """The whole (complex) spectrum of a real sequence from OpenCV's packed one (CCS: its real
+    part, then the real and imaginary parts of each frequency up to the middle)."""
+    length = len(packed)
+    half = (length - 1) // 2
+    spectrum = np.zeros(length, np.complex64)
+    spectrum[0] = packed[0]
+    spectrum[1 : half + 1] = packed[1 : 2 * half : 2] + 1j * packed[2 : 2 * half + 1 : 2]
+    if length % 2 == 0:
+        spectrum[length // 2] = packed[length - 1]
+    spectrum[length - half :] = np.conj(spectrum[half:0:-1])
+    return spectrum
+
+
+def _from_packed(packed: np.ndarray, value) -> np.ndarray:
+    """``value`` (np.abs or np.real) of each frequency of a real 2-D array's spectrum, from OpenCV's
+    packed form (CCS): columns 1 to the middle hold complex pairs; the first (and, for an even
+    width, the last) column is a packed 1-D spectrum of its own; the other half mirrors the first
+    (``F(m, n - k) = conj(F(-m, k))``)."""
+    rows, cols = packed.shape
+    half = (cols - 1) // 2
+    out = np.empty((rows, cols), np.float32)
+    pairs = packed[:, 1 : 2 * half : 2] + 1j * packed[:, 2 : 2 * half + 1 : 2]
+    out[:, 1 : half + 1] = value(pairs)
+    out[:, 0] = value(_unpacked(packed[:, 0]))
+    if cols % 2 == 0:
+        out[:, cols // 2] = value(_unpacked(packed[:, cols - 1]))
+    out[:, cols - half :] = out[(-np.arange(rows)) % rows, half:0:-1]
+    return out
+
+
+def _magnitude(packed: np.ndarray) -> np.ndarray:
+    return _from_packed(packed, np.abs)
+
+
+def _real_part(packed: np.ndarray) -> np.ndarray:
+    return _from_packed(packed, np.real)
 
 
 @functools.lru_cache(maxsize=8)

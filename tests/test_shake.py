@@ -110,3 +110,15 @@ def test_undoing_a_smear_brings_back_the_strokes_and_leaves_the_rest_of_the_phot
     outside = np.ones(grey.shape, bool)
     outside[box[1] : box[3], box[0] : box[2]] = False
     assert np.array_equal(sharper[outside], smeared[outside])
+
+
+@pytest.mark.parametrize("shape", [(180, 720), (75, 90), (81, 125), (45, 75), (100, 99), (64, 64)])
+def test_the_packed_spectra_unpack_to_the_complex_transforms(shape: tuple[int, int]) -> None:
+    """The search takes OpenCV's packed transform of real arrays; unpacked, it is the complex one."""
+    from recognizer.shake import _magnitude, _real_part
+
+    pixels = np.random.default_rng(3).random(shape).astype(np.float32)
+    whole = cv2.dft(pixels, flags=cv2.DFT_COMPLEX_OUTPUT)
+    magnitude = cv2.magnitude(whole[..., 0], whole[..., 1])
+    assert np.allclose(_magnitude(cv2.dft(pixels)), magnitude, rtol=1e-4, atol=1e-3)
+    assert np.allclose(_real_part(cv2.dft(pixels)), whole[..., 0], rtol=1e-4, atol=1e-3)

@@ -17,6 +17,7 @@ sharper copy (:meth:`recognizer.reader.Recognizer._unshaken`).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -119,7 +120,7 @@ def _unpacked(packed: np.ndarray) -> np.ndarray:
     return spectrum
 
 
-def _from_packed(packed: np.ndarray, value) -> np.ndarray:
+def _from_packed(packed: np.ndarray, value: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """``value`` (np.abs or np.real) of each frequency of a real 2-D array's spectrum, from OpenCV's
     packed form (CCS): columns 1 to the middle hold complex pairs; the first (and, for an even
     width, the last) column is a packed 1-D spectrum of its own; the other half mirrors the first
@@ -137,10 +138,12 @@ def _from_packed(packed: np.ndarray, value) -> np.ndarray:
 
 
 def _magnitude(packed: np.ndarray) -> np.ndarray:
+    """The magnitude of each frequency, from a real array's packed spectrum."""
     return _from_packed(packed, np.abs)
 
 
 def _real_part(packed: np.ndarray) -> np.ndarray:
+    """The real part of each frequency, from a real array's packed spectrum."""
     return _from_packed(packed, np.real)
 
 

@@ -35,6 +35,14 @@ leaves its paper at about 55%, and at 55% alone only its edge was taken (photos 
 shadow: 30 of 200 read, 15 without this step). At 40% alone, a lighter shadow's band joined the
 darker desk past it into one region, whose paper beyond was the desk's (shadows 30% deep: 147
 read against 165).
+
+Within the max-filter's side of a region so kept, the paper's light is the lower of the median's
+and the max-filter's: the median, enlarged from its copy half as long, blurs the shadow's edge,
+and the paper along it, lighter than the light it was measured against, was a band of "dark
+paper" that took the digits on the edge with it (photos of validation digits with a shadow 45%
+deep: 194 of 300 read with the median in the regions alone; within 2, 4, 6, 8 and 12 pixels of
+the 4x smaller copy 197, 210, 221, 230 and 224; within the side, 9 pixels on a 1280x960 photo,
+228).
 """
 
 from __future__ import annotations
@@ -76,7 +84,13 @@ def paper_in_shade(small: np.ndarray, paper: np.ndarray, side: int, strong: floa
             continue  # (the same regions as the last pass, none kept: the same answer)
         kept |= _shaded(small, paper, median, shade.astype(np.uint8), window, light, (strong, weak), made)
         looked_at = shade
-    return np.where(kept, median, paper) if kept.any() else paper
+    if not kept.any():
+        return paper
+    # (within the max-filter's reach of a region in shade, the paper's light is the lower of the two:
+    # the median, enlarged from its copy half as long, blurs the shade's edge, and along it the paper
+    # lay in a band lighter than it was measured against, "dark paper" taking the digits on the edge)
+    near = cv2.dilate(kept.view(np.uint8), np.ones((2 * side + 1, 2 * side + 1), np.uint8))
+    return np.where(near > 0, np.minimum(median, paper), paper)
 
 
 def _shaded(

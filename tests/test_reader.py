@@ -2212,6 +2212,27 @@ def test_a_digit_joined_to_the_desk_by_a_shadows_band_is_not_the_surface(recogni
 
 
 @pytest.mark.parametrize(
+    ("index", "state", "uinteger", "text"),
+    [
+        (55, 219472251008775455931569277435072646647, 1139483163, "2202777891"),
+        (70, 314391776507792721177362535679795076444, None, "05213284"),
+        (75, 269244970452782639122492775398420037478, 4288847122, "9039736105"),
+    ],
+)
+def test_a_digit_on_a_deep_shadows_edge_is_not_lost_in_the_edges_blur(
+    recognizer, bank, index, state, uinteger, text
+) -> None:
+    """Photos 55, 70 and 75 of ``benchmarks/synthetic_photos.py --shadow 0.45``: the paper's light
+    in shade, a median taken on a copy half as long and enlarged, is blurred across the shadow's
+    edge, and along it the paper was lighter than the light it was measured against: a band of
+    "dark paper" that took the digit on the edge away with it ("220277891", "0521284",
+    "903976105"). Near the shade, the paper's light is the lower of the median's and the page's."""
+    photo = _benchmark_photo(bank, state, uinteger)
+    assert photo.text == text
+    assert recognizer.read(shadowed_jpeg(photo, 0.45, np.random.default_rng([7, index]))).text == text
+
+
+@pytest.mark.parametrize(
     ("index", "state", "text", "softness"),
     [
         (1, 26536638126367426971263690279861923506, "6410321957", 4.0),

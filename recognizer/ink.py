@@ -111,6 +111,25 @@ TWO_TONE_LEVELS = 32
 TWO_TONE_SHARE = 0.9
 PAPER_WHITE = 0.8
 BLACK_INK = 0.3
+# The scanner's threshold also breaks the rulings it does not find, and a squared page's grid, into
+# hairlines: dashes and crosses a pixel or two thick, where the pen's strokes are three or more.
+# Kept as ink, they read as rows of 1s, or, as many as they are, made a dash's height the digits'.
+# On a black-and-white page, a piece of ink with no part HAIRLINE_CORE pixels thick, or a stroke
+# thinner than HAIRLINE_SHARE of the writing's, is no writing. The writing's stroke is measured on
+# its pieces: at least WRITING_PIECE pixels each way (no dash), at most BIG_PIECE of the ink's
+# extent (not the page's outline, whose thick stroke took thin pencil digits for hairlines).
+HAIRLINE_CORE = 3
+HAIRLINE_SHARE = 0.6
+WRITING_PIECE = 6
+BIG_PIECE = 0.25
+# On a grid (rulings crossing: at least GRID_SHARE of them GRID_ANGLE degrees or more askew to the
+# longest), the ink on the rulings at least PEN_ON_GRID of the pen's stroke thick is kept too: a
+# stroke running along a grid line, or across a turned page's grid aslant, was left out with it (the
+# closings along the photo's rows and columns put back strokes across a line). Not on ruled paper,
+# whose rulings can be as thick: there a 7's foot on a ruling took a piece of it and read as a 2.
+PEN_ON_GRID = 0.8
+GRID_ANGLE = 45.0
+GRID_SHARE = 0.25
 # A line found there that runs for at least THICK_SHARE of its length (LINE_SAMPLES points) inside
 # ink THICK_LINE pixels thick or more (on that 4x smaller copy) is a pen stroke, not a ruled line.
 THICK_LINE = 5
@@ -275,9 +294,15 @@ def darkness_and_paper(grey: np.ndarray, pen_width: float = 0.0) -> tuple[np.nda
 
 def _ruled_lines(weak: np.ndarray, small: np.ndarray | None = None, gap: int = 2) -> np.ndarray | None:
     """Mask of long straight lines (ruled paper, grids, table edges) in the weak-ink mask (None
-    when there are none), searched on a 4x smaller copy (long lines survive shrinking; the
-    search costs 16x less), bridging gaps of up to ``gap`` pixels there. ``small``: that copy,
-    when already made."""
+    when there are none): :func:`_ruling_segments` drawn LINE_BAND thick."""
+    return _drawn_lines(_ruling_segments(weak, small, gap), weak)
+
+
+def _ruling_segments(weak: np.ndarray, small: np.ndarray | None = None, gap: int = 2) -> np.ndarray | None:
+    """The long straight lines of the weak-ink mask as segments (x1, y1, x2, y2 rows, in its
+    pixels; None when there are none), searched on a 4x smaller copy (long lines survive
+    shrinking; the search costs 16x less), bridging gaps of up to ``gap`` pixels there.
+    ``small``: that copy, when already made."""
     small = _shrink_mask(weak, LINE_SEARCH_SCALE) if small is None else small
     small = np.where(small > 0, 255, 0).astype(np.uint8)
     min_length = max(12, int(0.25 * max(small.shape)))
@@ -287,12 +312,30 @@ def _ruled_lines(weak: np.ndarray, small: np.ndarray | None = None, gap: int = 2
     if lines is None:
         return None
     lines = _thin_lines(lines.reshape(-1, 4), small)
-    if not len(lines):
+    return lines * LINE_SEARCH_SCALE if len(lines) else None
+
+
+def _drawn_lines(segments: np.ndarray | None, weak: np.ndarray) -> np.ndarray | None:
+    """The ``segments`` drawn LINE_BAND thick on a mask the size of ``weak`` (None: no lines)."""
+    if segments is None:
         return None
     found = np.zeros_like(weak)
-    for x1, y1, x2, y2 in lines * LINE_SEARCH_SCALE:
+    for x1, y1, x2, y2 in segments:
         cv2.line(found, (int(x1), int(y1)), (int(x2), int(y2)), 255, LINE_BAND)
     return found
+
+
+def _is_grid(segments: np.ndarray | None) -> bool:
+    """Whether the rulings cross: at least GRID_SHARE of the segments lie GRID_ANGLE or more
+    askew to the longest (a squared page; a ruled page's edges and margin are a few)."""
+    if segments is None:
+        return False
+    dx, dy = (segments[:, 2] - segments[:, 0]).astype(float), (segments[:, 3] - segments[:, 1]).astype(float)
+    angles = np.degrees(np.arctan2(dy, dx)) % 180.0
+    longest = angles[np.argmax(np.hypot(dx, dy))]
+    apart = np.abs(angles - longest)
+    askew = np.minimum(apart, 180.0 - apart) >= GRID_ANGLE
+    return bool(np.count_nonzero(askew) >= GRID_SHARE * len(segments))
 
 
 def _thin_lines(lines: np.ndarray, small: np.ndarray) -> np.ndarray:
@@ -613,17 +656,21 @@ def _find_ink(grey: np.ndarray, pen_width: float = 0.0, weak_bar: float = WEAK_D
         return InkMap(darkness=darkness, mask=np.zeros_like(weak))
     lines = _ruled_lines(weak, small_weak)
     ruling = 0.0
-    if lines is not None and _black_and_white(grey):
+    grid, two_tone = False, _black_and_white(grey)
+    if lines is not None and two_tone:
         ruling = _ruling_darkness(darkness, weak, lines)
         if ruling > bar:  # rulings as dark as the pen (see DARK_LINE_GAP)
-            lines = _ruled_lines(weak, small_weak, DARK_LINE_GAP)
+            segments = _ruling_segments(weak, small_weak, DARK_LINE_GAP)
+            lines, grid = _drawn_lines(segments, weak), _is_grid(segments)
     # From here on only the weak ink's bounding box holds ink: the rest of the work is done there,
     # with a margin wider than any window used below (the same mask, a fraction of the pixels).
     box = _ink_box(weak)
     mask = np.zeros_like(weak)
     mask[box] = _pen_strokes(
-        weak[box], strong[box], darkness[box], None if lines is None else lines[box], bar, ruling
+        weak[box], strong[box], darkness[box], None if lines is None else lines[box], bar, ruling, grid
     )
+    if two_tone:
+        mask[box] = _without_hairlines(mask[box])
     return InkMap(darkness=darkness, mask=mask)
 
 
@@ -641,10 +688,12 @@ def _pen_strokes(
     lines: np.ndarray | None,
     bar: float,
     ruling: float = 0.0,
+    grid: bool = False,
 ) -> np.ndarray:
     """The pen's strokes: the weak ink that touches strong ink, off the ruled ``lines`` (of
-    darkness ``ruling``); for pen ink without the thin lines of a printed pattern, for faint ink
-    with the light pieces near strong ones too (FAINT_REACH) and its grainy breaks closed.
+    darkness ``ruling``; a ``grid``'s: see PEN_ON_GRID); for pen ink without the thin lines of a
+    printed pattern, for faint ink with the light pieces near strong ones too (FAINT_REACH) and its
+    grainy breaks closed.
 
     Traced first in boxes round the clusters of strong ink alone (:func:`_writing_boxes`): where
     the strokes found in each keep half its margin clear of its edges inside the photo, they are
@@ -669,7 +718,8 @@ def _pen_strokes(
 
     def traced(box: tuple[slice, slice]) -> np.ndarray:
         box_lines = None if dark_lines is None else dark_lines[box]
-        return _traced(weak[box], strong[box], box_lines, ink[box], bar, (width, reach, faint_reach))
+        pen = (width, reach, faint_reach)
+        return _traced(weak[box], strong[box], box_lines, ink[box], bar, pen, width if grid else 0.0)
 
     margin = WRITING_MARGIN * (reach + ACROSS_LINE)
     guard = margin // 2
@@ -738,15 +788,16 @@ def _traced(
     ink: np.ndarray,
     bar: float,
     pen: tuple[float, int, bool],
+    grid_pen: float = 0.0,
 ) -> np.ndarray:
     """:func:`_pen_strokes` off the lines: pen ink or, below the strong bar, faint ink; ``ink``,
     the weak ink on ``dark_lines``; ``pen``: the strong ink's stroke width and reach (see
     :func:`_without_thin_lines`) over all the photo, and whether its faint pieces are kept within
-    FAINT_REACH."""
+    FAINT_REACH; ``grid_pen``: that width on a grid as dark as the pen (see PEN_ON_GRID), else 0."""
     width, reach, faint_reach = pen
     if bar >= STRONG_DARKNESS:  # (faint pencil strokes are grainy and thin: all of them count)
         wide = _without_thin_lines(weak, strong, width, reach)
-        return _across_lines(_touching(wide, strong), dark_lines, ink)
+        return _across_lines(_touching(wide, strong), dark_lines, ink, grid_pen)
     # faint, grainy strokes (pencil) break up: a light piece near a dark one (within FAINT_REACH) is
     # the same stroke; then the pieces are joined again
     if faint_reach:
@@ -759,7 +810,7 @@ def _traced(
     mask = cv2.morphologyEx(
         mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, FAINT_CLOSING)
     )
-    return _across_lines(mask, dark_lines, ink)
+    return _across_lines(mask, dark_lines, ink, grid_pen)
 
 
 def _black_and_white(grey: np.ndarray) -> bool:
@@ -782,16 +833,53 @@ def _ruling_darkness(darkness: np.ndarray, weak: np.ndarray, lines: np.ndarray) 
     return float(np.median(darkness[on_lines > 0]))
 
 
-def _across_lines(mask: np.ndarray, lines: np.ndarray | None, ink: np.ndarray) -> np.ndarray:
+def _across_lines(
+    mask: np.ndarray, lines: np.ndarray | None, ink: np.ndarray, grid_pen: float = 0.0
+) -> np.ndarray:
     """The pen's strokes with their ink on the ``lines`` (as dark as the pen: left out) put back
-    where a stroke runs on at both sides of a line, up and down or left and right."""
+    where a stroke runs on at both sides of a line, up and down or left and right; on a grid, also
+    where that ink is as thick as a stroke of the pen (``grid_pen`` wide: PEN_ON_GRID)."""
     if lines is None:
         return mask
     across = cv2.bitwise_or(
         cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((ACROSS_LINE, 1), np.uint8)),
         cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((1, ACROSS_LINE), np.uint8)),
     )
-    return cv2.bitwise_or(mask, cv2.bitwise_and(across, cv2.bitwise_and(ink, lines)))
+    on_lines = cv2.bitwise_and(ink, lines)
+    kept = cv2.bitwise_and(across, on_lines)
+    if grid_pen:
+        side = max(HAIRLINE_CORE, round(PEN_ON_GRID * grid_pen))
+        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+        kept = cv2.bitwise_or(kept, cv2.morphologyEx(on_lines, cv2.MORPH_OPEN, disc))
+    return cv2.bitwise_or(mask, kept)
+
+
+def _without_hairlines(mask: np.ndarray) -> np.ndarray:
+    """A black-and-white page's ink without its hairlines (see HAIRLINE_CORE): the pieces with no
+    part HAIRLINE_CORE pixels thick, then those thinner than HAIRLINE_SHARE of the writing's stroke
+    (twice a piece's area over its outline's length)."""
+    core = cv2.erode(mask, np.ones((HAIRLINE_CORE, HAIRLINE_CORE), np.uint8))
+    count, labels = cv2.connectedComponents(mask, connectivity=8)
+    thick = np.zeros(count, bool)
+    thick[labels[core > 0]] = True
+    thick[0] = False
+    kept = np.where(np.take(thick, labels), mask, 0).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(kept, connectivity=8)
+    outline = np.zeros(count, np.float64)
+    for contour in cv2.findContours(kept, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)[0]:
+        x, y = contour[0, 0]
+        outline[labels[y, x]] += cv2.arcLength(contour, True)
+    area = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    sides = stats[:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]]
+    writing = (sides.min(axis=1) >= WRITING_PIECE) & (sides.max(axis=1) <= BIG_PIECE * max(kept.shape))
+    writing[0] = False
+    if not writing.any():
+        return kept
+    pen = 2.0 * area[writing].sum() / max(outline[writing].sum(), 1.0)
+    thin = 2.0 * area / np.maximum(outline, 1.0) < HAIRLINE_SHARE * pen
+    thin[0] = False
+    kept[np.take(thin, labels)] = 0
+    return kept
 
 
 def _touching(weak: np.ndarray, strong: np.ndarray) -> np.ndarray:

@@ -525,6 +525,58 @@ def test_a_scanner_apps_black_and_white_page_of_ruled_paper_is_read_without_its_
     assert recognizer.read(black_and_white_png(photo)).text == photo.text
 
 
+@pytest.mark.parametrize("ink", ["black", "blue"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_scanner_apps_black_and_white_page_of_squared_paper_is_read_without_its_grid(
+    recognizer, bank, ink: str, seed: int
+) -> None:
+    """Black-and-white, a squared page's grid comes out as hairlines, broken by the threshold
+    into dashes and crosses: they read as rows of 1s, or, so many, made a dash's height the
+    digits' (all six pages read wrong, four of them as a few digits or none)."""
+    options = PhotoOptions(paper="squared", ink=ink, digit_height=70, rotation_degrees=-4)
+    photo = render_photo(bank, ["641 032 1957"], np.random.default_rng(seed), options)
+    assert recognizer.read(black_and_white_png(photo)).text == photo.text
+
+
+def _black_and_white_page() -> np.ndarray:
+    """A white page of black-and-white scan: a digit-sized stroke 5 pixels wide in each corner
+    (a page needs writing to have a pen)."""
+    page = np.full((400, 600), 255, np.uint8)
+    for x, y in ((40, 40), (540, 40), (40, 300), (540, 300)):
+        page[y : y + 60, x : x + 5] = 0
+    return page
+
+
+def test_a_black_and_white_pages_hairlines_are_no_ink_but_its_writing_is() -> None:
+    page = _black_and_white_page()
+    for row in range(20, 400, 24):  # a grid's dashes and crosses, a pixel thick
+        for column in range(0, 600, 24):
+            page[row, column : column + 14] = 0
+            page[row - 6 : row + 7, column + 7] = 0
+    page[150:230, 250:255] = 0  # a stroke among them
+    page[150:230, 330:332] = 0  # and a hairline as long (a ruling's piece)
+    mask = find_ink(page).mask
+    assert mask[150:230, 251:254].all(), "the stroke was lost"
+    assert not mask[150:230, 326:336].any(), "the long hairline was kept"
+    hairlines = mask.copy()
+    for x, y in ((40, 40), (540, 40), (40, 300), (540, 300), (250, 150)):
+        hairlines[y - 8 : y + 88, x - 8 : x + 13] = 0
+    assert not hairlines.any(), "the grid was kept"
+
+
+def test_a_grid_as_dark_as_the_pen_is_no_ink_but_a_stroke_along_a_grid_line_keeps_its_ink_on_it() -> None:
+    """A stroke that runs along a black grid line (a 7's bar on it) was left out with the line: the
+    ink put back was only where a stroke crosses a line along the photo's rows or columns."""
+    page = _black_and_white_page()
+    page[100::60] = 0  # a grid, 1 pixel thick
+    page[:, 100::60] = 0
+    page[216:222, 200:330] = 0  # a bar 6 pixels thick lying on the line at row 220
+    page[160:222, 324:330] = 0  # (its stem)
+    mask = find_ink(page).mask
+    assert not mask[100].any() and not mask[220, :190].any(), "the grid was kept as ink"
+    assert mask[217:222, 210:320].all(), "the bar lost its ink on the grid line"
+
+
 def test_a_ruling_as_dark_as_the_pen_is_no_ink_but_a_stroke_across_it_keeps_its_ink_on_it() -> None:
     page = np.full((400, 600), 230, np.uint8)
     for row in range(40, 400, 60):  # black rules, 3 pixels thick, as a scanner's black and white

@@ -20,8 +20,10 @@ removed wherever they are not also strong ink, so digits written across a line k
 a "line" running inside thick ink is a pen stroke (the stem of a digit photographed close and out
 of focus), not a ruling. On a black-and-white page (a scanner app's), where the rulings are as
 black as the pen, they are removed whole and a stroke keeps its ink on one where it runs on at both
-sides. A photo whose lightest pixels are dark shows no paper and has no ink (a photo mostly of a
-dark desk, or taken in a dim room, may still show paper).
+sides (on a grid, also where it is as thick as the pen's stroke: a stroke along a grid line); the
+hairlines the scanner's threshold breaks a grid and its rulings into (dashes and crosses a pixel or
+two thick) are no ink either. A photo whose lightest pixels are dark shows no paper and has no ink
+(a photo mostly of a dark desk, or taken in a dim room, may still show paper).
 """
 
 from __future__ import annotations

@@ -119,11 +119,14 @@ BLACK_INK = 0.3
 # On a black-and-white page, a piece of ink with no part HAIRLINE_CORE pixels thick, or a stroke
 # thinner than HAIRLINE_SHARE of the writing's, is no writing. The writing's stroke is measured on
 # its pieces: at least WRITING_PIECE pixels each way (no dash), at most BIG_PIECE of the ink's
-# extent (not the page's outline, whose thick stroke took thin pencil digits for hairlines).
+# extent (not the page's outline, whose thick stroke took thin pencil digits for hairlines). Of the
+# pieces left, those shorter than SPECK_SHARE of the writing's (the area-weighted median of their
+# lengths) are specks: a grid's crossings and dots, as thick as a stroke and as many.
 HAIRLINE_CORE = 3
 HAIRLINE_SHARE = 0.6
 WRITING_PIECE = 6
 BIG_PIECE = 0.25
+SPECK_SHARE = 0.25
 # On a grid (rulings crossing: at least GRID_SHARE of them GRID_ANGLE degrees or more askew to the
 # longest), the ink on the rulings at least PEN_ON_GRID of the pen's stroke thick is kept too: a
 # stroke running along a grid line, or across a turned page's grid aslant, was left out with it (the
@@ -859,8 +862,8 @@ def _across_lines(
 def _without_hairlines(mask: np.ndarray) -> np.ndarray:
     """A black-and-white page's ink without its hairlines (see HAIRLINE_CORE): the pieces with no
     part HAIRLINE_CORE pixels thick, then those thinner than HAIRLINE_SHARE of the writing's stroke
-    (twice a piece's area over its outline's length). (Leaving pieces out whole joins no others:
-    one labelling serves both steps.)"""
+    (twice a piece's area over its outline's length) or shorter than SPECK_SHARE of its pieces.
+    (Leaving pieces out whole joins no others: one labelling serves every step.)"""
     count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
         mask, 8, cv2.CV_32S, cv2.CCL_SPAGHETTI
     )
@@ -882,6 +885,14 @@ def _without_hairlines(mask: np.ndarray) -> np.ndarray:
         return kept
     pen = 2.0 * area[writing].sum() / max(outline[writing].sum(), 1.0)
     thin = 2.0 * area / np.maximum(outline, 1.0) < HAIRLINE_SHARE * pen
+    # (and the specks left: a grid's crossings or dots, far smaller than the writing's pieces)
+    size = sides.max(axis=1)
+    candidates = thick & ~thin & (size <= BIG_PIECE * max(mask.shape))
+    if candidates.any():
+        order = np.argsort(size[candidates], kind="stable")
+        weight = np.cumsum(area[candidates][order])
+        writing_size = size[candidates][order][np.searchsorted(weight, 0.5 * weight[-1])]
+        thin |= size < SPECK_SHARE * writing_size
     if not np.any(thin & thick):
         return kept
     kept[np.take(thin, labels)] = 0

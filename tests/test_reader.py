@@ -564,6 +564,22 @@ def test_a_black_and_white_pages_hairlines_are_no_ink_but_its_writing_is() -> No
     assert not hairlines.any(), "the grid was kept"
 
 
+def test_a_black_and_white_pages_dotted_grid_is_no_ink_but_its_writing_is() -> None:
+    """A dotted grid's dots are as thick as a pen's stroke, but far smaller than the writing's
+    pieces: kept, so many of them made a dot's height the digits' (the page read nothing)."""
+    page = np.full((480, 640), 255, np.uint8)
+    for y in range(10, 480, 40):  # dots 6 pixels across
+        for x in range(10, 640, 40):
+            page[y : y + 6, x : x + 6] = 0
+    zeros = np.zeros_like(page)
+    for i in range(8):  # a row of zeros, 5 pixels thick
+        cv2.ellipse(zeros, (50 + 75 * i, 230), (20, 32), 0, 0, 360, 255, 5)
+    page[zeros > 0] = 0
+    mask = find_ink(page).mask
+    assert np.count_nonzero(mask[zeros > 0]) >= 0.95 * np.count_nonzero(zeros), "the zeros were lost"
+    assert not mask[:190].any() and not mask[280:].any(), "the dots were kept"
+
+
 def test_a_grid_as_dark_as_the_pen_is_no_ink_but_a_stroke_along_a_grid_line_keeps_its_ink_on_it() -> None:
     """A stroke that runs along a black grid line (a 7's bar on it) was left out with the line: the
     ink put back was only where a stroke crosses a line along the photo's rows or columns."""

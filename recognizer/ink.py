@@ -878,16 +878,15 @@ def _without_hairlines(mask: np.ndarray) -> np.ndarray:
         outline[labels[y, x]] += cv2.arcLength(contour, True)
     area = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
     sides = stats[:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]]
-    writing = (
-        thick & (sides.min(axis=1) >= WRITING_PIECE) & (sides.max(axis=1) <= BIG_PIECE * max(mask.shape))
-    )
+    size = sides.max(axis=1)
+    not_big = thick & (size <= BIG_PIECE * max(mask.shape))  # (not the page's outline)
+    writing = not_big & (sides.min(axis=1) >= WRITING_PIECE)
     if not writing.any():
         return kept
     pen = 2.0 * area[writing].sum() / max(outline[writing].sum(), 1.0)
     thin = 2.0 * area / np.maximum(outline, 1.0) < HAIRLINE_SHARE * pen
     # (and the specks left: a grid's crossings or dots, far smaller than the writing's pieces)
-    size = sides.max(axis=1)
-    candidates = thick & ~thin & (size <= BIG_PIECE * max(mask.shape))
+    candidates = not_big & ~thin
     if candidates.any():
         order = np.argsort(size[candidates], kind="stable")
         weight = np.cumsum(area[candidates][order])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -83,6 +84,22 @@ def test_concurrent_calls_match_serial_ones(classifier) -> None:
     for got in results.values():
         for a, b in zip(got, expected, strict=True):
             np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_digits_asked_again_are_answered_as_the_network_answers_them() -> None:
+    images, _ = render_digits(6, seed=6)
+    forgetful = DigitClassifier(cache_rows=3)
+    expected = forgetful.classify_all(images)  # (the network itself: nothing remembered)
+    assert len(forgetful._remembered) == 0
+    asked = images[[0, 1, 0, 2, 1, 0]]
+    np.testing.assert_array_equal(forgetful.probabilities(asked), expected[[0, 1, 0, 2, 1, 0]])
+    for order in ([3, 4, 5, 0], [5, 0, 1, 2, 3, 4], [2, 2, 2]):
+        np.testing.assert_array_equal(forgetful.probabilities(images[order]), expected[order])
+        assert len(forgetful._remembered) <= 3
+    # the oldest are forgotten first: the last three asked are remembered
+    assert set(forgetful._remembered) == {
+        hashlib.blake2b(row, digest_size=16).digest() for row in as_model_input(images[[3, 4, 2]])
+    }
 
 
 def test_missing_or_corrupt_model_is_a_model_error(tmp_path: Path) -> None:

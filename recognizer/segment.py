@@ -80,6 +80,12 @@ NESTED = 0.8  # share of the narrower piece's width inside the other's columns: 
 MAX_PIECES = 300  # more separate pieces of ink than this is not a phone number
 WIDE_DIGIT = 1.25  # a piece wider than this many typical digit widths may be touching digits
 BLOB_STROKE = 0.4  # a "stroke" wider than this fraction of the digit height is a blob
+# Writing joined into one flat piece (digits written in one stroke, or all running into a line
+# under them) is the writing, not a dash or rule, where the pieces that are not flat hold less than
+# this share of the ink: beside it a cheque's printed hairlines or a tick made the digit height 12
+# pixels, not 150, and every stroke of the digits longer than 18 a rule (3 of 600 cheques read as
+# rows of 1s; the next lowest share among the cheques is 0.11, and those read right).
+FLAT_WRITING = 0.05
 RULE_LENGTH = 1.5  # in digit heights: a straight horizontal run of ink this long is a rule, not a stroke
 FLAT = 3.0  # ink this many times wider than high, and lower than a digit, is a rule or an edge
 # A slash ("030/1234567") is a straight stroke leaning right, taller than the digits beside it and
@@ -267,12 +273,28 @@ def upper_quartile(values: list[float]) -> float:
     )
 
 
-def typical_height(boxes: list[tuple[int, int, int, int]]) -> float:
+def typical_height(boxes: list[tuple[int, int, int, int]], areas: list[int] | None = None) -> float:
     """The height of a digit here: the upper median of the pieces' heights (robust to specks),
-    leaving out flat pieces (dashes, rules, a printed pattern's strokes) unless nothing else is."""
-    upright = [box for box in boxes if box[2] <= FLAT * box[3]] or boxes
-    heights = sorted(h for _, _, _, h in upright)
+    leaving out flat pieces (dashes, rules, a printed pattern's strokes) unless nothing else is.
+    With ``areas`` (each piece's pixels): where the pieces that are not flat hold less than
+    FLAT_WRITING of the ink, the writing is flat, and its height is the ink's: the median height of
+    the pieces weighted by their pixels."""
+    flat = [box[2] > FLAT * box[3] for box in boxes]
+    upright = [box for box, is_flat in zip(boxes, flat, strict=True) if not is_flat]
+    if areas is not None and upright:
+        upright_ink = sum(area for area, is_flat in zip(areas, flat, strict=True) if not is_flat)
+        if upright_ink < FLAT_WRITING * sum(areas):
+            return _ink_weighted_median([box[3] for box in boxes], areas)
+    heights = sorted(h for _, _, _, h in upright or boxes)
     return upper_quartile(heights) if heights else 0.0
+
+
+def _ink_weighted_median(heights: list[int], areas: list[int]) -> float:
+    """The height of the piece that holds the middle pixel of all the pieces' ink, their pixels
+    taken in order of their pieces' heights."""
+    order = np.argsort(heights, kind="stable")
+    cumulative = np.cumsum(np.asarray(areas, float)[order])
+    return float(np.asarray(heights)[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
 
 
 def _merge_broken(boxes: list[tuple[int, int, int, int]], height: float) -> list[tuple[int, int, int, int]]:
@@ -624,15 +646,18 @@ def segment(mask: np.ndarray) -> Segmentation:
     """Split a 0/255 ink mask into lines of digit pieces, setting separators and specks aside."""
     labels, stats = _label(mask)
     # (every piece counts here: a rule that runs off the photo may hold all the digits)
-    without_rules = _without_rules(mask, stats, typical_height([c[:4] for c in _components(stats)]))
+    components = _components(stats)
+    height = typical_height([piece[:4] for piece in components], [piece[4] for piece in components])
+    without_rules = _without_rules(mask, stats, height)
     if without_rules is not None:
         mask = without_rules
         labels, stats = _label(mask)
     boxes, off_photo = _inside_boxes(labels, stats)
     off = [_pixels(labels, stats, label) for label in np.flatnonzero(off_photo)]
-    height = typical_height(boxes)
+    ink = {piece[:4]: piece[4] for piece in _components(stats)}  # (each box's pixels)
+    height = typical_height(boxes, [ink[box] for box in boxes])
     boxes = [b for b in boxes if b[3] <= MAX_HEIGHT * height and b[2] <= MAX_WIDTH * height]
-    height = typical_height(boxes)
+    height = typical_height(boxes, [ink[box] for box in boxes])
     if not boxes or height < 8:
         return Segmentation(digit_height=height, off_photo=off)
     # specks: tiny next to the writing

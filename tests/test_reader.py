@@ -915,6 +915,41 @@ def test_an_underline_the_digits_touch_is_not_part_of_them(recognizer, bank, see
     assert recognizer.read(image).text == "4165550199"
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_writing_joined_by_an_underline_is_measured_by_its_ink_not_by_a_mark_beside_it(
+    recognizer, bank, seed: int
+) -> None:
+    """Every digit runs into a line under the number, so the whole writing is one flat piece of
+    ink, and the only piece not flat is a small mark in a corner (a cheque's printed pattern, a
+    pen's tick): the digits' height is the ink's, not the mark's. Taken for 20 pixels, every
+    stroke of the digits longer than 30 was taken for a rule too ("11165550199", "4161550199";
+    three real cheques read as rows of 1s)."""
+    photo = render_photo(
+        bank, ["4165550199"], np.random.default_rng(seed), PhotoOptions(size=(900, 240), jpeg_quality=None)
+    )
+    underline = int(np.median([y + h for _, y, _, h in photo.digit_boxes])) - 2
+    left = min(x for x, _, _, _ in photo.digit_boxes) - 20
+    right = max(x + w for x, _, w, _ in photo.digit_boxes) + 20
+    image = photo.image.copy()
+    cv2.line(image, (left, underline), (right, underline), (30, 30, 30), 4, cv2.LINE_AA)
+    cv2.line(image, (30, 30), (36, 50), (60, 60, 60), 2, cv2.LINE_AA)
+    assert recognizer.read(image).text == "4165550199"
+
+
+def test_the_digit_height_of_writing_in_one_flat_piece_is_the_height_of_its_ink() -> None:
+    from recognizer.segment import typical_height
+
+    writing, rule, mark = (10, 10, 600, 150, 24000), (0, 170, 640, 4, 2500), (620, 20, 3, 12, 40)
+    boxes = [piece[:4] for piece in (writing, rule, mark)]
+    assert typical_height(boxes) == 12  # (the pieces' count alone: the mark is all that is not flat)
+    assert typical_height(boxes, [piece[4] for piece in (writing, rule, mark)]) == 150
+    digits = [(40 * k, 0, 30, 60 + k, 900) for k in range(6)]
+    with_dash = [*digits, (300, 30, 40, 4, 160)]
+    assert typical_height([d[:4] for d in with_dash], [d[4] for d in with_dash]) == typical_height(
+        [d[:4] for d in with_dash]
+    )
+
+
 def _small_zero(x: int, y: int) -> list:
     """A 0 under half as tall as the digits beside it, sitting on their baseline."""
     return [[(x + 18 + 15 * np.cos(a), y + 82 + 19 * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 24)]]

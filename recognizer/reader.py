@@ -53,6 +53,11 @@ from recognizer.shake import JPEG_BLOCK, find_smear, unsmeared
 from recognizer.shapes import read_flags_as_ones, read_mirrored_nines, reread
 
 MIN_LINE_CONFIDENCE = 0.75  # median digit confidence below which a line is not read as a number
+# A run of this many 1s or more in a line is bars, not writing (a barcode read 22 1s, hatching 50:
+# no phone number has a run half as long); so is a line of as many digits or more, at least
+# BAR_SHARE of them 1s (a black-and-white page's rulings, broken and read turned: "114441111111111")
+BARS = 12
+BAR_SHARE = 0.75
 MIN_LINE_DIGITS = 3  # shorter lines are dropped when the photo also holds a longer one
 # A word written beside a number (a name before it or above it) is read as digits, letters and all;
 # its small letters give it away: SMALL_LETTERS pieces at most SMALL_LETTER of the digits' height
@@ -857,7 +862,8 @@ class Recognizer:
             else:
                 stray += len(read)
         read_lines, words = _without_words(read_lines)
-        stray += words
+        read_lines, bars = _without_bars(read_lines)
+        stray += words + bars
         if not_digits:  # (left out after the words: a word's small letters may be among them)
             kept = [[result for result in read if result[0] not in not_digits] for read in read_lines]
             stray += sum(map(len, read_lines)) - sum(map(len, kept))
@@ -1194,6 +1200,32 @@ def _flags_read_as_ones(read_lines: list[list]) -> list[list]:
         read_flags_as_ones([p for _, p, _, _ in results], [pixels for _, _, pixels, _ in results])
     )
     return [[(box, next(predictions), pixels, sure) for box, _, pixels, sure in read] for read in read_lines]
+
+
+def _without_bars(read_lines: list[list]) -> tuple[list[list], int]:
+    """The lines read without bars (see BARS): runs of BARS 1s or more, and lines of BARS digits or
+    more at least BAR_SHARE of them 1s; and how many digits those were."""
+    kept_lines, left_out = [], 0
+    for read in read_lines:
+        ones = [result[1].digit == 1 for result in read]
+        if len(read) >= BARS and sum(ones) >= BAR_SHARE * len(read):
+            left_out += len(read)
+            continue
+        kept, run = [], []
+        for result, one in zip([*read, None], [*ones, False], strict=True):
+            if one:
+                run.append(result)
+                continue
+            if len(run) >= BARS:
+                left_out += len(run)
+            else:
+                kept += run
+            run = []
+            if result is not None:
+                kept.append(result)
+        if kept:
+            kept_lines.append(kept)
+    return kept_lines, left_out
 
 
 def _best_tilted(reading: Reading, read: Callable[[int, float], Reading]) -> Reading:

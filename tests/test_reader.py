@@ -389,6 +389,42 @@ def test_blank_page_and_noise_read_as_no_digits(recognizer) -> None:
     assert recognizer.read(noise).digits == []
 
 
+def _bars(image: np.ndarray, top: int, seed: int, tall: int = 150) -> np.ndarray:
+    """``image`` with a barcode drawn on it from row ``top``: dark bars 2-8 pixels wide, ``tall``
+    pixels tall, 2-7 apart, from column 200 to 700."""
+    rng = np.random.default_rng(seed)
+    image = image.copy()
+    x = 200
+    while x < 700:
+        width = int(rng.integers(2, 9))
+        if rng.random() < 0.55:
+            cv2.rectangle(image, (x, top), (x + width, top + tall), (20, 20, 20), -1)
+        x += width + int(rng.integers(2, 8))
+    return cv2.GaussianBlur(image, (0, 0), 0.8)
+
+
+def test_bars_read_as_no_digits_but_a_number_above_them_does(recognizer, bank) -> None:
+    """A barcode, or hatching, is a row of straight strokes that the digit model reads as 1s,
+    surely ("1111111111111111111111", 22 of them): a run of BARS 1s is no number. A number written
+    above bars as tall as its digits, its own 1s too, still reads. (Bars far taller than the
+    writing are taken for its height, and the digits for dashes: not yet read.)"""
+    blank = np.full((600, 900, 3), 235, np.uint8)
+    for seed in (0, 1):
+        assert recognizer.read(_bars(blank, 200, seed)).digits == []
+    hatching = blank.copy()
+    for x in range(150, 750, 12):
+        cv2.line(hatching, (x, 150), (x, 450), (30, 30, 30), 3, cv2.LINE_AA)
+    assert recognizer.read(hatching).digits == []
+    photo = render_photo(
+        bank,
+        ["111 2111"],
+        np.random.default_rng(4),
+        PhotoOptions(size=(900, 800), rotation_degrees=0.0, jpeg_quality=None),
+    )
+    bottom = max(y + h for _, y, _, h in photo.digit_boxes)
+    assert recognizer.read(_bars(photo.image, bottom + 40, 2, tall=60)).text == "1112111"
+
+
 def test_a_strip_one_pixel_thin_once_shrunk_reads_as_no_digits(recognizer) -> None:
     """An 8x12000 strip's working copy is one row: measuring its noise between rows raised."""
     assert recognizer.read(np.full((8, 12000, 3), 128, np.uint8)).digits == []

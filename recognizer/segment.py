@@ -218,15 +218,15 @@ def _own_ink(labels: np.ndarray, stats: np.ndarray, box: tuple[int, int, int, in
     return np.take(np.where(inside, 255, 0).astype(np.uint8), crop)  # (2-4x faster than inside[crop])
 
 
-def _inside_boxes(labels: np.ndarray, stats: np.ndarray) -> tuple[list, np.ndarray]:
+def _inside_boxes(labels: np.ndarray, stats: np.ndarray) -> tuple[list, list[int], np.ndarray]:
     """The boxes of the pieces that are not specks, without ink that runs off the photo: long thin
     ink along its edge (a table's or the page's edge; not ink enclosing paper, such as a cheque's
     joined zeros cut by a tight scan) and ink running across it, edge to opposite
     edge, far longer than its strokes are wide (a fold in the paper; a digit reaching across a
     tight crop, a cheque's amount, is short for its strokes). Not writing, either of them: also
-    returned, per label, whether it is such ink."""
+    returned, each box's pixels, and per label whether it is such ink."""
     rows, cols = labels.shape[:2]
-    boxes = []
+    boxes, areas = [], []
     off_photo = np.zeros(len(stats), bool)
     for label in _component_labels(stats):
         x, y, w, h = (int(v) for v in stats[label, :4])
@@ -240,7 +240,8 @@ def _inside_boxes(labels: np.ndarray, stats: np.ndarray) -> tuple[list, np.ndarr
                 off_photo[label] = True
                 continue
         boxes.append((x, y, w, h))
-    return boxes, off_photo
+        areas.append(int(stats[label, 4]))
+    return boxes, areas, off_photo
 
 
 def _pixels(labels: np.ndarray, stats: np.ndarray, label: int) -> tuple[tuple, np.ndarray]:
@@ -652,12 +653,12 @@ def segment(mask: np.ndarray) -> Segmentation:
     if without_rules is not None:
         mask = without_rules
         labels, stats = _label(mask)
-    boxes, off_photo = _inside_boxes(labels, stats)
+    boxes, areas, off_photo = _inside_boxes(labels, stats)
     off = [_pixels(labels, stats, label) for label in np.flatnonzero(off_photo)]
-    ink = {piece[:4]: piece[4] for piece in _components(stats)}  # (each box's pixels)
-    height = typical_height(boxes, [ink[box] for box in boxes])
-    boxes = [b for b in boxes if b[3] <= MAX_HEIGHT * height and b[2] <= MAX_WIDTH * height]
-    height = typical_height(boxes, [ink[box] for box in boxes])
+    height = typical_height(boxes, areas)
+    fits = [b[3] <= MAX_HEIGHT * height and b[2] <= MAX_WIDTH * height for b in boxes]
+    boxes = [box for box, fit in zip(boxes, fits, strict=True) if fit]
+    height = typical_height(boxes, [area for area, fit in zip(areas, fits, strict=True) if fit])
     if not boxes or height < 8:
         return Segmentation(digit_height=height, off_photo=off)
     # specks: tiny next to the writing

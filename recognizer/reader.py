@@ -53,7 +53,7 @@ from recognizer.shake import JPEG_BLOCK, find_smear, unsmeared
 from recognizer.shapes import read_flags_as_ones, read_mirrored_nines, reread
 
 MIN_LINE_CONFIDENCE = 0.75  # median digit confidence below which a line is not read as a number
-# A run of this many 1s or more in a line is bars, not writing (a barcode read 22 1s, hatching 50:
+# A run of this many 1s or more in a line is bars, not writing (a barcode read 18-24 1s, hatching 50:
 # no phone number has a run half as long); so is a line of as many digits or more, at least
 # BAR_SHARE of them 1s (a black-and-white page's rulings, broken and read turned: "114441111111111")
 BARS = 12

@@ -405,7 +405,7 @@ def _bars(image: np.ndarray, top: int, seed: int, tall: int = 150) -> np.ndarray
 
 def test_bars_read_as_no_digits_but_a_number_above_them_does(recognizer, bank) -> None:
     """A barcode, or hatching, is a row of straight strokes that the digit model reads as 1s,
-    surely ("1111111111111111111111", 22 of them): a run of BARS 1s is no number. A number written
+    surely (18 and 24 of them at d3e083e, hatching 50): a run of BARS 1s is no number. A number written
     above bars as tall as its digits, its own 1s too, still reads. (Bars far taller than the
     writing are taken for its height, and the digits for dashes: not yet read.)"""
     blank = np.full((600, 900, 3), 235, np.uint8)

@@ -4,7 +4,8 @@ Each measurement runs in a fresh child process, alternating LiteRT and Keras, so
 same machine load. Prints medians over rounds:
 
 * cold start: from launching the process to the first classified digit (imports + model load);
-* latency for 1 and for 10 digits: median of ``--runs`` calls with the model loaded;
+* latency for 1 and for 10 digits: median of ``--runs`` calls with the model loaded (the same
+  digits each call, so LiteRT's classifier remembers none of its answers: ``cache_rows=0``);
 * peak RSS of the process.
 
     .venv/bin/python benchmarks/classifier.py [--rounds 5] [--runs 300]
@@ -35,7 +36,7 @@ def child(backend: str, model_path: Path, runs: int) -> None:
         sys.path.insert(0, str(REPO))
         from recognizer.classifier import DigitClassifier
 
-        classifier = DigitClassifier(model_path)
+        classifier = DigitClassifier(model_path, cache_rows=0)  # (the network's time: none remembered)
 
         def classify(batch):
             return classifier.probabilities(batch)

@@ -86,6 +86,13 @@ BLOB_STROKE = 0.4  # a "stroke" wider than this fraction of the digit height is 
 # pixels, not 150, and every stroke of the digits longer than 18 a rule (3 of 600 cheques read as
 # rows of 1s; the next lowest share among the cheques is 0.11, and those read right).
 FLAT_WRITING = 0.05
+# Bars: BAR_ROW pieces or more side by side, each at least BAR_NARROW times taller than wide, alike
+# in height and level (within BAR_ALIKE of it) and at most a bar's height apart, are a barcode or
+# hatching, not writing; set aside before the digits' height is measured (a barcode's bars, taller
+# than the handwriting beside it, made the digits too low to be digits).
+BAR_ROW = 12
+BAR_NARROW = 4.0
+BAR_ALIKE = 0.15
 RULE_LENGTH = 1.5  # in digit heights: a straight horizontal run of ink this long is a rule, not a stroke
 FLAT = 3.0  # ink this many times wider than high, and lower than a digit, is a rule or an edge
 # A slash ("030/1234567") is a straight stroke leaning right, taller than the digits beside it and
@@ -260,6 +267,41 @@ def _without_rules(mask: np.ndarray, stats: np.ndarray, height: float) -> np.nda
     if not rules.any():
         return None
     return cv2.bitwise_and(mask, cv2.bitwise_not(cv2.dilate(rules, np.ones((3, 1), np.uint8))))
+
+
+def _bar_rows(boxes: list[tuple[int, int, int, int]]) -> set[tuple[int, int, int, int]]:
+    """The boxes of bars in rows (see BAR_ROW): narrow pieces, taken left to right, each added to
+    the first row whose last bar it is alike (a handwritten 1 beside a barcode starts a row of its
+    own); then, within a row's columns, the pieces as tall and as high up as its bars, however
+    wide (bars that touch)."""
+    narrow = sorted((box for box in boxes if box[3] >= BAR_NARROW * box[2]), key=lambda box: box[0])
+    rows: list[list[tuple[int, int, int, int]]] = []
+    for box in narrow:
+        row = next((row for row in rows if _alike_bars(row[-1], box)), None)
+        if row is None:
+            rows.append([box])
+        else:
+            row.append(box)
+    bars: set[tuple[int, int, int, int]] = set()
+    for row in (row for row in rows if len(row) >= BAR_ROW):
+        left, right = row[0][0], max(x + w for x, _, w, _ in row)
+        bar = row[len(row) // 2]
+        bars.update(box for box in boxes if left <= box[0] < right and _alike_bars(bar, box, apart=False))
+        bars.update(row)
+    return bars
+
+
+def _alike_bars(
+    left: tuple[int, int, int, int], right: tuple[int, int, int, int], apart: bool = True
+) -> bool:
+    """Two pieces as tall and as high up as each other (within BAR_ALIKE), and with ``apart``, the
+    second at most a bar's height to the right of the first."""
+    tall = max(left[3], right[3])
+    return (
+        abs(left[3] - right[3]) <= BAR_ALIKE * tall
+        and abs(left[1] - right[1]) <= BAR_ALIKE * tall
+        and (not apart or right[0] - (left[0] + left[2]) <= tall)
+    )
 
 
 def upper_quartile(values: list[float]) -> float:
@@ -655,6 +697,11 @@ def segment(mask: np.ndarray) -> Segmentation:
         labels, stats = _label(mask)
     boxes, areas, off_photo = _inside_boxes(labels, stats)
     off = [_pixels(labels, stats, label) for label in np.flatnonzero(off_photo)]
+    bars = _bar_rows(boxes)
+    if bars:
+        kept = [box not in bars for box in boxes]
+        boxes = [box for box, keep in zip(boxes, kept, strict=True) if keep]
+        areas = [area for area, keep in zip(areas, kept, strict=True) if keep]
     height = typical_height(boxes, areas)
     fits = [b[3] <= MAX_HEIGHT * height and b[2] <= MAX_WIDTH * height for b in boxes]
     boxes = [box for box, fit in zip(boxes, fits, strict=True) if fit]
@@ -669,7 +716,7 @@ def segment(mask: np.ndarray) -> Segmentation:
     pluses = [box for box in boxes if _plus_sized(box, height) and _is_cross(_own_ink(labels, stats, box))]
     boxes = _merge_broken([box for box in boxes if box not in pluses], height)
     capped = _capped_bodies(boxes, height)
-    result = Segmentation(digit_height=height, off_photo=off, separators=pluses)
+    result = Segmentation(digit_height=height, off_photo=off, separators=pluses + sorted(bars))
     pieces = []
     for box in boxes:
         h = box[3]

@@ -93,6 +93,7 @@ FLAT_WRITING = 0.05
 BAR_ROW = 12
 BAR_NARROW = 4.0
 BAR_ALIKE = 0.15
+MAX_BARS = 400  # more narrow pieces than this are a texture (a grid's fragments): no bars looked for
 RULE_LENGTH = 1.5  # in digit heights: a straight horizontal run of ink this long is a rule, not a stroke
 FLAT = 3.0  # ink this many times wider than high, and lower than a digit, is a rule or an edge
 # A slash ("030/1234567") is a straight stroke leaning right, taller than the digits beside it and
@@ -273,15 +274,22 @@ def _bar_rows(boxes: list[tuple[int, int, int, int]]) -> set[tuple[int, int, int
     """The boxes of bars in rows (see BAR_ROW): narrow pieces, taken left to right, each added to
     the first row whose last bar it is alike (a handwritten 1 beside a barcode starts a row of its
     own); then, within a row's columns, the pieces as tall and as high up as its bars, however
-    wide (bars that touch)."""
+    wide (bars that touch). More than MAX_BARS narrow pieces are a texture, not looked at."""
     narrow = sorted((box for box in boxes if box[3] >= BAR_NARROW * box[2]), key=lambda box: box[0])
+    if len(narrow) > MAX_BARS:
+        return set()
     rows: list[list[tuple[int, int, int, int]]] = []
+    open_rows: list[list[tuple[int, int, int, int]]] = []  # (those a bar further right may still join)
     for box in narrow:
-        row = next((row for row in rows if _alike_bars(row[-1], box)), None)
+        open_rows = [
+            row for row in open_rows if box[0] - (row[-1][0] + row[-1][2]) <= row[-1][3] / (1 - BAR_ALIKE)
+        ]
+        row = next((row for row in open_rows if _alike_bars(row[-1], box)), None)
         if row is None:
-            rows.append([box])
-        else:
-            row.append(box)
+            row = []
+            rows.append(row)
+            open_rows.append(row)
+        row.append(box)
     bars: set[tuple[int, int, int, int]] = set()
     for row in (row for row in rows if len(row) >= BAR_ROW):
         left, right = row[0][0], max(x + w for x, _, w, _ in row)

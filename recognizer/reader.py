@@ -53,9 +53,9 @@ from recognizer.shake import JPEG_BLOCK, find_smear, unsmeared
 from recognizer.shapes import read_flags_as_ones, read_mirrored_nines, reread
 
 MIN_LINE_CONFIDENCE = 0.75  # median digit confidence below which a line is not read as a number
-# A run of this many 1s or more in a line is bars, not writing (a barcode read 18-24 1s, hatching 50:
-# no phone number has a run half as long); so is a line of as many digits or more, at least
-# BAR_SHARE of them 1s (a black-and-white page's rulings, broken and read turned: "114441111111111")
+# A line of this many digits or more, at least BAR_SHARE of them 1s, is bars, not writing: a black-
+# and-white page's rulings, broken and read turned ("114441111111111"), or bars unlike each other
+# (a barcode's and hatching's rows of alike bars are set aside before: recognizer.segment, BAR_ROW)
 BARS = 12
 BAR_SHARE = 0.75
 MIN_LINE_DIGITS = 3  # shorter lines are dropped when the photo also holds a longer one
@@ -1203,29 +1203,16 @@ def _flags_read_as_ones(read_lines: list[list]) -> list[list]:
 
 
 def _without_bars(read_lines: list[list]) -> tuple[list[list], int]:
-    """The lines read without bars (see BARS): runs of BARS 1s or more, and lines of BARS digits or
-    more at least BAR_SHARE of them 1s; and how many digits those were."""
-    kept_lines, left_out = [], 0
+    """The lines read without those of BARS digits or more, at least BAR_SHARE of them 1s (see
+    BARS); and how many digits those were."""
+    kept, left_out = [], 0
     for read in read_lines:
-        ones = [result[1].digit == 1 for result in read]
-        if len(read) >= BARS and sum(ones) >= BAR_SHARE * len(read):
+        ones = sum(prediction.digit == 1 for _, prediction, _, _ in read)
+        if len(read) >= BARS and ones >= BAR_SHARE * len(read):
             left_out += len(read)
-            continue
-        kept, run = [], []
-        for result, one in zip([*read, None], [*ones, False], strict=True):
-            if one:
-                run.append(result)
-                continue
-            if len(run) >= BARS:
-                left_out += len(run)
-            else:
-                kept += run
-            run = []
-            if result is not None:
-                kept.append(result)
-        if kept:
-            kept_lines.append(kept)
-    return kept_lines, left_out
+        else:
+            kept.append(read)
+    return kept, left_out
 
 
 def _best_tilted(reading: Reading, read: Callable[[int, float], Reading]) -> Reading:

@@ -426,6 +426,22 @@ def test_bars_read_as_no_digits_but_a_number_above_them_does(recognizer, bank) -
         assert recognizer.read(_bars(photo.image, bottom + 40, 2, tall)).text == "1112111"
 
 
+def test_a_long_line_of_mostly_1s_is_bars_but_a_number_with_1s_is_not() -> None:
+    """A black-and-white page's rulings, broken into pieces and read turned, make lines such as
+    "114441111111111": 12 digits or more, three quarters of them 1s, are left out as bars."""
+    from recognizer.classifier import Prediction
+    from recognizer.reader import _without_bars
+
+    def line(text: str) -> list:
+        return [((0, 0, 1, 1), Prediction(int(c), 1.0, ((int(c), 1.0),)), None, 1.0) for c in text]
+
+    kept, left_out = _without_bars([line("114441111111111"), line("1112111"), line("111111111112")])
+    assert ["".join(str(p.digit) for _, p, _, _ in read) for read in kept] == ["1112111"]
+    assert left_out == 27
+    numbers = [line("416111511121"), line("11111111111")]  # (8 of 12 are 1s; 11 digits)
+    assert _without_bars(numbers) == (numbers, 0)
+
+
 def test_a_strip_one_pixel_thin_once_shrunk_reads_as_no_digits(recognizer) -> None:
     """An 8x12000 strip's working copy is one row: measuring its noise between rows raised."""
     assert recognizer.read(np.full((8, 12000, 3), 128, np.uint8)).digits == []

@@ -1056,7 +1056,9 @@ class Recognizer:
         read too (RING_PART_HEIGHT). Returns [(box, prediction, pixels, sureness)] or None."""
         mask = piece.mask
         height = mask.shape[0]
-        holes = _holes(mask)
+        # (a smaller hole is no part's loop: every part is at least RING_PART_HEIGHT of the piece high;
+        # a piece of noise has hundreds)
+        holes = [hole for hole in _holes(mask) if hole[4] >= CUT_LOOP * (RING_PART_HEIGHT * height) ** 2]
         loops = [box for *box, area in holes if area >= CUT_LOOP * height**2]
         # (no cut crosses a loop of a piece not clearly wider than one digit)
         cuts = _cut_candidates(mask, between=loops, within=loops if piece.width_ratio <= CLEARLY_WIDE else [])

@@ -1090,6 +1090,31 @@ def test_a_run_of_flat_zeros_in_a_thick_pen_is_no_dash(
     assert recognizer.read(_pen_strokes(zeros, pen, page)).text == "12" + "0" * count
 
 
+def _flat_bottomed_zeros(x: int, y: int, count: int, width: int) -> list:
+    """Small zeros half as high as the digits, each an arch on one straight stroke along the
+    baseline that runs under all of them: their bottoms joined in one flat run of ink, longer
+    than RULE_LENGTH digit heights for two or more."""
+    gap, baseline = 10, y + 99
+    arches = [
+        [
+            (left + width / 2 + width / 2 * np.cos(a), baseline - 50 * np.sin(a))
+            for a in np.linspace(np.pi, 0, 16)
+        ]
+        for left in range(x, x + count * (width + gap), width + gap)
+    ]
+    return [[(x, baseline), (x + count * (width + gap) - gap, baseline)], *arches]
+
+
+@pytest.mark.parametrize(("count", "width"), [(2, 80), (3, 56)])
+def test_small_zeros_on_one_flat_stroke_are_digits_not_a_rule(recognizer, count: int, width: int) -> None:
+    """ "12.00" and "12.000" with the zeros' bottoms one straight run along the baseline, as long
+    as a rule: cut out as one, it opened the zeros' loops and left arches, set aside as dashes
+    ("12"). A rule the writing only touches is still cut out (the underline tests)."""
+    page = _pen_strokes(_one(30, 100) + _two(110, 100) + [[(192, 198), (195, 199)]])
+    page = _pen_strokes(_flat_bottomed_zeros(210, 100, count, width), page=page)
+    assert recognizer.read(page).text == "12" + "0" * count
+
+
 def _joined_zeros_with_a_tail(x: int, y: int, tail: int, count: int = 3) -> list:
     """Zeros as tall as the digits before them, written in one stroke, the pen drawing on from
     the last one into a flat closing dash ``tail`` pixels long (as on a cheque: "12000—")."""

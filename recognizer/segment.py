@@ -102,6 +102,9 @@ RULE_LENGTH = 1.5  # in digit heights: a straight horizontal run of ink this lon
 # lost: a 9's loop run into the printed pattern's line, no longer cut from the 0 beside it).
 FLAT_BOTTOM = 2.5
 LOOP_HOLE = 0.01
+# More such short runs than MAX_SHORT_RUNS are a texture's (a band of noise, a black-and-white
+# page's broken grid: up to 44 and 531 of them), all cut out; a real cheque has at most 10.
+MAX_SHORT_RUNS = 12
 FLAT = 3.0  # ink this many times wider than high, and lower than a digit, is a rule or an edge
 # A slash ("030/1234567") is a straight stroke leaning right, taller than the digits beside it and
 # reaching below their baseline; a "1" is as tall as its neighbours (measured on rendered numbers,
@@ -283,14 +286,20 @@ def _without_rules(mask: np.ndarray, stats: np.ndarray, height: float) -> np.nda
 def _strokes_left_in(mask: np.ndarray, rules: np.ndarray, height: float) -> np.ndarray:
     """``rules`` (a 0/255 mask of the straight runs found) without those that are strokes: shorter
     than FLAT_BOTTOM digit heights, running off neither side of the photo, and closing loops
-    (LOOP_HOLE) of the ink within a digit height of them that cutting them out would open. (Each
-    run's outline, not its labels: labelling the photo-sized mask cost 3-5 ms a look.)"""
+    (LOOP_HOLE) of the ink within a digit height of them that cutting them out would open; none
+    where more than MAX_SHORT_RUNS runs are that short and inside. (Each run's outline, not its
+    labels: labelling the photo-sized mask cost 3-5 ms a look.)"""
     contours, _ = cv2.findContours(rules, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    boxes = [cv2.boundingRect(contour) for contour in contours]
+    short = [
+        index
+        for index, (x, _, w, _) in enumerate(boxes)
+        if w <= FLAT_BOTTOM * height and x > 0 and x + w < mask.shape[1]
+    ]
+    if len(short) > MAX_SHORT_RUNS:
+        return rules
     reach = int(height)
-    for contour in contours:
-        x, y, w, h = cv2.boundingRect(contour)
-        if w > FLAT_BOTTOM * height or x == 0 or x + w >= mask.shape[1]:
-            continue
+    for contour, (x, y, w, h) in ((contours[index], boxes[index]) for index in short):
         top, left = max(0, y - reach), max(0, x - 2)
         around = mask[top : y + h + reach, left : x + w + 2]
         run = np.zeros_like(around)

@@ -302,10 +302,13 @@ def _strokes_left_in(mask: np.ndarray, rules: np.ndarray, height: float) -> np.n
     for contour, (x, y, w, h) in ((contours[index], boxes[index]) for index in short):
         top, left = max(0, y - reach), max(0, x - 2)
         around = mask[top : y + h + reach, left : x + w + 2]
+        loops = _loops(around, height)
+        if not loops:
+            continue
         run = np.zeros_like(around)
         cv2.drawContours(run, [contour], -1, 255, cv2.FILLED, offset=(-left, -top))
         without = cv2.bitwise_and(around, cv2.bitwise_not(cv2.dilate(run, np.ones((3, 1), np.uint8))))
-        if _loops(without, height) < _loops(around, height):
+        if _loops(without, height) < loops:
             cv2.drawContours(rules, [contour], -1, 0, cv2.FILLED)
     return rules
 

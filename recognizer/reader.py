@@ -22,7 +22,8 @@ page), is read again larger: from a crop of the photo around it, or on the whole
 (:meth:`Recognizer._look_closer`). Writing smeared by a shaking hand is read again with the
 smear undone (:mod:`recognizer.shake`, :meth:`Recognizer._unshaken`). A reading that is still
 unsure is read again with higher bars for the ink's light edges, and the reading whose digits are
-read surest kept (:meth:`Recognizer._reread`). A page photographed at a slant is flattened before
+read surest kept (:meth:`Recognizer._reread`). These later looks are taken only while the
+reading has time left for them (READ_SECONDS). A page photographed at a slant is flattened before
 all this (:mod:`recognizer.flatten`). Boxes are reported in the original photo's coordinates.
 """
 
@@ -409,6 +410,30 @@ MAX_CUT_PARTS = 200  # parts read while trying cuts, per photo (a photo of a pho
 # about 100; a photo of noise, all doubtful pieces, would need thousands)
 
 
+# A photo is looked at again (closer, or at other bars for weak ink) only while the time its
+# reading has taken, and one more look as long as its longest yet, stay within READ_SECONDS: a
+# mutated JPEG of a band of noise, read four times over (first, closer, at two weak bars), took
+# 1.2-2.3 s on one core from hour to hour (`benchmarks/fuzz_inputs.py`), and a small machine is
+# slower still. The benchmarks' photos and the tests' are read in 0.05-0.8 s in all (one core).
+READ_SECONDS = 1.5
+
+
+@dataclass
+class _Clock:
+    """When a photo's reading started and its longest look yet (see READ_SECONDS)."""
+
+    seconds: float
+    started: float = field(default_factory=time.perf_counter)
+    longest: float = 0.0
+
+    def time_left_for_a_look(self) -> bool:
+        return time.perf_counter() - self.started + self.longest <= self.seconds
+
+    def looked(self, since: float) -> None:
+        """A look that began at ``since`` (a ``time.perf_counter()``) is over."""
+        self.longest = max(self.longest, time.perf_counter() - since)
+
+
 @dataclass
 class _CutBudget:
     """How many more parts one photo may read while trying cuts (all orientations together)."""
@@ -569,8 +594,10 @@ class Recognizer:
         classifier: DigitClassifier,
         pieces: PieceChecker | None = None,
         upright: UprightChecker | None = None,
+        read_seconds: float = READ_SECONDS,
     ) -> None:
         self.classifier = classifier
+        self.read_seconds = read_seconds
         self.pieces = pieces if pieces is not None else PieceChecker()
         self.upright = upright if upright is not None else UprightChecker()
         # One photo is read on one thread; a server reads several photos in parallel instead.
@@ -586,14 +613,16 @@ class Recognizer:
     def read(self, image: bytes | str | Path | np.ndarray) -> Reading:
         """Read the digits on a photo (file bytes, a path, or an RGB array)."""
         timings: dict[str, float] = {}
-        started = time.perf_counter()
+        clock = _Clock(self.read_seconds)
+        started = clock.started
         decoded = decode(image, grey_jpeg=True)
         timings["decode"] = time.perf_counter() - started
         decoded, first = self._read_flattened(decoded, timings)
         decoded, first, shaken = self._unshaken(decoded, first, timings)
-        best = self._look_closer(image, decoded, first, timings)
+        clock.looked(started)
+        best = self._look_closer(image, decoded, first, timings, clock)
         if best is first:  # (a closer look that read better is not read again)
-            best = self._reread(decoded, first, timings)
+            best = self._reread(decoded, first, timings, clock)
         best.timings = {k: round(v, 5) for k, v in timings.items()}
         best.timings["total"] = round(time.perf_counter() - started, 5)
         best.photo = image
@@ -654,6 +683,7 @@ class Recognizer:
         decoded: DecodedImage,
         reading: Reading,
         timings: dict[str, float],
+        clock: _Clock,
     ) -> Reading:
         """Read the photo again, larger, where that may read better. On a photo with pixels to
         spare (ZOOM_GAIN times the working copy's), small writing is read again from a crop
@@ -664,7 +694,7 @@ class Recognizer:
         own pixels, or enlarged): writing too small to read at first reads as nothing, specks or
         page edges taken for 1s, and the ink finder's smallest windows are a pen stroke's width at
         the working size. Keeps whichever reading scores best; the time spent goes to
-        ``timings["zoom"]``."""
+        ``timings["zoom"]``. Each look only while the ``clock`` leaves time for it."""
         photo_per_working = decoded.scale * decoded.full_scale
         spare = photo_per_working >= ZOOM_GAIN
         height = _digit_height(reading) if reading.digits else 0.0
@@ -682,7 +712,7 @@ class Recognizer:
         full: DecodedImage | None = None
         best = reading
         for box, factor in looks:
-            if box is None and _score(best) >= GOOD_ENOUGH:
+            if (box is None and _score(best) >= GOOD_ENOUGH) or not clock.time_left_for_a_look():
                 break
             start = time.perf_counter()
             # (in colour, as the photo was always enlarged: the first look may have decoded grey)
@@ -690,6 +720,7 @@ class Recognizer:
             full = full or (decoded if colour else decode(image, full_size=True))
             closer = self._read_part(full.original, box, factor, reading.may_be_upside_down)
             timings["zoom"] = timings.get("zoom", 0.0) + time.perf_counter() - start
+            clock.looked(start)
             if _score(closer) > _score(best):
                 best = closer
         return best
@@ -721,15 +752,22 @@ class Recognizer:
             ]
         return reading
 
-    def _reread(self, decoded: DecodedImage, first: Reading, timings: dict[str, float]) -> Reading:
+    def _reread(
+        self, decoded: DecodedImage, first: Reading, timings: dict[str, float], clock: _Clock
+    ) -> Reading:
         """``first``, or when it reads unsurely (REREAD_BELOW), the photo read again at each of
-        PARTING_WEAK_BARS where that reads surer; the time it takes in ``timings["reread"]``."""
-        if not first.digits or _score(first) >= REREAD_BELOW:
+        PARTING_WEAK_BARS where that reads surer, while the ``clock`` leaves time for it; the time
+        it takes in ``timings["reread"]``."""
+        if not first.digits or _score(first) >= REREAD_BELOW or not clock.time_left_for_a_look():
             return first
         start = time.perf_counter()
         best = first
         for weak_bar in PARTING_WEAK_BARS:
+            if not clock.time_left_for_a_look():
+                break
+            look = time.perf_counter()
             again = self._read_decoded(decoded, {}, weak_bar, first.may_be_upside_down)
+            clock.looked(look)
             # (another way up only where _score, which weighs how the digits stand in lines,
             # agrees: the classifier is as sure of a sideways page's digits)
             same_way = again.rotation == first.rotation or _score(again) > _score(first)

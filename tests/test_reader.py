@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from dataclasses import replace
 
 import cv2
@@ -2081,6 +2082,14 @@ def test_a_blurred_number_read_unsurely_is_read_again_with_a_higher_bar_for_weak
     from recognizer import reader
 
     monkeypatch.setattr(reader, "BEND_BELOW", 0.0)
+    photo = _blurred_touching_number(bank, seed)
+    reading = recognizer.read(photo.jpeg)
+    assert "reread" in reading.timings
+    assert reading.text == photo.text
+
+
+def _blurred_touching_number(bank, seed: int):
+    """A seven-digit number, blurred (sigma 1.2-2.2), its digits touching, 40-70 pixels tall."""
     rng = np.random.default_rng(seed)
     blur, height = float(rng.uniform(1.2, 2.2)), int(rng.integers(40, 70))
     number = "".join(str(digit) for digit in rng.integers(0, 10, 7))
@@ -2091,10 +2100,32 @@ def test_a_blurred_number_read_unsurely_is_read_again_with_a_higher_bar_for_weak
         ink=["blue", "black", "pencil"][seed % 3],
         jpeg_quality=80,
     )
-    photo = render_photo(bank, [number[:3] + " " + number[3:]], np.random.default_rng(seed), options)
-    reading = recognizer.read(photo.jpeg)
-    assert "reread" in reading.timings
-    assert reading.text == photo.text
+    return render_photo(bank, [number[:3] + " " + number[3:]], np.random.default_rng(seed), options)
+
+
+def test_a_photo_is_looked_at_again_only_while_its_reading_has_time_left(recognizer, bank) -> None:
+    """The first look is always taken; the closer look at small writing on a 12 MP photo, and the
+    rereads of a blurred number, only while the reading so far and one more look as long as its
+    longest yet stay within ``read_seconds`` (READ_SECONDS by default: a photo of noise was read
+    four times over in up to 2.3 s)."""
+    from recognizer.reader import _Clock
+
+    hurried = Recognizer(recognizer.classifier, recognizer.pieces, recognizer.upright, read_seconds=0.0)
+    small = render_photo(
+        bank,
+        ["555-0147"],
+        np.random.default_rng(2),
+        PhotoOptions(size=(4000, 3000), digit_height=60, ink="pencil"),
+    )
+    assert "zoom" in recognizer.read(small.jpeg).timings
+    reading = hurried.read(small.jpeg)
+    assert "zoom" not in reading.timings and reading.digits
+    blurred = _blurred_touching_number(bank, 62)
+    assert "reread" in recognizer.read(blurred.jpeg).timings
+    assert "reread" not in hurried.read(blurred.jpeg).timings
+    now = time.perf_counter()
+    assert _Clock(1.0, started=now - 0.6, longest=0.3).time_left_for_a_look()
+    assert not _Clock(1.0, started=now - 0.6, longest=0.5).time_left_for_a_look()
 
 
 def test_a_reading_again_that_drops_small_digits_must_be_clearly_surer() -> None:

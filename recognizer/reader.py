@@ -30,6 +30,7 @@ all this (:mod:`recognizer.flatten`). Boxes are reported in the original photo's
 from __future__ import annotations
 
 import itertools
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -415,7 +416,7 @@ MAX_CUT_PARTS = 200  # parts read while trying cuts, per photo (a photo of a pho
 # mutated JPEG of a band of noise, read four times over (first, closer, at two weak bars), took
 # 1.2-2.3 s on one core from hour to hour (`benchmarks/fuzz_inputs.py`), and a small machine is
 # slower still. The benchmarks' photos and the tests' are read in 0.05-0.8 s in all (one core).
-READ_SECONDS = 1.5
+READ_SECONDS = float(os.environ.get("HEY_NUMBER_READ_SECONDS", 1.5))
 
 
 @dataclass

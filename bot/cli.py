@@ -8,7 +8,14 @@ import os
 import sys
 from pathlib import Path
 
-from recognizer import cli as recognizer_cli
+from dotenv import find_dotenv, load_dotenv
+
+# .env (of the directory the command runs in) before anything of the recognizer: its modules read
+# their limits (HEY_NUMBER_MAX_IMAGE_BYTES, HEY_NUMBER_WORKING_SIDE, ...) as they are imported, and
+# loaded later, by main(), they took effect only when exported in the shell
+load_dotenv(find_dotenv(usecwd=True))
+
+from recognizer import cli as recognizer_cli  # noqa: E402
 
 
 def cmd_bot(args: argparse.Namespace) -> int:

@@ -414,7 +414,7 @@ MAX_CUT_PARTS = 200  # parts read while trying cuts, per photo (a photo of a pho
 # A photo is looked at again (closer, or at other bars for weak ink) only while the time its
 # reading has taken, and one more look as long as its longest yet, stay within READ_SECONDS: a
 # mutated JPEG of a band of noise, read four times over (first, closer, at two weak bars), took
-# 1.2-2.3 s on one core from hour to hour (`benchmarks/fuzz_inputs.py`), and a small machine is
+# 1.1-2.7 s on one core from hour to hour (`benchmarks/fuzz_inputs.py`), and a small machine is
 # slower still. The benchmarks' photos and the tests' are read in 0.05-0.8 s in all (one core).
 READ_SECONDS = float(os.environ.get("HEY_NUMBER_READ_SECONDS", 1.5))
 

@@ -50,7 +50,15 @@ from recognizer.memory import reuse_photo_sized_memory
 from recognizer.normalise import stroke_width, to_mnist
 from recognizer.orientation import UprightChecker
 from recognizer.pieces import PieceChecker
-from recognizer.segment import Piece, closes_loop, paper_framed, segment, stroke_axis, union_box
+from recognizer.segment import (
+    Piece,
+    closes_loop,
+    paper_framed,
+    piece_holes,
+    segment,
+    stroke_axis,
+    union_box,
+)
 from recognizer.shake import JPEG_BLOCK, find_smear, unsmeared
 from recognizer.shapes import read_flags_as_ones, read_mirrored_nines, reread
 
@@ -1097,7 +1105,7 @@ class Recognizer:
         height = mask.shape[0]
         # (a smaller hole is no part's loop: every part is at least RING_PART_HEIGHT of the piece high;
         # a piece of noise has hundreds)
-        holes = [hole for hole in _holes(mask) if hole[4] >= CUT_LOOP * (RING_PART_HEIGHT * height) ** 2]
+        holes = [hole for hole in piece_holes(mask) if hole[4] >= CUT_LOOP * (RING_PART_HEIGHT * height) ** 2]
         loops = [box for *box, area in holes if area >= CUT_LOOP * height**2]
         # (no cut crosses a loop of a piece not clearly wider than one digit)
         cuts = _cut_candidates(mask, between=loops, within=loops if piece.width_ratio <= CLEARLY_WIDE else [])
@@ -1402,11 +1410,11 @@ def _part_sureness(
     part: np.ndarray, rows: np.ndarray, prediction: Prediction, sureness: float, holes: list
 ) -> float:
     """How surely a part cut from a piece (its mask, the ``rows`` its ink spans, the ``holes`` of
-    :func:`_holes` it holds) is a whole digit read right, given its reading: none for a short 1
-    (:func:`_short`), nor for a part narrower than MIN_PART_WIDTH unless it is a 1 surely whole
-    (:func:`_whole_one`), nor for a part lower than MIN_PART_HEIGHT of the piece unless it is a 0
-    that is one ring (RING_PART_HEIGHT), at least RING_WHOLE times the 0's probability for a ring
-    (:func:`_one_ring`)."""
+    :func:`~recognizer.segment.piece_holes` it holds) is a whole digit read right, given its
+    reading: none for a short 1 (:func:`_short`), nor for a part narrower than MIN_PART_WIDTH
+    unless it is a 1 surely whole (:func:`_whole_one`), nor for a part lower than MIN_PART_HEIGHT
+    of the piece unless it is a 0 that is one ring (RING_PART_HEIGHT), at least RING_WHOLE times
+    the 0's probability for a ring (:func:`_one_ring`)."""
     if prediction.digit == 1 and _short(rows, part.shape[0]):
         return 0.0
     low = len(rows) < MIN_PART_HEIGHT * part.shape[0]
@@ -1586,18 +1594,6 @@ def _cut_candidates(
     ordered = sorted(between)
     midways = {(a[0] + a[2] + b[0]) // 2 for a, b in itertools.pairwise(ordered)}
     return sorted({0, *chosen[:MAX_CUTS], *(c for c in midways if 0 < c < width and allowed(c)), width})
-
-
-def _holes(mask: np.ndarray) -> list[tuple[int, int, int, int, int]]:
-    """The patches of paper a piece encloses: (x, y, w, h, area). Those of at least CUT_LOOP of
-    its height squared are its loops; a cut through a loop parts the two sides of one 0, 6, 8 or 9."""
-    labels, stats = cv2.connectedComponentsWithStats(paper_framed(mask), connectivity=4)[1:3]
-    outside = labels[0, 0]
-    return [
-        (int(x) - 1, int(y) - 1, int(w), int(h), int(area))  # (without the padding)
-        for label, (x, y, w, h, area) in enumerate(stats)
-        if label not in (0, outside)
-    ]
 
 
 def _holds_loop(part: np.ndarray, left: int, rows: np.ndarray, holes: list) -> bool:

@@ -275,8 +275,6 @@ def _without_rules(mask: np.ndarray, stats: np.ndarray, height: float) -> np.nda
     if length < 8 or not (stats[1:, 2] > length).any():
         return None
     rules = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
-    if not rules.any():
-        return None
     rules = _strokes_left_in(mask, rules, height)
     if not rules.any():
         return None
@@ -315,10 +313,19 @@ def _strokes_left_in(mask: np.ndarray, rules: np.ndarray, height: float) -> np.n
 
 def _loops(mask: np.ndarray, height: float) -> int:
     """How many patches of paper of at least LOOP_HOLE digit heights squared the ink encloses."""
+    return sum(area >= LOOP_HOLE * height**2 for *_, area in piece_holes(mask))
+
+
+def piece_holes(mask: np.ndarray) -> list[tuple[int, int, int, int, int]]:
+    """The patches of paper a piece of ink encloses: (x, y, w, h, area). The large ones are loops
+    (a 0's, 6's, 8's or 9's); the reader cuts no digit through one."""
     labels, stats = cv2.connectedComponentsWithStats(paper_framed(mask), connectivity=4)[1:3]
     outside = labels[0, 0]
-    areas = [area for label, area in enumerate(stats[:, 4]) if label not in (0, outside)]
-    return sum(area >= LOOP_HOLE * height**2 for area in areas)
+    return [
+        (int(x) - 1, int(y) - 1, int(w), int(h), int(area))  # (without the padding)
+        for label, (x, y, w, h, area) in enumerate(stats)
+        if label not in (0, outside)
+    ]
 
 
 def _bar_rows(boxes: list[tuple[int, int, int, int]]) -> set[tuple[int, int, int, int]]:

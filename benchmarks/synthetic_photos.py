@@ -19,6 +19,7 @@ on the way would read.
     .venv/bin/python benchmarks/synthetic_photos.py --dim 5   # a dim room: a fifth as bright, noisier
     .venv/bin/python benchmarks/synthetic_photos.py --dark-desk 0.4   # a note on a near-black desk
     .venv/bin/python benchmarks/synthetic_photos.py --shake 7   # a shaking hand: smeared 7 pixels
+    .venv/bin/python benchmarks/synthetic_photos.py --light-on-dark   # chalk on a blackboard, dark mode
     .venv/bin/python benchmarks/synthetic_photos.py --black-and-white   # a scanner app's B&W page
     .venv/bin/python benchmarks/synthetic_photos.py --napkin   # written on a folded paper napkin
     .venv/bin/python benchmarks/synthetic_photos.py --clean   # ideal conditions: the reader's own losses
@@ -54,6 +55,7 @@ from recognizer.synthetic import (  # noqa: E402
     dimmed_jpeg,
     glyph_as_read,
     large_photo,
+    light_on_dark_jpeg,
     on_dark_desk_jpeg,
     random_options,
     random_phone_number,
@@ -171,6 +173,7 @@ def benchmark(
     rotation: float | None = None,
     perspective: float | None = None,
     napkin: bool = False,
+    light_on_dark: bool = False,
 ) -> None:
     rng = np.random.default_rng(seed)
     exact = exact10 = count10 = digits_ok = digits_total = right_way_up = 0
@@ -206,6 +209,8 @@ def benchmark(
             jpeg = black_and_white_png(photo)
         if shake:
             jpeg = shaken_jpeg(photo, Smear(shake, lighting_rng.uniform(0.0, np.pi)))
+        if light_on_dark:
+            jpeg = light_on_dark_jpeg(photo, lighting_rng)
         page_turn = list(TURNS)[index % len(TURNS)] if turned else 0
         reading = recognizer.read(turned_jpeg(jpeg, page_turn) if turned else jpeg)
         right_way_up += reading.rotation == (TURNS[page_turn][1] if turned else 0)
@@ -356,6 +361,11 @@ def main() -> None:
         metavar="PIXELS",
         help="a shaking hand's photo: smeared along a line PIXELS long at a random angle",
     )
+    taken.add_argument(
+        "--light-on-dark",
+        action="store_true",
+        help="the writing light on a dark ground: chalk on a blackboard, a dark-mode screenshot",
+    )
     args = parser.parse_args()
     data = load_digits(args.data)
     if args.digits == "validation":  # for choosing between models: the test set only measures
@@ -387,6 +397,7 @@ def main() -> None:
         args.rotation,
         args.perspective,
         args.napkin,
+        args.light_on_dark,
     )
 
 

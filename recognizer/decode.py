@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +56,10 @@ class DecodedImage:
             x, y, w, h = (round(value * per_working) for value in box)
             return x, y, w, h
         return _bounding_box(_corners(*_edges(box)), self.to_photo)
+
+    def negative(self) -> DecodedImage:
+        """The photo's negative: light writing on a dark ground is dark on light there."""
+        return replace(self, original=255 - self.original, working=255 - self.working)
 
     def working_box(self, edges: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
         """A box (left, top, right, bottom) of the photo in the working copy's pixels (around its

@@ -23,7 +23,9 @@ black as the pen, they are removed whole and a stroke keeps its ink on one where
 sides (on a grid, also where it is as thick as the pen's stroke: a stroke along a grid line); the
 hairlines the scanner's threshold breaks a grid and its rulings into (dashes and crosses a pixel or
 two thick) are no ink either. A photo whose lightest pixels are dark shows no paper and has no ink
-(a photo mostly of a dark desk, or taken in a dim room, may still show paper).
+(a photo mostly of a dark desk, or taken in a dim room, may still show paper). Light writing on a
+dark ground (chalk on a blackboard, a dark-mode screenshot) is ink only in the photo's negative:
+:func:`dark_ground` and :func:`light_strokes` tell the reader when to look there.
 """
 
 from __future__ import annotations
@@ -162,6 +164,15 @@ MAX_INK_FRACTION = 0.3
 # page's lightest 5%: 3.)
 DARKEST_PAPER = 30
 LIGHTEST_SHARE = 5
+# A photo whose median pixel is darker than this (of 255) has a dark ground: a blackboard, a dark
+# page, a screenshot of a dark-mode notes app, or a page in a dim room or a note on a dark desk.
+# Writing on the first three is lighter than its ground, and is found in the photo's negative.
+DARK_GROUND = 100
+# ... whose light parts, where they run off none of its sides, are strokes at most this many
+# pixels wide on the 4x smaller copy: light writing (synthetic blackboards and dark-mode photos:
+# 1-4 pixels), or the paper inside a dark pen's loops on a page in a dim room; not a note on a
+# dark desk (26 or more).
+LIGHT_STROKE = 20.0
 # A dark region that touches the photo's border and is this many times thicker than the other ink
 # (and at least SURROUND_MIN_DEPTH pixels deep on the 4x smaller copy), and solid, is the surface
 # around the page, not writing.
@@ -561,6 +572,28 @@ def _without_thin_lines(weak: np.ndarray, strong: np.ndarray, width: float, reac
     return wide
 
 
+def dark_ground(photo: np.ndarray) -> bool:
+    """Whether most of a photo (working copy, grey or RGB) is dark (DARK_GROUND): writing on it may
+    be lighter than its ground (chalk on a blackboard, a dark-mode screenshot)."""
+    return percentile(_grey(photo)[::4, ::4], 50) < DARK_GROUND
+
+
+def light_strokes(photo: np.ndarray) -> bool:
+    """Whether the light parts of a photo (working copy, grey or RGB) that run off none of its
+    sides are strokes (LIGHT_STROKE): light writing, or the paper in a dark pen's loops; not a note
+    on a desk. (Light and dark are Otsu's split of the 4x smaller copy; a light desk or wall
+    around a dark page or a blackboard runs off the photo.)"""
+    small = _shrink(_grey(photo), BACKGROUND_DOWNSCALE)
+    light = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
+    labels = cv2.connectedComponentsWithAlgorithm(light, 8, cv2.CV_32S, cv2.CCL_GRANA)[1]
+    light[_border_labels(labels)[labels]] = 0
+    return 0 < stroke_width(light) <= LIGHT_STROKE
+
+
+def _grey(photo: np.ndarray) -> np.ndarray:
+    return photo if photo.ndim == 2 else cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
+
+
 def find_ink(photo: np.ndarray, weak_bar: float = WEAK_DARKNESS) -> InkMap:
     """The ink mask of a photo (working copy, grey or RGB), with ruled lines and paper texture
     removed; ``weak_bar``: the bar for weak ink (a higher one parts strokes that a blur joined, and
@@ -570,8 +603,7 @@ def find_ink(photo: np.ndarray, weak_bar: float = WEAK_DARKNESS) -> InkMap:
     on: its mask is empty. Strokes too thick for the paper's window (a close-up of a digit) are
     looked for again with a window sized to them.
     """
-    grey = photo if photo.ndim == 2 else cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
-    grey = _denoised(grey)
+    grey = _denoised(_grey(photo))
     found = _find_ink(grey, weak_bar=weak_bar)
     x, y, w, h = found.box  # (the outline is traced over the ink's box alone)
     width = stroke_width(found.mask[y : y + h, x : x + w])

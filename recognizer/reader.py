@@ -24,7 +24,10 @@ smear undone (:mod:`recognizer.shake`, :meth:`Recognizer._unshaken`). A reading 
 unsure is read again with higher bars for the ink's light edges, and the reading whose digits are
 read surest kept (:meth:`Recognizer._reread`). These later looks are taken only while the
 reading has time left for them (READ_SECONDS). A page photographed at a slant is flattened before
-all this (:mod:`recognizer.flatten`). Boxes are reported in the original photo's coordinates.
+all this (:mod:`recognizer.flatten`). Light writing on a dark ground (chalk on a blackboard, a
+dark-mode screenshot) is read from the photo's negative: first, where the photo's ground is dark
+and its light parts are strokes; after, where a photo with a dark ground reads weakly
+(:meth:`Recognizer._read_negative`). Boxes are reported in the original photo's coordinates.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from recognizer.classifier import DigitClassifier, Prediction
 from recognizer.decode import MIN_SIDE, DecodedImage, decode, resized
 from recognizer.deskew import box_back, rotate_mask, writing_angle
 from recognizer.flatten import flattened
-from recognizer.ink import WEAK_DARKNESS, InkMap, find_ink
+from recognizer.ink import WEAK_DARKNESS, InkMap, dark_ground, find_ink, light_strokes
 from recognizer.memory import reuse_photo_sized_memory
 from recognizer.normalise import stroke_width, to_mnist
 from recognizer.orientation import UprightChecker
@@ -408,6 +411,9 @@ ENLARGE_FROM = 0.5
 # to spare) is enlarged all the same: it may be of the page's edges, the writing too thin or faint
 # to be found at the working size (thin pencil in a corner of a note on a 1600x1200 photo).
 WEAK_READING = 0.5
+# A photo's negative (light writing on a dark ground) is read instead only if it scores this much
+# better (see _negative_reads_better)
+NEGATIVE_MARGIN = 0.1
 # A photo smeared by a shaking hand (:mod:`recognizer.shake`): the smear is looked for on the
 # working copy around the first reading's digits, SMEAR_MARGIN digit heights wider each way, and
 # undone there with SMEAR_PAD smear lengths more around it; the sharper copy's reading is kept
@@ -626,17 +632,56 @@ class Recognizer:
         started = clock.started
         decoded = decode(image, grey_jpeg=True)
         timings["decode"] = time.perf_counter() - started
-        decoded, first = self._read_flattened(decoded, timings)
-        decoded, first, shaken = self._unshaken(decoded, first, timings)
-        clock.looked(started)
-        best = self._look_closer(image, decoded, first, timings, clock)
-        if best is first:  # (a closer look that read better is not read again)
-            best = self._reread(decoded, first, timings, clock)
+        # (light strokes on a dark ground: the negative first, as reading the photo itself, its
+        # "ink" the ground's grain between the strokes, took 1-2 s)
+        light = dark_ground(decoded.working) and light_strokes(decoded.working)
+        negative = self._read_negative(decoded, timings, clock) if light else None
+        if negative is not None and _score(negative) >= GOOD_ENOUGH and len(negative.digits) >= PHONE_DIGITS:
+            best, shaken = negative, False  # (a number read surely: the photo itself need not be read)
+        else:
+            best, shaken = self._read_as_taken(image, decoded, negative, timings, clock)
         best.timings = {k: round(v, 5) for k, v in timings.items()}
         best.timings["total"] = round(time.perf_counter() - started, 5)
         best.photo = image
         best.shaken = shaken
         return best
+
+    def _read_as_taken(
+        self,
+        image: bytes | str | Path | np.ndarray,
+        decoded: DecodedImage,
+        negative: Reading | None,
+        timings: dict[str, float],
+        clock: _Clock,
+    ) -> tuple[Reading, bool]:
+        """The photo's reading, not its negative's (``negative``, when read already): a first look,
+        then closer looks and rereads while the ``clock`` allows; and whether the writing was
+        smeared. A weak reading of a photo with a dark ground is checked against its negative
+        (:func:`_negative_reads_better`): light writing read as nothing, or as the ground's grain."""
+        since = clock.started if negative is None else time.perf_counter()
+        decoded, first = self._read_flattened(decoded, timings)
+        decoded, first, shaken = self._unshaken(decoded, first, timings)
+        clock.looked(since)
+        best = self._look_closer(image, decoded, first, timings, clock)
+        if best is first:  # (a closer look that read better is not read again)
+            best = self._reread(decoded, first, timings, clock)
+        weak = _score(best) < WEAK_READING
+        if negative is None and weak and dark_ground(decoded.working) and clock.time_left_for_a_look():
+            negative = self._read_negative(decoded, timings, clock)
+        if negative is not None and _negative_reads_better(negative, best):
+            return negative, shaken
+        return best, shaken
+
+    def _read_negative(self, decoded: DecodedImage, timings: dict[str, float], clock: _Clock) -> Reading:
+        """The photo's negative read: light writing on a dark ground (chalk on a blackboard, a
+        dark-mode screenshot) is dark on light there, as the ink finder wants it. The time it takes
+        goes to ``timings["negative"]``. (A note on a dark desk or a page in a dim room reads
+        surely as taken; its negative, read for nothing, took half a second.)"""
+        start = time.perf_counter()
+        reading = self._read_decoded(decoded.negative(), {})
+        timings["negative"] = time.perf_counter() - start
+        clock.looked(start)
+        return reading
 
     def _read_flattened(
         self, decoded: DecodedImage, timings: dict[str, float]
@@ -1820,6 +1865,26 @@ def _writing_box(reading: Reading, margin: float) -> tuple[float, float, float, 
     left, top = boxes[:, :2].min(axis=0) - margin
     right, bottom = (boxes[:, :2] + boxes[:, 2:]).max(axis=0) + margin
     return float(left), float(top), float(right), float(bottom)
+
+
+def _negative_reads_better(negative: Reading, reading: Reading) -> bool:
+    """Whether a photo's negative, read as a number (MIN_LINE_DIGITS digits or more, at least
+    WEAK_READING well), reads better than the photo: where the photo reads a digit or two (a dark
+    page on a lighter desk reads as one big 0); more digits, not clearly less surely
+    (NEGATIVE_MARGIN); as many, clearly more surely; fewer, a phone number's (PHONE_DIGITS), only
+    where the photo reads weakly too (chalk's grain read as a long row of 1s). Never a digit or two
+    alone, nor fewer digits than a sure reading: the negative of a page in a dim room may read a
+    few specks surely ("1281", "381"), that of a damaged JPEG's grey blocks a "1"."""
+    read, digits = _score(negative), len(negative.digits)
+    if read < WEAK_READING or digits < MIN_LINE_DIGITS:
+        return False
+    if len(reading.digits) < MIN_LINE_DIGITS:
+        return True
+    if digits > len(reading.digits):
+        return read >= _score(reading) - NEGATIVE_MARGIN
+    if digits < len(reading.digits) and (digits < PHONE_DIGITS or _score(reading) >= WEAK_READING):
+        return False
+    return read > _score(reading) + NEGATIVE_MARGIN
 
 
 def _score(reading: Reading) -> float:

@@ -994,6 +994,10 @@ DIM_NOISE = 3.0
 # A note on a near-black desk (``--dark-desk``): the desk's grey, and its own grain
 DARK_DESK = 25
 DARK_DESK_GRAIN = 3.0
+# Writing light on a dark ground (``--light-on-dark``): the grounds (BGR: near-black, a
+# blackboard's green, dark slate), and their grain
+DARK_GROUNDS = ((20, 20, 20), (40, 60, 35), (70, 60, 50))
+DARK_GROUND_GRAIN = 3.0
 
 
 def _photo_bgr(photo: RenderedPhoto) -> np.ndarray:
@@ -1023,6 +1027,17 @@ def on_dark_desk_jpeg(photo: RenderedPhoto, share: float, rng: np.random.Generat
     top, left = (bgr.shape[0] - note.shape[0]) // 2, (bgr.shape[1] - note.shape[1]) // 2
     desk[top : top + note.shape[0], left : left + note.shape[1]] = note
     return _jpeg(desk)
+
+
+def light_on_dark_jpeg(photo: RenderedPhoto, rng: np.random.Generator) -> bytes:
+    """The photo's writing light on a dark ground, as chalk on a blackboard or a dark-mode
+    screenshot shows it: its negative (the paper dark, the ink light) on a random one of
+    DARK_GROUNDS, with grain (JPEG)."""
+    negative = 255.0 - _photo_bgr(photo)
+    ground = np.array(DARK_GROUNDS[rng.integers(len(DARK_GROUNDS))], np.float32)
+    # (squared: the light ink stays light, the paper's light grain and shading go dark)
+    lit = ground + negative**2 / 255.0 * (1.0 - ground / 255.0)
+    return _jpeg(lit + rng.normal(0.0, DARK_GROUND_GRAIN, lit.shape))
 
 
 def shaken_jpeg(photo: RenderedPhoto, smear: Smear) -> bytes:

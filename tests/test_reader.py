@@ -15,7 +15,7 @@ from recognizer.augment import flagged_one
 from recognizer.decode import decode
 from recognizer.flatten import flattened
 from recognizer.fuzz import folded_page
-from recognizer.ink import _texture, find_ink
+from recognizer.ink import _texture, dark_ground, find_ink
 from recognizer.reader import Recognizer, _CutBudget
 from recognizer.segment import Piece, segment
 from recognizer.shake import Smear
@@ -27,6 +27,7 @@ from recognizer.synthetic import (
     close_up_photo,
     dimmed_jpeg,
     large_photo,
+    light_on_dark_jpeg,
     on_dark_desk_jpeg,
     render_photo,
     shadowed_jpeg,
@@ -555,6 +556,19 @@ def test_a_page_photographed_in_a_dim_room_is_read(recognizer, bank, seed: int) 
     assert recognizer.read(dim).text == photo.text
     black = dimmed_jpeg(photo, 1000.0, np.random.default_rng(seed))
     assert recognizer.read(black).digits == []
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_light_writing_on_a_dark_ground_is_read_from_the_photos_negative(recognizer, bank, seed: int) -> None:
+    """Chalk on a blackboard, a dark-mode screenshot (near-black, green and slate grounds): the
+    writing is lighter than its ground, and the photo read as nothing or as a digit or two of
+    the ground's grain; its negative reads the number."""
+    photo = render_photo(bank, ["416 555 0199"], np.random.default_rng(seed), PhotoOptions(digit_height=80))
+    jpeg = light_on_dark_jpeg(photo, np.random.default_rng(seed))
+    assert dark_ground(decode(jpeg).working)
+    reading = recognizer.read(jpeg)
+    assert reading.text == photo.text
+    assert "negative" in reading.timings
 
 
 @pytest.mark.parametrize(("seed", "degrees"), [(3, 0), (8, 60)])

@@ -411,8 +411,8 @@ ENLARGE_FROM = 0.5
 # to spare) is enlarged all the same: it may be of the page's edges, the writing too thin or faint
 # to be found at the working size (thin pencil in a corner of a note on a 1600x1200 photo).
 WEAK_READING = 0.5
-# A photo's negative (light writing on a dark ground) is read instead only if it scores this much
-# better (see _negative_reads_better)
+# How much more surely a photo's negative (light writing on a dark ground) must read than the photo
+# to be the reading, or, reading more digits, how much less surely it may (_negative_reads_better)
 NEGATIVE_MARGIN = 0.1
 # A photo smeared by a shaking hand (:mod:`recognizer.shake`): the smear is looked for on the
 # working copy around the first reading's digits, SMEAR_MARGIN digit heights wider each way, and
@@ -633,7 +633,7 @@ class Recognizer:
         decoded = decode(image, grey_jpeg=True)
         timings["decode"] = time.perf_counter() - started
         # (light strokes on a dark ground: the negative first, as reading the photo itself, its
-        # "ink" the ground's grain between the strokes, took 1-2 s)
+        # "ink" the ground's grain between the strokes, took 1-3 s)
         light = dark_ground(decoded.working) and light_strokes(decoded.working)
         negative = self._read_negative(decoded, timings, clock) if light else None
         if negative is not None and _score(negative) >= GOOD_ENOUGH and len(negative.digits) >= PHONE_DIGITS:
@@ -676,7 +676,7 @@ class Recognizer:
         """The photo's negative read: light writing on a dark ground (chalk on a blackboard, a
         dark-mode screenshot) is dark on light there, as the ink finder wants it. The time it takes
         goes to ``timings["negative"]``. (A note on a dark desk or a page in a dim room reads
-        surely as taken; its negative, read for nothing, took half a second.)"""
+        surely as taken; its negative, read for nothing, may take half a second.)"""
         start = time.perf_counter()
         reading = self._read_decoded(decoded.negative(), {})
         timings["negative"] = time.perf_counter() - start

@@ -561,8 +561,8 @@ def test_a_page_photographed_in_a_dim_room_is_read(recognizer, bank, seed: int) 
 @pytest.mark.parametrize("seed", [11, 12, 13])
 def test_light_writing_on_a_dark_ground_is_read_from_the_photos_negative(recognizer, bank, seed: int) -> None:
     """Chalk on a blackboard, a dark-mode screenshot (near-black, green and slate grounds): the
-    writing is lighter than its ground, and the photo read as nothing or as a digit or two of
-    the ground's grain; its negative reads the number."""
+    writing is lighter than its ground, and the photo read as nothing or the ground's grain as
+    rows of digits ("6511530165880168"); its negative reads the number."""
     photo = render_photo(bank, ["416 555 0199"], np.random.default_rng(seed), PhotoOptions(digit_height=80))
     jpeg = light_on_dark_jpeg(photo, np.random.default_rng(seed))
     assert dark_ground(decode(jpeg).working)

@@ -634,12 +634,14 @@ class Recognizer:
         timings["decode"] = time.perf_counter() - started
         # (light strokes on a dark ground: the negative first, as reading the photo itself, its
         # "ink" the ground's grain between the strokes, took 1-3 s)
-        light = dark_ground(decoded.working) and light_strokes(decoded.working)
-        negative = self._read_negative(decoded, timings, clock) if light else None
+        dark = dark_ground(decoded.working)
+        negative = (
+            self._read_negative(decoded, timings, clock) if dark and light_strokes(decoded.working) else None
+        )
         if negative is not None and _score(negative) >= GOOD_ENOUGH and len(negative.digits) >= PHONE_DIGITS:
             best, shaken = negative, False  # (a number read surely: the photo itself need not be read)
         else:
-            best, shaken = self._read_as_taken(image, decoded, negative, timings, clock)
+            best, shaken = self._read_as_taken(image, decoded, (dark, negative), timings, clock)
         best.timings = {k: round(v, 5) for k, v in timings.items()}
         best.timings["total"] = round(time.perf_counter() - started, 5)
         best.photo = image
@@ -650,14 +652,16 @@ class Recognizer:
         self,
         image: bytes | str | Path | np.ndarray,
         decoded: DecodedImage,
-        negative: Reading | None,
+        ground: tuple[bool, Reading | None],
         timings: dict[str, float],
         clock: _Clock,
     ) -> tuple[Reading, bool]:
-        """The photo's reading, not its negative's (``negative``, when read already): a first look,
-        then closer looks and rereads while the ``clock`` allows; and whether the writing was
-        smeared. A weak reading of a photo with a dark ground is checked against its negative
-        (:func:`_negative_reads_better`): light writing read as nothing, or as the ground's grain."""
+        """The photo's reading, not its negative's: a first look, then closer looks and rereads
+        while the ``clock`` allows; and whether the writing was smeared. ``ground``: whether the
+        photo's ground is dark, and its negative's reading when read already. A weak reading of a
+        photo with a dark ground is checked against its negative (:func:`_negative_reads_better`):
+        light writing read as nothing, or as the ground's grain."""
+        dark, negative = ground
         since = clock.started if negative is None else time.perf_counter()
         decoded, first = self._read_flattened(decoded, timings)
         decoded, first, shaken = self._unshaken(decoded, first, timings)
@@ -666,7 +670,7 @@ class Recognizer:
         if best is first:  # (a closer look that read better is not read again)
             best = self._reread(decoded, first, timings, clock)
         weak = _score(best) < WEAK_READING
-        if negative is None and weak and dark_ground(decoded.working) and clock.time_left_for_a_look():
+        if negative is None and weak and dark and clock.time_left_for_a_look():
             negative = self._read_negative(decoded, timings, clock)
         if negative is not None and _negative_reads_better(negative, best):
             return negative, shaken

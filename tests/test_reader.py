@@ -16,7 +16,7 @@ from recognizer.decode import decode
 from recognizer.flatten import flattened
 from recognizer.fuzz import folded_page
 from recognizer.ink import _texture, dark_ground, find_ink
-from recognizer.reader import Recognizer, _CutBudget
+from recognizer.reader import DigitReading, Reading, Recognizer, _CutBudget, _negative_reads_better
 from recognizer.segment import Piece, segment
 from recognizer.shake import Smear
 from recognizer.synthetic import (
@@ -569,6 +569,32 @@ def test_light_writing_on_a_dark_ground_is_read_from_the_photos_negative(recogni
     reading = recognizer.read(jpeg)
     assert reading.text == photo.text
     assert "negative" in reading.timings
+
+
+def _read_as(text: str, sureness: float) -> Reading:
+    digits = [
+        DigitReading(int(c), 0.99, ((int(c), 0.99),), (40 * i, 0, 30, 50), 0) for i, c in enumerate(text)
+    ]
+    return Reading([text] if text else [], digits, {}, sureness=sureness)
+
+
+@pytest.mark.parametrize(
+    ("negative", "photo", "taken"),
+    [
+        (("4165550199", 0.9), ("", 0.0), True),  # a dark-mode screenshot: the photo reads nothing
+        (("4165550199", 0.9), ("0", 0.99), True),  # a dark page on a lighter desk: one big 0
+        (("4165550199", 0.85), ("111111725777", 0.2), True),  # the ground's grain as a row of 1s
+        (("4165550199", 0.95), ("4165550199", 0.9), False),  # as many digits, not clearly surer
+        (("1281", 0.94), ("5107364183", 0.9), False),  # specks on a dim page's negative
+        (("381", 0.9), ("43243668779", 0.3), False),  # fewer digits than a phone number's
+        (("1", 0.99), ("", 0.0), False),  # a damaged JPEG's grey blocks: no number
+        (("41655", 0.3), ("", 0.0), False),  # read too weakly
+    ],
+)
+def test_a_photos_negative_is_its_reading_only_where_it_reads_a_number_better(negative, photo, taken) -> None:
+    """The rules that keep a dim page's or a desk's negative (read for light writing on a dark
+    ground) from replacing the photo's own reading."""
+    assert _negative_reads_better(_read_as(*negative), _read_as(*photo)) is taken
 
 
 @pytest.mark.parametrize(("seed", "degrees"), [(3, 0), (8, 60)])

@@ -2335,8 +2335,11 @@ def test_a_short_first_group_is_a_word_by_a_doubted_reading_or_all_its_pieces_no
     assert _without_words([dad + number]) == ([number], 2)
     one_doubtful = [_piece_read(6, 1.0, 0.0, (0, 0, 45, 50)), _piece_read(2, 1.0, 0.5, (50, 0, 25, 50))]
     assert _without_words([one_doubtful + number]) == ([one_doubtful + number], 0)
-    doubted_number = [_piece_read(1, 1.0, 0.05, box) for box in _digits(10, left=240)]
-    assert _without_words([dad + doubted_number]) == ([dad + doubted_number], 0)
+    # (a first look at small writing, 12 pixels tall, doubts every digit: see SURE_NUMBER)
+    small_dad = [(tuple(value // 4 for value in box), *rest) for box, *rest in dad]
+    doubted_number = [_piece_read(1, 1.0, 0.05, box) for box in _digits(10, left=60, top=0)]
+    doubted_number = [(tuple(value // 4 for value in box), *rest) for box, *rest in doubted_number]
+    assert _without_words([small_dad + doubted_number]) == ([small_dad + doubted_number], 0)
 
 
 def test_a_word_run_together_into_one_wide_piece_before_a_phone_number_is_left_out(recognizer, bank) -> None:
@@ -2370,6 +2373,94 @@ def test_a_word_run_together_into_one_wide_piece_before_a_phone_number_is_left_o
     small_number = _line_of(small)  # (a first look at small writing: looked at closer, whole)
     small_ann = [_piece_read(1, 1.0, 0.73, (4, 23, 5, 20)), _piece_read(4, 0.8, 0.0, (9, 23, 21, 19))]
     assert _without_words([small_ann + small_number]) == ([small_ann + small_number], 0)
+
+
+def _text_line_of(kinds: str, sureness: float = 1.0, drift: float = 0.0) -> list:
+    """A line as the reader holds it of pieces standing on one baseline (sloping ``drift`` pixels
+    down per pixel right), each read ``sureness`` surely: "x" an x-height letter (or a small
+    digit) 28 pixels high, anything else a tall letter or a digit, 50."""
+    line = []
+    for index, kind in enumerate(kinds):
+        left = 32 * index
+        height = 28 if kind == "x" else 50
+        line.append(_piece_read(0, 1.0, sureness, (left, round(50 + drift * left) - height, 24, height)))
+    return line
+
+
+def _moved(line: list, right: int = 0, upside_down: bool = False) -> list:
+    """A line's pieces moved ``right``, or turned upside down about the line y = 0."""
+    return [((x + right, -y - h if upside_down else y, w, h), *rest) for (x, y, w, h), *rest in line]
+
+
+def test_a_line_of_text_is_no_number_but_digits_of_uneven_heights_are() -> None:
+    """Hand-printed text ("call Mike when home") reads letter by letter as a number of 10 to 18
+    digits. Its pieces' heights take turns between x-height letters standing on the line's
+    baseline and tall letters, written level or askew, or (read upside down) x-height letters
+    hanging from the line's top; or many of its pieces are surely no digit: such a line is left
+    out. Digits some taller than others, a cheque's small zeros after its tall digits, and a
+    number after a word on one line (its digits alike, seven and more in a row) are numbers."""
+    from recognizer.reader import _without_words
+
+    call_mike = "xxTTTxTxxTxx"
+    for text in (_text_line_of(call_mike), _text_line_of(call_mike, drift=0.3)):
+        assert _without_words([text]) == ([], len(text))
+    number = _line_of(_digits(10, left=0, top=200))
+    upside_down = _moved(_text_line_of(call_mike), upside_down=True)
+    assert _without_words([upside_down, number]) == ([number], len(upside_down))
+    doubted = [_piece_read(0, 0.9, sure, (32 * k, 0, 24, 50)) for k, sure in enumerate([0.01, 0.3] * 4)]
+    assert _without_words([doubted]) == ([], 8)
+
+    uneven = _text_line_of("TTxTTTTTTT")  # (one small digit: no turns back and forth)
+    surely_read = [(*piece[:3], 0.9) for piece in doubted[:7]] + doubted[7:]  # (seven sure in a row)
+    cheques = [_text_line_of("TTxxx"), _text_line_of("TTxxxxxx")]  # "38.000", "25.000.000"
+    for line in (uneven, surely_read, *cheques):
+        assert _without_words([line]) == ([line], 0)
+    tom = _text_line_of("Txx")
+    digits = _moved(_line_of(_digits(10, left=0)), right=150)
+    assert _without_words([tom + digits]) == ([digits], 3)
+
+
+def test_handwritten_words_alone_read_as_no_number_and_beside_a_number_are_left_out(recognizer, bank) -> None:
+    """A note of words alone read as a phone number ("call Mike when home": "24044243714110",
+    "8410442407141100", "241044241427141102" at c1e2019), or as a second number above the one
+    written under it ("141684697698"): text is no number."""
+    for seed in (1, 2, 3):
+        _, reading = _read(recognizer, bank, ["call Mike when home"], seed=seed)
+        assert reading.digits == []
+        _, reading = _read(recognizer, bank, ["call Mike when home", "0612 345 789"], seed=seed)
+        assert reading.lines == ["0612345789"]
+
+
+def _drawn_face() -> np.ndarray:
+    page = np.full((960, 1280, 3), (235, 225, 215), np.uint8)
+    ink = (40, 40, 40)
+    cv2.ellipse(page, (640, 480), (260, 330), 0, 0, 360, ink, 6, cv2.LINE_AA)
+    for x in (540, 740):  # eyes
+        cv2.circle(page, (x, 400), 35, ink, 6, cv2.LINE_AA)
+        cv2.circle(page, (x, 400), 10, ink, -1, cv2.LINE_AA)
+    cv2.ellipse(page, (640, 600), (120, 60), 0, 10, 170, ink, 6, cv2.LINE_AA)  # mouth
+    cv2.polylines(page, [np.array([(640, 450), (620, 540), (660, 540)])], False, ink, 5, cv2.LINE_AA)
+    return page
+
+
+def test_a_drawn_face_rings_and_a_tall_barcode_read_as_no_number(recognizer) -> None:
+    """Shapes that are no number, read as lines of one or two digits each: a face drawn on a page
+    ("7" and "00" at c1e2019: its nose, its eyes), three rings ("00", "0"), a barcode taller than
+    wide, read sideways as a line of "1" per bar (8 lines). A photo whose lines all hold fewer than
+    three digits, two lines or more, shows no number; one digit alone is still read (the
+    one-digit-per-photo workflow: the close-up tests and `benchmarks/real_dev.py`'s single digits)."""
+    rings = np.full((960, 1280, 3), 240, np.uint8)
+    for x, y, radius in ((200, 200, 60), (900, 300, 90), (500, 700, 70)):
+        cv2.circle(rings, (x, y), radius, (50, 50, 50), 8, cv2.LINE_AA)
+    barcode = np.full((960, 1280, 3), 245, np.uint8)
+    rng, x = np.random.default_rng(1), 300
+    while x < 980:
+        width = int(rng.integers(2, 12))
+        if rng.random() < 0.5:
+            barcode[300:660, x : x + width] = 20
+        x += width
+    for picture in (_drawn_face(), rings, barcode):
+        assert recognizer.read(picture).digits == []
 
 
 def test_a_first_look_at_small_writing_keeps_its_doubted_first_digits_for_the_closer_look(

@@ -16,6 +16,7 @@ on the way would read.
     .venv/bin/python benchmarks/synthetic_photos.py --shadow 0.3   # a hard shadow across the writing
     .venv/bin/python benchmarks/synthetic_photos.py --shadow 0.3 --shadow-softness 40   # a soft one
     .venv/bin/python benchmarks/synthetic_photos.py --words   # a name above or before each number
+    .venv/bin/python benchmarks/synthetic_photos.py --text-only   # words alone: no number to read
     .venv/bin/python benchmarks/synthetic_photos.py --dim 5   # a dim room: a fifth as bright, noisier
     .venv/bin/python benchmarks/synthetic_photos.py --dark-desk 0.4   # a note on a near-black desk
     .venv/bin/python benchmarks/synthetic_photos.py --shake 7   # a shaking hand: smeared 7 pixels
@@ -42,7 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from recognizer.data import load_digits  # noqa: E402
-from recognizer.reader import Recognizer  # noqa: E402
+from recognizer.reader import PHONE_DIGITS, Recognizer  # noqa: E402
 from recognizer.shake import Smear  # noqa: E402
 from recognizer.shapes import reread  # noqa: E402
 from recognizer.synthetic import (  # noqa: E402
@@ -142,6 +143,23 @@ def with_words(number: str, index: int, rng: np.random.Generator) -> list[str]:
     return [word, number] if index % 2 == 0 else [f"{word} {number}"]
 
 
+# --text-only: no number, one or two lines of two to four hand-printed words (a note, a shopping
+# list; chosen by a generator of their own, so the conditions are those of the plain run): a photo
+# is read right when it reads as no digits.
+TEXT_WORDS = (
+    "call", "Mike", "when", "home", "Anna", "cake", "remind", "done", "worked", "Tom", "Jane", "Emma",
+    "dinner", "under", "lunch", "room", "work", "drive", "come", "need", "read", "hello", "world",
+    "machine", "dream", "Team", "hair", "coach", "rice", "lake", "make", "wake", "cheer", "ice", "hall",
+    "near",
+)  # fmt: skip
+
+
+def text_lines(rng: np.random.Generator) -> list[str]:
+    """One or two lines of two to four words of TEXT_WORDS."""
+    lines = int(rng.integers(1, 3))
+    return [" ".join(rng.choice(TEXT_WORDS, size=int(rng.integers(2, 5)))) for _ in range(lines)]
+
+
 def reads_as_written(recognizer: Recognizer, photo: RenderedPhoto) -> bool:
     """Whether the digit model reads every digit of ``photo`` from its ink as written (each
     digit's alpha before paper, camera and light, taken as ink where at least half, normalised and
@@ -174,10 +192,11 @@ def benchmark(
     perspective: float | None = None,
     napkin: bool = False,
     light_on_dark: bool = False,
+    text_only: bool = False,
 ) -> None:
     rng = np.random.default_rng(seed)
     exact = exact10 = count10 = digits_ok = digits_total = right_way_up = 0
-    written_right = written_right10 = misread_as_written = 0
+    written_right = written_right10 = misread_as_written = number_long = 0
     stages: dict[str, list[float]] = defaultdict(list)
     misses_by: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     kinds: dict[str, int] = defaultdict(int)
@@ -187,6 +206,8 @@ def benchmark(
         lines = [random_phone_number(rng, digits)]
         if words:
             lines = with_words(lines[0], index, np.random.default_rng([seed, index, 1]))
+        if text_only:
+            lines = text_lines(np.random.default_rng([seed, index, 2]))
         options = random_options(rng)
         if large:
             options = large_photo(options, rng)
@@ -216,6 +237,7 @@ def benchmark(
         right_way_up += reading.rotation == (TURNS[page_turn][1] if turned else 0)
         right = reading.text == photo.text
         exact += right
+        number_long += max(map(len, reading.lines), default=0) >= PHONE_DIGITS
         as_written = reads_as_written(recognizer, photo)
         written_right += as_written
         misread_as_written += not right and not as_written
@@ -249,9 +271,11 @@ def benchmark(
         ):
             misses_by[condition][0] += not right
             misses_by[condition][1] += 1
-    digit_share = digits_ok / digits_total
+    digit_share = digits_ok / max(digits_total, 1)
     print(f"{count} photos (seed {seed}): exact strings {exact / count:.1%}, digits {digit_share:.1%}")
     print(f"10-digit numbers: {exact10}/{count10} exact ({exact10 / max(count10, 1):.1%})")
+    if text_only:
+        print(f"words alone read as no digits: {exact}/{count}; as {PHONE_DIGITS}+ digits: {number_long}")
     print(f"read the right way up: {right_way_up}/{count}")
     print(
         f"the digits' ink as written (no paper, camera or light), read by the digit model: "
@@ -327,6 +351,7 @@ def main() -> None:
         help="each page's corners moved in by up to STRENGTH of the photo (0.3: a low angle), not up to 0.12",
     )
     parser.add_argument("--words", action="store_true", help="a name above or before each number")
+    parser.add_argument("--text-only", action="store_true", help="hand-printed words alone, no number")
     parser.add_argument(
         "--napkin",
         action="store_true",
@@ -398,6 +423,7 @@ def main() -> None:
         args.perspective,
         args.napkin,
         args.light_on_dark,
+        args.text_only,
     )
 
 

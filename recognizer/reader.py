@@ -79,18 +79,17 @@ SCATTERED_LINES = 2
 # A line of TEXT_PIECES pieces or more is text, not a number (hand-printed words read letter by
 # letter as digits: "call Mike when home" as "24044243714110"), when its pieces' heights take turns
 # (TEXT_TURNS times or more) between x-height letters (at most X_HEIGHT of the line's second
-# tallest piece, standing on its baseline) and tall ones (b, d, h, k, l, capitals: at least
-# TALL_LETTER of it), with no PHONE_DIGITS pieces in a row that are not x-height (a number written
-# after a word); or, in writing at least SMALL_WRITING pixels tall, when at least TEXT_DOUBTED of
-# its pieces are surely no digit (WORD_DOUBT) and no PHONE_DIGITS of them in a row are read surely
-# (SURE_NUMBER). A number's digits stand about as tall as each other, and a cheque's small zeros
-# follow its tall digits; in a first look at small writing every digit may be doubted. (150 photos
-# of hand-printed words alone, scratch: 148 read as digits at c1e2019, 101 as 7 digits or more; 104
-# and 26 with this; by heights alone 115 and 32; from 8 pieces, 119 and 34. Synthetic photos,
-# words beside numbers, black-and-white pages, 12 MP photos and real cheques: the same numbers read.)
+# tallest piece, standing on its baseline; at least TEXT_SMALL of its pieces) and tall ones (b, d,
+# h, k, l, capitals: at least TALL_LETTER of it), with no PHONE_DIGITS pieces in a row that are not
+# x-height (a number written after a word); or, in writing at least SMALL_WRITING pixels tall,
+# when at least TEXT_DOUBTED of its pieces are surely no digit (WORD_DOUBT) and no PHONE_DIGITS of
+# them in a row are read surely (SURE_NUMBER). A number's digits stand about as tall as each
+# other, and a cheque's small zeros follow its tall digits; in a first look at small writing every
+# digit may be doubted. (`benchmarks/synthetic_photos.py --text-only --count 300`: FIGURES.)
 TEXT_PIECES = 6
 TEXT_DOUBTED = 0.4
 TEXT_TURNS = 3
+TEXT_SMALL = 0.4  # (two short digits of ten, a light-on-dark photo's 4 and 9, read as x-height)
 X_HEIGHT = 0.7
 TALL_LETTER = 0.9
 # A word written beside a number (a name before it or above it) is read as digits, letters and all;
@@ -1417,7 +1416,7 @@ def _letter_turns(boxes: list[tuple[int, int, int, int]]) -> bool:
     tall = heights >= TALL_LETTER * tall_height
     kinds = [is_small for is_small, is_tall in zip(small, tall, strict=True) if is_small or is_tall]
     turns = sum(a != b for a, b in itertools.pairwise(kinds))
-    letters = small.sum() >= 2 and tall.sum() >= 2 and turns >= TEXT_TURNS
+    letters = small.sum() >= max(2, TEXT_SMALL * len(boxes)) and tall.sum() >= 2 and turns >= TEXT_TURNS
     return bool(letters) and _longest_run(list(~small)) < PHONE_DIGITS
 
 

@@ -2397,8 +2397,9 @@ def test_a_line_of_text_is_no_number_but_digits_of_uneven_heights_are() -> None:
     digits. Its pieces' heights take turns between x-height letters standing on the line's
     baseline and tall letters, written level or askew, or (read upside down) x-height letters
     hanging from the line's top; or many of its pieces are surely no digit: such a line is left
-    out. Digits some taller than others, a cheque's small zeros after its tall digits, and a
-    number after a word on one line (its digits alike, seven and more in a row) are numbers."""
+    out. Digits some taller than others (two short ones of ten too), a cheque's small zeros after
+    its tall digits, and a number after a word on one line (its digits alike, seven and more in a
+    row) are numbers."""
     from recognizer.reader import _without_words
 
     call_mike = "xxTTTxTxxTxx"
@@ -2411,9 +2412,10 @@ def test_a_line_of_text_is_no_number_but_digits_of_uneven_heights_are() -> None:
     assert _without_words([doubted]) == ([], 8)
 
     uneven = _text_line_of("TTxTTTTTTT")  # (one small digit: no turns back and forth)
+    two_short = _text_line_of("xTTTTxTTTT")  # (a light-on-dark photo's 4 and 9 read short: too few)
     surely_read = [(*piece[:3], 0.9) for piece in doubted[:7]] + doubted[7:]  # (seven sure in a row)
     cheques = [_text_line_of("TTxxx"), _text_line_of("TTxxxxxx")]  # "38.000", "25.000.000"
-    for line in (uneven, surely_read, *cheques):
+    for line in (uneven, two_short, surely_read, *cheques):
         assert _without_words([line]) == ([line], 0)
     tom = _text_line_of("Txx")
     digits = _moved(_line_of(_digits(10, left=0)), right=150)

@@ -85,7 +85,10 @@ SCATTERED_LINES = 2
 # when at least TEXT_DOUBTED of its pieces are surely no digit (WORD_DOUBT) and no PHONE_DIGITS of
 # them in a row are read surely (SURE_NUMBER). A number's digits stand about as tall as each
 # other, and a cheque's small zeros follow its tall digits; in a first look at small writing every
-# digit may be doubted. (`benchmarks/synthetic_photos.py --text-only --count 300`: FIGURES.)
+# digit may be doubted. (Hand-printed words alone, `benchmarks/synthetic_photos.py --text-only
+# --count 300`: 85 read as no digits and 58 as a number of 7 digits or more, against 1 and 192 at
+# c1e2019. Test-digit and validation-digit photos, words beside numbers, napkins, black-and-white,
+# turned, dim and 12 MP photos, light writing on a dark ground and real cheques: as many read.)
 TEXT_PIECES = 6
 TEXT_DOUBTED = 0.4
 TEXT_TURNS = 3

@@ -63,7 +63,7 @@ from recognizer.segment import (
     union_box,
 )
 from recognizer.shake import JPEG_BLOCK, find_smear, unsmeared
-from recognizer.shapes import read_flags_as_ones, read_mirrored_nines, reread
+from recognizer.shapes import longest_run, read_flags_as_ones, read_mirrored_nines, reread
 
 MIN_LINE_CONFIDENCE = 0.75  # median digit confidence below which a line is not read as a number
 # A line of this many digits or more, at least BAR_SHARE of them 1s, is bars, not writing: a black-
@@ -88,7 +88,8 @@ SCATTERED_LINES = 2
 # digit may be doubted. (Hand-printed words alone, `benchmarks/synthetic_photos.py --text-only
 # --count 300`: 85 read as no digits and 58 as a number of 7 digits or more, against 1 and 192 at
 # c1e2019. Test-digit and validation-digit photos, words beside numbers, napkins, black-and-white,
-# turned, dim and 12 MP photos, light writing on a dark ground and real cheques: as many read.)
+# turned, dim and 12 MP photos, light writing on a dark ground and real cheques: as many read, one
+# 12 MP photo more.)
 TEXT_PIECES = 6
 TEXT_DOUBTED = 0.4
 TEXT_TURNS = 3
@@ -1393,7 +1394,7 @@ def _text_line(read: list) -> bool:
     x-height letters hang from the line's top), or, not small, many of its pieces surely no digit."""
     if len(read) < TEXT_PIECES:
         return False
-    sure_run = _longest_run([sure >= SURE_NUMBER for *_, sure in read]) >= PHONE_DIGITS
+    sure_run = longest_run([sure >= SURE_NUMBER for *_, sure in read]) >= PHONE_DIGITS
     tall = statistics.median(box[3] for box, *_ in read) >= SMALL_WRITING
     if tall and not sure_run and sum(sure < WORD_DOUBT for *_, sure in read) >= TEXT_DOUBTED * len(read):
         return True
@@ -1420,16 +1421,7 @@ def _letter_turns(boxes: list[tuple[int, int, int, int]]) -> bool:
     kinds = [is_small for is_small, is_tall in zip(small, tall, strict=True) if is_small or is_tall]
     turns = sum(a != b for a, b in itertools.pairwise(kinds))
     letters = small.sum() >= max(2, TEXT_SMALL * len(boxes)) and tall.sum() >= 2 and turns >= TEXT_TURNS
-    return bool(letters) and _longest_run(list(~small)) < PHONE_DIGITS
-
-
-def _longest_run(flags: list) -> int:
-    """How many true ``flags`` there are in a row at most."""
-    longest = run = 0
-    for flag in flags:
-        run = run + 1 if flag else 0
-        longest = max(longest, run)
-    return longest
+    return bool(letters) and longest_run(~small) < PHONE_DIGITS
 
 
 def _word_group(group: list, after: list) -> bool:

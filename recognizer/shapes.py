@@ -166,7 +166,7 @@ def flat_based_two(pixels: np.ndarray) -> bool:
     columns = np.flatnonzero(ink.any(axis=0))
     width = columns[-1] - columns[0] + 1
     foot = ink[rows[-1] + 1 - max(1, round(BASE * (rows[-1] - rows[0] + 1))) : rows[-1] + 1]
-    return any(_longest_run(row) >= BASE_WIDTH * width for row in foot)
+    return any(longest_run(row) >= BASE_WIDTH * width for row in foot)
 
 
 def loopless(pixels: np.ndarray) -> bool:
@@ -231,11 +231,12 @@ def _crossbar(ink: np.ndarray, rows: np.ndarray) -> bool:
     (of the digit's height: a narrow 1 is all junction where its flag meets the stem)."""
     height = rows[-1] - rows[0] + 1
     low, high = (rows[0] + round(share * height) for share in CROSSBAR_ROWS)
-    return any(_longest_run(row) >= CROSSBAR_LENGTH * height for row in ink[low : high + 1])
+    return any(longest_run(row) >= CROSSBAR_LENGTH * height for row in ink[low : high + 1])
 
 
-def _longest_run(row: np.ndarray) -> int:
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], row.astype(np.int8), [0]))))
+def longest_run(row) -> int:
+    """How many true values (or ink pixels) ``row`` holds in a row at most."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], np.asarray(row, bool).astype(np.int8), [0]))))
     return int((edges[1::2] - edges[::2]).max(initial=0))
 
 

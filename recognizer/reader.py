@@ -76,6 +76,14 @@ MIN_LINE_DIGITS = 3  # shorter lines are dropped when the photo also holds a lon
 # face drawn on a page read as "00" (its eyes) and "7" (its nose), a picture's round shapes as 0s,
 # a barcode's stripes read sideways as a 1 each.
 SCATTERED_LINES = 2
+# A number's digits stand side by side, each on its own stretch of the line. Two digits read in one
+# line whose stretches nest, one spanning NESTED of the other's width or more, are one digit and a
+# mark that is none (real cheques: the printed field's corner read as a 1 around a 3; a 1 and the
+# rule above it read as a 5 around the 3 after it): the one read less surely is left out. (Real
+# cheques as read before: of the 437 read right, none had neighbours nesting by more than 0.75; of
+# the 163 misread, 11 by 0.85 or more. With this rule 440 read right, none lost; synthetic photos
+# the same but one 12 MP photo gained.)
+NESTED = 0.85
 # A line of TEXT_PIECES pieces or more is text, not a number (hand-printed words read letter by
 # letter as digits: "call Mike when home" as "24044243714110"), when its pieces' heights take turns
 # (TEXT_TURNS times or more) between x-height letters (at most X_HEIGHT of the line's second
@@ -972,6 +980,8 @@ class Recognizer:
         singles = timed("classify", self._read_whole, segmentation.lines, segmentation.digit_height)
         for pieces, whole in zip(segmentation.lines, singles, strict=True):
             read, left_out, no_digits, bendy = timed("classify", self._read_line, pieces, whole, budget, bend)
+            read, nested = _without_nested(read)
+            stray += nested
             low_left_out += left_out
             bendable += bendy
             not_digits |= no_digits
@@ -1324,6 +1334,23 @@ def _flags_read_as_ones(read_lines: list[list]) -> list[list]:
         read_flags_as_ones([p for _, p, _, _ in results], [pixels for _, _, pixels, _ in results])
     )
     return [[(box, next(predictions), pixels, sure) for box, _, pixels, sure in read] for read in read_lines]
+
+
+def _without_nested(read: list) -> tuple[list, int]:
+    """A line read ([(box, prediction, pixels, sureness)]) without the less sure of each two
+    neighbours whose stretches of the line nest (NESTED), and how many were left out."""
+    kept = sorted(read, key=lambda result: result[0][0])
+    index = 0
+    while index + 1 < len(kept):
+        (left, *_, left_sure), (right, *_, right_sure) = kept[index], kept[index + 1]
+        shared = min(left[0] + left[2], right[0] + right[2]) - right[0]
+        if shared < NESTED * min(left[2], right[2]):
+            index += 1
+            continue
+        del kept[index + 1 if right_sure < left_sure else index]
+        index = max(0, index - 1)  # (the one kept may nest with the one before)
+    dropped = {id(result) for result in read} - {id(result) for result in kept}
+    return [result for result in read if id(result) not in dropped], len(dropped)
 
 
 def _without_bars(read_lines: list[list]) -> tuple[list[list], int]:

@@ -444,6 +444,39 @@ def test_a_long_line_of_mostly_1s_is_bars_but_a_number_with_1s_is_not() -> None:
     assert _without_bars(numbers) == (numbers, 0)
 
 
+def test_of_two_digits_on_one_stretch_of_the_line_the_less_sure_is_left_out() -> None:
+    """Digits side by side, however slanted (a neighbour's box reaching 0.75 over the next), are
+    all kept; where one digit's stretch of the line lies within another's, one of them is a mark
+    that is no digit (real cheques, as read: a printed field's corner read as a 1 around a 3; a
+    2 cut into a 7 with a 6 inside it), and the less sure of the two is left out."""
+    from recognizer.classifier import Prediction
+    from recognizer.reader import _without_nested
+
+    def line(*digits: tuple[int, float, tuple[int, int, int, int]]) -> list:
+        return [(box, Prediction(d, sure, ((d, sure),)), None, sure) for d, sure, box in digits]
+
+    def text(read: list) -> str:
+        return "".join(str(p.digit) for _, p, _, _ in read)
+
+    corner = line(
+        (1, 0.07, (8, 11, 123, 181)),
+        (3, 0.99, (26, 33, 74, 148)),
+        (8, 0.97, (100, 33, 73, 148)),
+        (4, 0.97, (224, 61, 76, 120)),
+        (0, 0.98, (296, 53, 96, 124)),
+        (5, 0.99, (372, 53, 121, 124)),
+    )
+    assert (text(_without_nested(corner)[0]), _without_nested(corner)[1]) == ("38405", 1)
+    two_cut = line((7, 0.96, (8, 20, 154, 120)), (6, 0.9, (15, 60, 98, 80)), (9, 0.97, (228, 20, 121, 120)))
+    assert text(_without_nested(two_cut)[0]) == "79"
+    # (read out of order, a nesting mark behind, and a chain: the kept one nests with the next)
+    chain = line((5, 0.9, (200, 0, 60, 100)), (2, 0.3, (0, 0, 200, 100)), (1, 0.5, (10, 0, 20, 100)))
+    assert _without_nested(chain) == ([chain[0], chain[2]], 1)
+    slanted = line(*[(d, 0.2, (30 * i, 0, 40, 100)) for i, d in enumerate((4, 1, 6, 5))])
+    slanted += line((0, 0.2, (100, 0, 40, 100)))  # (0.75 of the 0 within the 5 before it)
+    assert _without_nested(slanted) == (slanted, 0)
+
+
 def test_a_strip_one_pixel_thin_once_shrunk_reads_as_no_digits(recognizer) -> None:
     """An 8x12000 strip's working copy is one row: measuring its noise between rows raised."""
     assert recognizer.read(np.full((8, 12000, 3), 128, np.uint8)).digits == []

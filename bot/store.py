@@ -87,6 +87,7 @@ PHOTO_SIGNATURES = (
     (b"II*\x00", ".tif"),
     (b"MM\x00*", ".tif"),
 )
+ISO_MEDIA_PHOTOS = {b"heic": ".heic", b"heix": ".heic", b"mif1": ".heif", b"avif": ".avif"}
 
 
 class StoreError(Exception):
@@ -306,6 +307,8 @@ def _photo_suffix(photo: bytes) -> str:
             return suffix
     if photo[:4] == b"RIFF" and photo[8:12] == b"WEBP":
         return ".webp"
+    if photo[4:8] == b"ftyp" and photo[8:12] in ISO_MEDIA_PHOTOS:  # (the file's first brand)
+        return ISO_MEDIA_PHOTOS[photo[8:12]]
     return UNKNOWN_PHOTO_SUFFIX
 
 

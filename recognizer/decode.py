@@ -2,7 +2,9 @@
 
 Refuses what is not a photo (a PDF, random bytes, an empty file), what would cost too much to
 decode (a PNG header claiming 40000x40000, an oversized file), and applies the EXIF orientation
-that phone cameras record instead of rotating the pixels. The photo is also shrunk to a working
+that phone cameras record instead of rotating the pixels. An iPhone's own HEIC files (sent as a
+file, or copied off the phone) are decoded by ``pillow-heif``, loaded only for them; AVIF by Pillow
+itself. The photo is also shrunk to a working
 copy; ``scale`` maps working coordinates back to the original. The reader asks for a JPEG's grey
 pixels alone (its stored brightness channel: three times faster to decode than colour).
 Every refusal is an :class:`ImageError` whose message is one plain sentence for the user.
@@ -10,6 +12,7 @@ Every refusal is an :class:`ImageError` whose message is one plain sentence for 
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import warnings
@@ -27,7 +30,10 @@ MAX_ENLARGEMENT = 5.0  # ... by at most this factor
 MIN_SIDE = 8
 EXIF_ORIENTATION = 0x0112  # the EXIF tag saying how the stored pixels are turned
 JPEG_END = b"\xff\xd9"  # the marker that ends a whole JPEG
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO", "HEIF", "AVIF"}
+# An ISO media file's brands ("ftyp" at byte 4) of HEVC-coded HEIF: iPhones' HEIC photos and their
+# bursts; "mif1" also heads other HEIF files (AVIF's own brand comes first there).
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
 
 
 class ImageError(ValueError):
@@ -106,6 +112,8 @@ def _open(source: bytes | str | Path) -> tuple[Image.Image, bytes]:
         raise ImageError(f"The file is larger than {MAX_FILE_BYTES // 2**20} MB.")
     if source[:5] == b"%PDF-":
         raise ImageError("This is a PDF, not a photo; please send a photo or a screenshot of the page.")
+    if source[4:8] == b"ftyp" and source[8:12] in HEIF_BRANDS:
+        _read_heif_too()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -117,6 +125,15 @@ def _open(source: bytes | str | Path) -> tuple[Image.Image, bytes]:
     except (OSError, ValueError, SyntaxError):
         raise ImageError("This image file is damaged and cannot be read.") from None
     return image, source
+
+
+@functools.cache
+def _read_heif_too() -> None:
+    """Teach Pillow HEIF (once; importing the decoder costs about 60 ms, so only for such files).
+    It turns the pixels upright by the file's own transforms and records the EXIF orientation as 1."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
 
 
 def _draft_factor(size: tuple[int, int]) -> int:

@@ -357,6 +357,23 @@ async def test_bad_inputs_get_a_clear_message_and_the_bot_keeps_serving(
     assert not emulator.unknown_calls
 
 
+async def test_an_iphone_heic_photo_sent_as_a_file_is_read(
+    emulator, recognition, speaker, tmp_path, bank
+) -> None:
+    """An iPhone sends its own HEIC when the photo goes as a file (Telegram converts photos only)."""
+    import pillow_heif
+
+    heic = io.BytesIO()
+    pillow_heif.from_pillow(Image.open(io.BytesIO(photo_of(bank, ["(416) 555-0199"])))).save(heic, quality=85)
+    async with running_bot(emulator, recognition, speaker, tmp_path) as hey:
+        hey.store.update_settings(USER, voice=False)
+        emulator.user_sends_document(USER, heic.getvalue(), "IMG_0412.HEIC", "image/heic")
+        assert "(416) 555-0199" in await reply(emulator, timeout=30)
+    with Store(tmp_path) as store:
+        [photo] = (tmp_path / "photos").rglob("*.heic")
+        assert photo.read_bytes() == heic.getvalue() and not store.unanswered_readings()
+
+
 async def test_rate_limit_is_friendly_and_per_user(emulator, recognition, speaker, tmp_path, bank) -> None:
     photo = photo_of(bank, ["(416) 555-0199"])
     async with running_bot(emulator, recognition, speaker, tmp_path, photos_per_minute=2) as hey:

@@ -61,6 +61,27 @@ def test_every_exif_orientation_turns_the_photo_as_pillow_does(orientation: int,
     assert decoded.full_scale == (2.0 if size[0] > 2560 else 1.0)
 
 
+@pytest.mark.parametrize("fmt", ["HEIF", "AVIF"])
+def test_iphone_heic_and_avif_photos_decode_upright(fmt: str) -> None:
+    """An iPhone's HEIC (sent as a file, or copied off the phone) and an AVIF, each stored turned
+    with the EXIF orientation saying so, decode upright; cut short, either is a plain refusal."""
+    import pillow_heif
+
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    if fmt == "HEIF":  # (written without teaching Pillow HEIF: decode must do that itself)
+        buffer = io.BytesIO()
+        pillow_heif.from_pillow(_marked_photo()).save(buffer, quality=90, exif=exif.tobytes())
+        data = buffer.getvalue()
+    else:
+        data = _encode(_marked_photo(), fmt, quality=90, exif=exif.tobytes())
+    decoded = decode(data)
+    assert decoded.original.shape == (120, 80, 3)
+    assert decoded.original[15, 80 - 15].max() < 60 and decoded.original[15, 15].min() > 200
+    with pytest.raises(ImageError, match=r"^This .*\.$"):
+        decode(data[: len(data) // 2])
+
+
 @pytest.mark.parametrize("mode", ["L", "CMYK"])
 def test_grey_and_cmyk_jpegs_decode_to_rgb(mode: str) -> None:
     data = _encode(_marked_photo().convert(mode), "JPEG", quality=95)

@@ -186,6 +186,15 @@ def test_photo_is_kept_before_recognition_and_unanswered_until_answered(tmp_path
     assert not list((tmp_path / "photos").glob(".*"))  # no temporary files left behind
 
 
+def test_photos_are_kept_under_their_kinds_suffix(store: Store):
+    """Photos sent as files keep a suffix that opens them by hand: an iPhone's HEIC, an AVIF."""
+    kinds = {b"\x00\x00\x00\x18ftypheic": ".heic", b"\x00\x00\x00\x1cftypavif": ".avif"}
+    kinds |= {JPEG_BYTES: ".jpg", b"\x00\x00\x00\x18ftypisom": ".bin", b"%PDF-1.4": ".bin"}
+    for head, suffix in kinds.items():
+        reading_id = store.save_photo(1, 1, head + b"\x00" * 64, "document")
+        assert store.get_reading(reading_id).photo_path.suffix == suffix
+
+
 def test_unanswered_reading_is_given_up_after_max_attempts(store: Store):
     reading_id = store.save_photo(1, 1, JPEG_BYTES, "photo")
     assert [r.id for r in store.unanswered_readings(max_attempts=2)] == [reading_id]

@@ -2,7 +2,8 @@
 
 Each case is (name, bytes): random bytes, truncated JPEGs, 1x1 images, a PNG header claiming
 40000x40000, blank, folded and all-black pages, a PDF, an animated GIF, noise photos, and mutated
-copies of a real JPEG. The reader must answer each with an ImageError or a reading, quickly.
+copies of a real JPEG and of an iPhone-style HEIC. The reader must answer each with an ImageError
+or a reading, quickly.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def fuzz_cases(count: int, seed: int = 0) -> Iterator[tuple[str, bytes]]:
     photo = np.full((480, 640, 3), 240, np.uint8)
     photo[200:260, 100:500] = rng.integers(0, 80, (60, 400, 3), np.uint8)
     base_jpeg = _encode(photo, "JPEG", quality=85)
+    base_heic, heics = _heic(photo), np.random.default_rng([seed, 2])
     makers = [
         ("random bytes", lambda: rng.bytes(int(rng.integers(0, 5000)))),
         ("truncated jpeg", lambda: base_jpeg[: int(rng.integers(1, len(base_jpeg)))]),
@@ -73,10 +75,19 @@ def fuzz_cases(count: int, seed: int = 0) -> Iterator[tuple[str, bytes]]:
         ("noise photo", lambda: _encode(rng.integers(0, 255, (480, 640, 3), np.uint8), "JPEG")),
         ("thin strip", lambda: _encode(np.full((8, 4000, 3), 128, np.uint8))),
         ("empty", lambda: b""),
+        ("mutated heic", lambda: _mutate(base_heic, heics)),
     ]
     for index in range(count):
         name, make = makers[index % len(makers)]
         yield name, make()
+
+
+def _heic(photo: np.ndarray) -> bytes:
+    from pillow_heif import from_pillow
+
+    buffer = io.BytesIO()
+    from_pillow(Image.fromarray(photo)).save(buffer, quality=85)
+    return buffer.getvalue()
 
 
 def _mutate(data: bytes, rng: np.random.Generator) -> bytes:

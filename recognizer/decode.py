@@ -4,9 +4,9 @@ Refuses what is not a photo (a PDF, random bytes, an empty file), what would cos
 decode (a PNG header claiming 40000x40000, an oversized file), and applies the EXIF orientation
 that phone cameras record instead of rotating the pixels. An iPhone's own HEIC files (sent as a
 file, or copied off the phone) are decoded by ``pillow-heif``, loaded only for them; AVIF by Pillow
-itself. The photo is also shrunk to a working
-copy; ``scale`` maps working coordinates back to the original. The reader asks for a JPEG's grey
-pixels alone (its stored brightness channel: three times faster to decode than colour).
+itself. The photo is also shrunk to a working copy; ``scale`` maps working coordinates back to the
+original. The reader asks for a JPEG's grey pixels alone (its stored brightness channel: three
+times faster to decode than colour).
 Every refusal is an :class:`ImageError` whose message is one plain sentence for the user.
 """
 

@@ -1339,18 +1339,18 @@ def _flags_read_as_ones(read_lines: list[list]) -> list[list]:
 def _without_nested(read: list) -> tuple[list, int]:
     """A line read ([(box, prediction, pixels, sureness)]) without the less sure of each two
     neighbours whose stretches of the line nest (NESTED), and how many were left out."""
-    kept = sorted(read, key=lambda result: result[0][0])
+    order = sorted(range(len(read)), key=lambda number: read[number][0][0])  # (left to right)
     index = 0
-    while index + 1 < len(kept):
-        (left, *_, left_sure), (right, *_, right_sure) = kept[index], kept[index + 1]
+    while index + 1 < len(order):
+        (left, *_, left_sure), (right, *_, right_sure) = (read[number] for number in order[index : index + 2])
         shared = min(left[0] + left[2], right[0] + right[2]) - right[0]
         if shared < NESTED * min(left[2], right[2]):
             index += 1
             continue
-        del kept[index + 1 if right_sure < left_sure else index]
+        del order[index + 1 if right_sure < left_sure else index]
         index = max(0, index - 1)  # (the one kept may nest with the one before)
-    dropped = {id(result) for result in read} - {id(result) for result in kept}
-    return [result for result in read if id(result) not in dropped], len(dropped)
+    kept = set(order)
+    return [result for number, result in enumerate(read) if number in kept], len(read) - len(kept)
 
 
 def _without_bars(read_lines: list[list]) -> tuple[list[list], int]:

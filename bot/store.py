@@ -42,6 +42,8 @@ from typing import Literal
 
 import numpy as np
 
+from recognizer.decode import HEIF_BRANDS
+
 log = logging.getLogger(__name__)
 
 DB_NAME = "store.sqlite3"
@@ -87,7 +89,6 @@ PHOTO_SIGNATURES = (
     (b"II*\x00", ".tif"),
     (b"MM\x00*", ".tif"),
 )
-ISO_MEDIA_PHOTOS = {b"heic": ".heic", b"heix": ".heic", b"mif1": ".heif", b"avif": ".avif"}
 
 
 class StoreError(Exception):
@@ -307,8 +308,10 @@ def _photo_suffix(photo: bytes) -> str:
             return suffix
     if photo[:4] == b"RIFF" and photo[8:12] == b"WEBP":
         return ".webp"
-    if photo[4:8] == b"ftyp" and photo[8:12] in ISO_MEDIA_PHOTOS:  # (the file's first brand)
-        return ISO_MEDIA_PHOTOS[photo[8:12]]
+    if photo[4:8] == b"ftyp" and photo[8:12] == b"avif":  # (an ISO media file, by its first brand)
+        return ".avif"
+    if photo[4:8] == b"ftyp" and photo[8:12] in HEIF_BRANDS:
+        return ".heic"
     return UNKNOWN_PHOTO_SUFFIX
 
 

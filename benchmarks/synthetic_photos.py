@@ -23,6 +23,7 @@ on the way would read.
     .venv/bin/python benchmarks/synthetic_photos.py --light-on-dark   # chalk on a blackboard, dark mode
     .venv/bin/python benchmarks/synthetic_photos.py --black-and-white   # a scanner app's B&W page
     .venv/bin/python benchmarks/synthetic_photos.py --napkin   # written on a folded paper napkin
+    .venv/bin/python benchmarks/synthetic_photos.py --printed   # type beside it: "Tel:", a header
     .venv/bin/python benchmarks/synthetic_photos.py --clean   # ideal conditions: the reader's own losses
     .venv/bin/python benchmarks/synthetic_photos.py --write-examples examples   # the sample photos
 """
@@ -48,6 +49,7 @@ from recognizer.shake import Smear  # noqa: E402
 from recognizer.shapes import reread  # noqa: E402
 from recognizer.synthetic import (  # noqa: E402
     IDEAL_CONDITIONS,
+    PRINT_PLACES,
     SHADOW_EDGE_SOFTNESS,
     DigitBank,
     PhotoOptions,
@@ -60,6 +62,7 @@ from recognizer.synthetic import (  # noqa: E402
     on_dark_desk_jpeg,
     random_options,
     random_phone_number,
+    random_printed,
     render_photo,
     shadowed_jpeg,
     shaken_jpeg,
@@ -193,6 +196,7 @@ def benchmark(
     napkin: bool = False,
     light_on_dark: bool = False,
     text_only: bool = False,
+    printed: bool = False,
 ) -> None:
     rng = np.random.default_rng(seed)
     exact = exact10 = count10 = digits_ok = digits_total = right_way_up = 0
@@ -219,7 +223,9 @@ def benchmark(
             options = dataclasses.replace(options, perspective=perspective)
         if napkin:
             options = dataclasses.replace(options, paper="napkin")
-        photo = render_photo(bank, lines, rng, options)
+        # (printed text from a generator of its own: the photos are otherwise the same photos)
+        label = random_printed(np.random.default_rng([seed, index, 3]), PRINT_PLACES[index % 2])
+        photo = render_photo(bank, lines, rng, options, label if printed else None)
         lighting_rng = np.random.default_rng([seed, index])
         jpeg = shadowed_jpeg(photo, shadow, lighting_rng, shadow_softness) if shadow else photo.jpeg
         if dim > 1:
@@ -267,6 +273,7 @@ def benchmark(
             f"ink={options.ink}",
             turn,
             f"placement={options.placement}",
+            *([f"printed={label.place}"] if printed else []),
             *([f"page turned {page_turn}°"] if turned else []),
         ):
             misses_by[condition][0] += not right
@@ -353,6 +360,11 @@ def main() -> None:
     parser.add_argument("--words", action="store_true", help="a name above or before each number")
     parser.add_argument("--text-only", action="store_true", help="hand-printed words alone, no number")
     parser.add_argument(
+        "--printed",
+        action="store_true",
+        help="type beside each number, before it (a form's 'Tel:') or above it (a notepad's header)",
+    )
+    parser.add_argument(
         "--napkin",
         action="store_true",
         help="every number written on a paper napkin: embossed quilt, creases, a pen skipping and bleeding",
@@ -424,6 +436,7 @@ def main() -> None:
         args.napkin,
         args.light_on_dark,
         args.text_only,
+        args.printed,
     )
 
 

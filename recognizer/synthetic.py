@@ -2,8 +2,8 @@
 
 MNIST digits are cropped, scaled, re-stroked and slanted, then written as ink (their grey level is
 the ink's opacity) onto a textured sheet of paper together with hand-drawn separators (and, when
-asked, hand-printed words: a name beside the number); the page is
-then photographed: rotated, warped in perspective, unevenly lit, tinted, blurred, noised and
+asked, hand-printed words: a name beside the number; or type: a printed label or header); the
+page is then photographed: rotated, warped in perspective, unevenly lit, tinted, blurred, noised and
 JPEG-compressed, while the box of every digit is carried through each geometric step. It uses
 only numpy and OpenCV (never TensorFlow) and is not part of the photo→digits path.
 """
@@ -164,6 +164,88 @@ class RenderedPhoto:
     # each digit's ink as written, before paper, camera and light (float alpha 0..1, in reading
     # order): what a reader that lost nothing would have to read
     digit_glyphs: list[np.ndarray] = field(default_factory=list, repr=False)
+
+
+# --- Printed text --------------------------------------------------------------------------------
+# Type on the page beside the handwriting: a form's "Tel:" before the number, a notepad's or a
+# flyer's printed header above it. Set in Pillow's own typeface (no system fonts needed), solid,
+# in print's colours, PRINT_SIZE digit heights tall (the font's size), PRINT_GAP digit heights
+# from the writing.
+PRINTED_TEXTS = (
+    "Tel:",
+    "Phone:",
+    "Mobile",
+    "Call me!",
+    "Name:",
+    "Hotel Astoria",
+    "Pizza Roma",
+    "Dr. Smith",
+    "Room service",
+    "Notes",
+    "Contact",
+    "Office hours",
+    "Thank you!",
+    "From the desk of",
+)
+PRINT_COLOURS = ((20, 20, 20), (60, 60, 60), (30, 40, 110), (150, 30, 30), (30, 90, 50))
+PRINT_SIZE = (0.5, 1.0)
+PRINT_GAP = (0.5, 1.2)
+PRINT_PLACES = ("above", "before")
+
+
+@dataclass(frozen=True)
+class Printed:
+    """Printed text on the page: what, where (PRINT_PLACES: above the first line of writing, or
+    before it on its baseline), how big (font size in digit heights), in which colour, how bold."""
+
+    text: str
+    place: str = "above"
+    size: float = 0.7
+    gap: float = 0.6
+    colour: tuple[int, int, int] = PRINT_COLOURS[0]
+    bold: bool = False
+
+
+def random_printed(rng: np.random.Generator, place: str | None = None) -> Printed:
+    """A printed label or header (PRINTED_TEXTS), placed, sized and coloured at random."""
+    return Printed(
+        text=str(rng.choice(PRINTED_TEXTS)),
+        place=place or str(rng.choice(PRINT_PLACES)),
+        size=float(rng.uniform(*PRINT_SIZE)),
+        gap=float(rng.uniform(*PRINT_GAP)),
+        colour=PRINT_COLOURS[int(rng.integers(len(PRINT_COLOURS)))],
+        bold=bool(rng.random() < 0.3),
+    )
+
+
+def _print(page: np.ndarray, printed: Printed, writing_left: float, baseline_y: float, height: float) -> None:
+    """Print ``printed`` onto the page (float32 RGB, in place) beside the writing whose first
+    line starts at ``writing_left`` on ``baseline_y``, its digits ``height`` pixels tall."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=max(6, round(printed.size * height)))
+    ink = Image.new("L", (page.shape[1], page.shape[0]), 0)
+    draw = ImageDraw.Draw(ink)
+    width = draw.textlength(printed.text, font=font)
+    gap = printed.gap * height
+    spots = {
+        "before": (writing_left - gap - width, baseline_y),
+        "above": (writing_left, baseline_y - height - gap),
+        "below": (writing_left, baseline_y + gap + font.size),
+    }
+    # (where the page has no room for it there, above the writing or else below: type cut off
+    # by the page's edge leaves a stray letter or two)
+    fits = [
+        spot
+        for place, spot in spots.items()
+        if place in (printed.place, "above", "below")
+        and 0 <= spot[0] <= page.shape[1] - width
+        and font.size <= spot[1] <= page.shape[0]
+    ]
+    x, y = fits[0] if fits else spots[printed.place]
+    draw.text((x, y), printed.text, fill=255, font=font, anchor="ls", stroke_width=int(printed.bold))
+    cover = np.asarray(ink, np.float32)[..., None] / 255
+    page *= 1 - cover * (1 - np.asarray(printed.colour, np.float32) / 255)
 
 
 class DigitBank:
@@ -877,9 +959,10 @@ def render_photo(
     written_lines: list[str],
     rng: np.random.Generator,
     options: PhotoOptions = DEFAULT_OPTIONS,
+    printed: Printed | None = None,
 ) -> RenderedPhoto:
     """Render the given lines (digits plus separators: space - . / ( ) +, and words of letters) as
-    handwriting on paper."""
+    handwriting on paper, with ``printed`` text beside them if given."""
     _check(options, written_lines)
     writing = _write(bank, written_lines, options, rng)
     if writing is not None:
@@ -901,6 +984,9 @@ def render_photo(
             layer = cv2.resize(layer, size, interpolation=cv2.INTER_AREA)
         region = page[y : y + layer.shape[0], x : x + layer.shape[1]]
         _ink(region, layer[: region.shape[0], : region.shape[1]], options, rng)
+        if printed is not None:
+            left = float(_transform(writing.first_baseline, place)[0])
+            _print(page, printed, left, baseline_y, line_height)
     photo, warp = _photograph(page, options, rng)
     _lighting(photo, options, rng)
     image, jpeg = _camera(photo, options, rng)

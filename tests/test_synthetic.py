@@ -16,6 +16,7 @@ from recognizer.synthetic import (
     PAPER_COLOURS,
     DigitBank,
     PhotoOptions,
+    Printed,
     RenderedPhoto,
     glyph_as_read,
     random_options,
@@ -299,6 +300,31 @@ def test_a_word_beside_the_number_is_ink_but_no_digit(bank: DigitBank) -> None:
     outside = ink_mask(named) & ~inside_boxes(named, pad=2)
     assert outside.sum() > 20 * max(1, (ink_mask(plain) & ~inside_boxes(plain, pad=2)).sum())
     assert_boxes_hold_ink(named)
+
+
+def test_printed_text_is_ink_above_or_before_the_number_but_no_digit(bank: DigitBank) -> None:
+    """``--printed`` type: ink outside the digits' boxes, where it was asked for while the page has
+    room (above the writing when it has none before it), the photo otherwise the same."""
+    plain = render(bank, ["555 0199"], jpeg_quality=None)
+    top = min(y for _, y, _, _ in plain.digit_boxes)
+    left = min(x for x, _, _, _ in plain.digit_boxes)
+    for place, text in (("above", "Hotel Astoria"), ("before", "Tel:"), ("before", "From the desk of")):
+        printed = render_photo(
+            bank,
+            ["555 0199"],
+            np.random.default_rng(0),
+            replace(SMALL, jpeg_quality=None),
+            Printed(text, place),
+        )
+        assert printed.lines == plain.lines and printed.digit_boxes == plain.digit_boxes
+        outside = ink_mask(printed) & ~inside_boxes(printed, pad=2)
+        assert outside.sum() > 20 * max(1, (ink_mask(plain) & ~inside_boxes(plain, pad=2)).sum())
+        ys, xs = np.nonzero(outside)
+        assert xs.min() > 0 and xs.max() < SMALL.size[0] - 1, "cut off by the page's edge"
+        if place == "before" and text == "Tel:":
+            assert xs.max() < left and ys.max() > top
+        else:
+            assert ys.max() < top
 
 
 def test_bad_input_is_rejected(bank: DigitBank) -> None:

@@ -99,6 +99,21 @@ NESTED = 0.85
 # turned, dim and 12 MP photos, light writing on a dark ground and real cheques: as many read, one
 # 12 MP photo more.)
 TEXT_PIECES = 6
+# Type beside the handwriting (a form's printed "Tel:" before the number, a notepad's header above
+# it) is read as digits, letters and all. No hand writes as evenly: the letters of type stand on
+# one baseline, to within PRINT_FOOT of their height, and come in two heights, x-height and
+# capital, each the same to within PRINT_SPREAD of the taller, the x-height PRINT_X_HEIGHT of the
+# capitals' (Latin type: about 0.5-0.85); a hand's digits vary in height continuously. At least
+# PRINT_LETTERS letters stand so: a whole line of them is left out, and so are the first group
+# of a line (its first pieces, a gap before the rest), word after word.
+PRINT_FOOT = 0.05
+PRINT_SPREAD = 0.08
+PRINT_STEP = 0.1
+PRINT_X_HEIGHT = (0.5, 0.88)
+PRINT_LETTERS = 3
+PRINT_MARK = 0.4
+PRINT_BELOW = 0.8
+PRINT_NEAR = 1.0
 TEXT_DOUBTED = 0.4
 TEXT_TURNS = 3
 TEXT_SMALL = 0.4  # (two short digits of ten, a light-on-dark photo's 4 and 9, read as x-height)
@@ -420,6 +435,9 @@ BEND_ROWS = 400
 REREAD_BELOW = 0.8
 PARTING_WEAK_BARS = (0.23, 0.26)
 LEAVING_OUT_MARGIN = 0.01  # see _surer_again
+# ... and keeps at least REREAD_KEEPS of the first reading's digits: a higher bar broke a faint
+# pencil number beside dark type into a few sure digits ("228419981" read "998", surer).
+REREAD_KEEPS = 0.5
 # Paper kept around the ink's box when the mask is cut down to it: with less, the ink in the box's
 # corners would touch the edge of the mask once levelled, as if it ran off the photo.
 CROP_MARGIN = 8
@@ -861,7 +879,8 @@ class Recognizer:
             # (another way up only where _score, which weighs how the digits stand in lines,
             # agrees: the classifier is as sure of a sideways page's digits)
             same_way = again.rotation == first.rotation or _score(again) > _score(first)
-            if same_way and _surer_again(again, best):
+            kept = len(again.digits) >= REREAD_KEEPS * len(first.digits)
+            if same_way and kept and _surer_again(again, best):
                 best = again
         timings["reread"] = time.perf_counter() - start
         return best
@@ -1394,11 +1413,24 @@ def _without_words(read_lines: list[list]) -> tuple[list[list], int]:
         while True:  # ("call Ann 0171 234567": word after word)
             boxes = [box for box, *_ in read]
             first = _group_numbers(boxes).count(0)
+            label = _printed_label(boxes)
+            if label:
+                read, dropped = read[label:], dropped + label
+                continue
             if len(boxes) - first < MIN_LINE_DIGITS or not _word_group(read[:first], read[first:]):
                 break
             read, dropped = read[first:], dropped + first
         kept.append(read)
-    text = [_text_line(read) for read in kept]
+    printed = [_printed([box for box, *_ in read]) for read in kept]
+    if all(printed):  # (type is left out beside handwriting: a cheque's small zeros can look even)
+        printed = [False] * len(kept)
+    text = [is_printed or _text_line(read) for read, is_printed in zip(kept, printed, strict=True)]
+    for read, is_printed in zip(kept, printed, strict=True):
+        if is_printed:  # (its letters segmented into the number's line, where that runs askew)
+            for index, other in enumerate(kept):
+                if other is not read:
+                    kept[index] = _without_print_ends(other, [box for box, *_ in read])
+                    dropped += len(other) - len(kept[index])
     dropped += sum(len(read) for read, is_text in zip(kept, text, strict=True) if is_text)
     kept = [read for read, is_text in zip(kept, text, strict=True) if not is_text]
     boxes = [[box for box, *_ in read] for read in kept]
@@ -1433,14 +1465,7 @@ def _letter_turns(boxes: list[tuple[int, int, int, int]]) -> bool:
     """Whether a line's pieces (``boxes``) take turns between x-height letters and tall ones, as
     text does (see TEXT_PIECES). Heights are measured over the line's baseline: the line through
     the pieces' feet with the median slope between any two (a line written askew drifts)."""
-    xs = np.array([x + w / 2 for x, _, w, _ in boxes], float)
-    tops = np.array([y for _, y, _, _ in boxes], float)
-    feet = tops + np.array([h for *_, h in boxes], float)
-    first, second = np.triu_indices(len(boxes), 1)
-    apart = xs[second] != xs[first]
-    slopes = (feet[second] - feet[first])[apart] / (xs[second] - xs[first])[apart]
-    slope = float(np.median(slopes)) if slopes.size else 0.0
-    baseline = float(np.median(feet - slope * xs)) + slope * xs
+    tops, feet, baseline = _on_baseline(boxes)
     heights = baseline - tops
     tall_height = float(np.sort(heights)[-2])
     small = (heights <= X_HEIGHT * tall_height) & (np.abs(feet - baseline) <= LETTER_FOOT * tall_height)
@@ -1449,6 +1474,77 @@ def _letter_turns(boxes: list[tuple[int, int, int, int]]) -> bool:
     turns = sum(a != b for a, b in itertools.pairwise(kinds))
     letters = small.sum() >= max(2, TEXT_SMALL * len(boxes)) and tall.sum() >= 2 and turns >= TEXT_TURNS
     return bool(letters) and longest_run(~small) < PHONE_DIGITS
+
+
+def _on_baseline(boxes: list[tuple[int, int, int, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The tops and feet of a line's pieces (``boxes``, at least two) and the height of its
+    baseline under each: the line through their feet with the median slope between any two (a line
+    written askew drifts)."""
+    xs = np.array([x + w / 2 for x, _, w, _ in boxes], float)
+    tops = np.array([y for _, y, _, _ in boxes], float)
+    feet = tops + np.array([h for *_, h in boxes], float)
+    first, second = np.triu_indices(len(boxes), 1)
+    apart = xs[second] != xs[first]
+    slopes = (feet[second] - feet[first])[apart] / (xs[second] - xs[first])[apart]
+    slope = float(np.median(slopes)) if slopes.size else 0.0
+    return tops, feet, float(np.median(feet - slope * xs)) + slope * xs
+
+
+def _printed(boxes: list[tuple[int, int, int, int]]) -> bool:
+    """Whether pieces (``boxes``, in the levelled page) are type, not handwriting (see PRINT_FOOT):
+    of those standing on their baseline to within PRINT_FOOT of the tall ones' height (and no
+    shorter than PRINT_MARK of it: a dot, a colon), at least two are x-height letters, the same
+    height to within PRINT_SPREAD, the rest at least PRINT_STEP taller, PRINT_X_HEIGHT as tall."""
+    if len(boxes) < PRINT_LETTERS:
+        return False
+    tops, feet, baseline = _on_baseline(boxes)
+    heights = feet - tops
+    tall = float(heights.max())
+    standing = (np.abs(feet - baseline) <= PRINT_FOOT * tall) & (heights >= PRINT_MARK * tall)
+    letters = np.sort(heights[standing])
+    steps = np.flatnonzero(np.diff(letters) >= PRINT_STEP * tall)
+    if letters.size < PRINT_LETTERS or steps.size == 0:
+        return False
+    low, high = letters[: steps[0] + 1], letters[steps[0] + 1 :]
+    ratio = float(np.median(low) / np.median(high))
+    even = np.ptp(low) <= PRINT_SPREAD * tall + 1  # (a pixel either way: the boxes' rounding)
+    return low.size >= 2 and bool(even) and PRINT_X_HEIGHT[0] <= ratio <= PRINT_X_HEIGHT[1]
+
+
+def _without_print_ends(read: list, printed: list[tuple[int, int, int, int]]) -> list:
+    """A line's readings without the pieces at either end that belong to a printed line beside it
+    (its pieces' ``printed`` boxes): as tall as its letters at most, standing on its baseline
+    (PRINT_FOOT), at most PRINT_NEAR of its height from its first or last letter."""
+    tops, feet, baseline = _on_baseline(printed)
+    tall = float((feet - tops).max())
+    xs = np.array([x + w / 2 for x, _, w, _ in printed], float)
+    slope = float(np.polyfit(xs, baseline, 1)[0]) if len(set(xs)) > 1 else 0.0
+    left, right = min(x for x, *_ in printed), max(x + w for x, _, w, _ in printed)
+
+    def of_the_print(box: tuple[int, int, int, int]) -> bool:
+        x, y, w, h = box
+        centre = x + w / 2
+        nearest = int(np.argmin(np.abs(xs - centre)))
+        foot = baseline[nearest] + slope * (centre - xs[nearest])
+        near = x - right <= PRINT_NEAR * tall and left - (x + w) <= PRINT_NEAR * tall
+        return h <= tall + 1 and abs(y + h - foot) <= PRINT_FOOT * tall + 1 and near
+
+    while read and of_the_print(read[0][0]):
+        read = read[1:]
+    while read and of_the_print(read[-1][0]):
+        read = read[:-1]
+    return read
+
+
+def _printed_label(boxes: list[tuple[int, int, int, int]]) -> int:
+    """How many of a line's first pieces (``boxes``, in the levelled page) are a printed label
+    before handwriting ("Tel:", "Phone"): the most that are type (:func:`_printed`), each shorter
+    than PRINT_BELOW of the median of the rest (at least MIN_LINE_DIGITS pieces); or none."""
+    for count in range(len(boxes) - MIN_LINE_DIGITS, PRINT_LETTERS - 1, -1):
+        rest = statistics.median(h for *_, h in boxes[count:])
+        if max(h for *_, h in boxes[:count]) < PRINT_BELOW * rest and _printed(boxes[:count]):
+            return count
+    return 0
 
 
 def _word_group(group: list, after: list) -> bool:

@@ -1592,13 +1592,21 @@ def _benchmark_photo(
     increment: int = SEED_7_INCREMENT,
     large: bool = False,
     word_before: str = "",
+    printed_index: int | None = None,
 ):
     """One photo of ``benchmarks/synthetic_photos.py`` (seed 7, or the seed whose PCG64 stream is
     ``increment``), rendered from its random generator's state just before it (PCG64 ``state`` and
     the buffered ``uinteger``, if any); with ``ideal``, as ``--clean`` renders it; with ``large``,
     as ``--large`` does (a 12 MP photo of small writing); with ``word_before``, as ``--words``
-    renders an odd-numbered photo whose word that is."""
-    from recognizer.synthetic import IDEAL_CONDITIONS, random_options, random_phone_number
+    renders an odd-numbered photo whose word that is; with ``printed_index``, as ``--printed``
+    renders photo ``printed_index`` of seed 7 (type beside the number)."""
+    from recognizer.synthetic import (
+        IDEAL_CONDITIONS,
+        PRINT_PLACES,
+        random_options,
+        random_phone_number,
+        random_printed,
+    )
 
     rng = np.random.default_rng()
     rng.bit_generator.state = {
@@ -1613,7 +1621,13 @@ def _benchmark_photo(
     options = random_options(rng)
     if large:
         options = large_photo(options, rng)
-    return render_photo(bank, lines, rng, replace(options, **IDEAL_CONDITIONS) if ideal else options)
+    printed = None
+    if printed_index is not None:
+        printed = random_printed(
+            np.random.default_rng([7, printed_index, 3]), PRINT_PLACES[printed_index % 2]
+        )
+    options = replace(options, **IDEAL_CONDITIONS) if ideal else options
+    return render_photo(bank, lines, rng, options, printed)
 
 
 def test_a_bent_cut_goes_round_ink_its_column_crosses() -> None:
@@ -2453,6 +2467,53 @@ def test_a_line_of_text_is_no_number_but_digits_of_uneven_heights_are() -> None:
     tom = _text_line_of("Txx")
     digits = _moved(_line_of(_digits(10, left=0)), right=150)
     assert _without_words([tom + digits]) == ([digits], 3)
+
+
+def test_printed_text_above_or_before_a_number_is_left_out(recognizer, bank) -> None:
+    """Type beside the handwriting (photos of ``benchmarks/synthetic_photos.py --printed``, seed 7):
+    "Mobile" printed before the number read as its first digits ("40402200725183"), "Call me!"
+    above it read as a second number ("0247181"), "From the desk of" before it ("0908506631310809"),
+    all at 2026-12-07's d8efee6. Type stands on its baseline exactly and comes in two heights,
+    its x-height letters all alike; a hand's digits do not. A line that alone looks so (a cheque's
+    "1.000", its small zeros alike) is read."""
+    from recognizer.reader import _printed, _without_words
+
+    for index, state, uinteger, number in (
+        (9, 241107051561652658288993223951508150455, None, "2200725183"),
+        (10, 262923856058690716002577070819050640464, 3962346463, "1318882704"),
+        (25, 199770991510916543859025200707238313532, None, "6631310809"),
+    ):
+        photo = _benchmark_photo(bank, state, uinteger, printed_index=index)
+        assert photo.text == number
+        assert recognizer.read(photo.jpeg).lines == [number]
+
+    call_me = [
+        (0, 0, 20, 26),
+        (22, 6, 16, 20),
+        (40, 0, 6, 26),
+        (48, 0, 6, 27),
+        (62, 6, 24, 20),
+        (88, 6, 16, 20),
+    ]
+    assert _printed(call_me)
+    assert not _printed([(x, 0, w, h + 4 * (i % 3)) for i, (x, _, w, h) in enumerate(call_me)])  # uneven
+    assert not _printed([(x, 0, w, 26) for x, _, w, _ in call_me])  # one height: no x-height letters
+    assert not _printed([(0, 0, 30, 50), (40, 10, 30, 40), (80, 5, 30, 45)])  # a hand's digits
+    number = _line_of(_digits(10, left=0, top=100))
+    assert _without_words([_line_of(call_me), number]) == ([number], 6)
+    amount = _line_of(
+        [(0, 0, 20, 50), (30, 0, 30, 50), (70, 20, 30, 30), (110, 20, 30, 30), (150, 21, 30, 29)]
+    )
+    assert _printed([box for box, *_ in amount])
+    assert _without_words([amount]) == ([amount], 0)
+
+
+def test_a_reread_that_leaves_out_most_of_the_digits_is_not_taken(recognizer, bank) -> None:
+    """A faint pencil number beside dark type ("Office hours" before "228419981", photo 29 of
+    ``benchmarks/synthetic_photos.py --printed``, seed 7): read again at a higher bar for weak ink,
+    its strokes broke into a few sure digits, "998", surer than the first reading's nine."""
+    photo = _benchmark_photo(bank, 40867008279317615912872564470284948289, 927396230, printed_index=29)
+    assert recognizer.read(photo.jpeg).lines == ["228419981"]
 
 
 def test_handwritten_words_alone_read_as_no_number_and_beside_a_number_are_left_out(recognizer, bank) -> None:

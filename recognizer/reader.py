@@ -36,7 +36,7 @@ import itertools
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -993,7 +993,7 @@ class Recognizer:
             segmentation = timed("segment", segment, turned)
         digits: list[DigitReading] = []
         lines: list[str] = []
-        read_lines = []
+        read_lines, unsure = [], []
         stray = low_left_out = bendable = 0
         not_digits: set[tuple[int, int, int, int]] = set()
         singles = timed("classify", self._read_whole, segmentation.lines, segmentation.digit_height)
@@ -1009,8 +1009,9 @@ class Recognizer:
             if sure and statistics.median(confidences) >= MIN_LINE_CONFIDENCE:
                 read_lines.append(read)
             else:
+                unsure.append(read)
                 stray += len(read)
-        read_lines, words = _without_words(read_lines)
+        read_lines, words = _without_words(read_lines, unsure)
         read_lines, bars = _without_bars(read_lines)
         stray += words + bars
         if not_digits:  # (left out after the words: a word's small letters may be among them)
@@ -1400,9 +1401,10 @@ def _best_tilted(reading: Reading, read: Callable[[int, float], Reading]) -> Rea
     return best
 
 
-def _without_words(read_lines: list[list]) -> tuple[list[list], int]:
+def _without_words(read_lines: list[list], beside: Sequence[list] = ()) -> tuple[list[list], int]:
     """The lines read (each [(box, prediction, pixels, sureness)], boxes in the levelled page)
-    without the words written beside a number, and how many pieces those held: a line's first
+    without the words written beside a number, and how many pieces those held (``beside``: the
+    lines left out already, whose type claims letters at the lines' ends too): a line's first
     group, before at least MIN_LINE_DIGITS digits, that is a word beside the first MIN_LINE_DIGITS
     of them by its small letters (:func:`_word_group`: "Tom 0171 234567"; a line written askew
     drifts off its baseline further on), word after word; a line of text (:func:`_text_line`:
@@ -1425,12 +1427,15 @@ def _without_words(read_lines: list[list]) -> tuple[list[list], int]:
     if all(printed):  # (type is left out beside handwriting: a cheque's small zeros can look even)
         printed = [False] * len(kept)
     text = [is_printed or _text_line(read) for read, is_printed in zip(kept, printed, strict=True)]
-    for read, is_printed in zip(kept, printed, strict=True):
-        if is_printed:  # (its letters segmented into the number's line, where that runs askew)
-            for index, other in enumerate(kept):
-                if other is not read:
-                    kept[index] = _without_print_ends(other, [box for box, *_ in read])
-                    dropped += len(other) - len(kept[index])
+    # (type's last letters segmented into the number's line, where that runs askew: the rest of
+    # the type may be a line left out already, too unsure to be a number)
+    type_lines = [read for read, is_printed in zip(kept, printed, strict=True) if is_printed]
+    type_lines += [read for read in beside if _printed([box for box, *_ in read])]
+    for type_line in type_lines:
+        for index, other in enumerate(kept):
+            if other is not type_line:
+                kept[index] = _without_print_ends(other, [box for box, *_ in type_line])
+                dropped += len(other) - len(kept[index])
     dropped += sum(len(read) for read, is_text in zip(kept, text, strict=True) if is_text)
     kept = [read for read, is_text in zip(kept, text, strict=True) if not is_text]
     boxes = [[box for box, *_ in read] for read in kept]
@@ -1575,11 +1580,15 @@ def _word_group(group: list, after: list) -> bool:
 
 
 def _wide_word(group: list, after: list) -> bool:
-    """Whether a first group of two pieces or more holds a wide piece surely no digit
-    (:func:`_wide_no_digit`) before a phone number's worth of pieces (PHONE_DIGITS) tall enough to
-    tell (SMALL_WRITING): "Ann" with its "nn" run into the "A"."""
-    tall = statistics.median(box[3] for box, *_ in after[:MIN_LINE_DIGITS]) >= SMALL_WRITING
-    return tall and len(group) >= 2 and len(after) >= PHONE_DIGITS and any(map(_wide_no_digit, group))
+    """Whether a first group of two pieces or more (or of one no taller than SMALL_LETTER of the
+    digits) holds a wide piece surely no digit (:func:`_wide_no_digit`) before a phone number's
+    worth of pieces (PHONE_DIGITS) tall enough to tell (SMALL_WRITING): "Ann" with its "nn" run
+    into the "A"; a printed "Tel" run together by bold type."""
+    height = statistics.median(box[3] for box, *_ in after[:MIN_LINE_DIGITS])
+    several = len(group) >= 2 or group[0][0][3] <= SMALL_LETTER * height
+    return (
+        height >= SMALL_WRITING and several and len(after) >= PHONE_DIGITS and any(map(_wide_no_digit, group))
+    )
 
 
 def _wide_no_digit(read: tuple) -> bool:

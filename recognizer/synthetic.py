@@ -218,9 +218,12 @@ def random_printed(rng: np.random.Generator, place: str | None = None) -> Printe
     )
 
 
-def _print(page: np.ndarray, printed: Printed, writing_left: float, baseline_y: float, height: float) -> None:
-    """Print ``printed`` onto the page (float32 RGB, in place) beside the writing whose first
-    line starts at ``writing_left`` on ``baseline_y``, its digits ``height`` pixels tall."""
+def _print(
+    page: np.ndarray, printed: Printed, writing: tuple[float, float, float], baseline_y: float, height: float
+) -> None:
+    """Print ``printed`` onto the page (float32 RGB, in place) beside the writing: ``writing`` is
+    its first line's left end and its top and bottom (its digits ``height`` pixels tall); its first
+    line stands on ``baseline_y``."""
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.load_default(size=max(6, round(printed.size * height)))
@@ -228,10 +231,11 @@ def _print(page: np.ndarray, printed: Printed, writing_left: float, baseline_y: 
     draw = ImageDraw.Draw(ink)
     width = draw.textlength(printed.text, font=font)
     gap = printed.gap * height
+    left, top, bottom = writing
     spots = {
-        "before": (writing_left - gap - width, baseline_y),
-        "above": (writing_left, baseline_y - height - gap),
-        "below": (writing_left, baseline_y + gap + font.size),
+        "before": (left - gap - width, baseline_y),
+        "above": (left, top - gap),
+        "below": (left, bottom + gap + font.size),
     }
     # (where the page has no room for it there, above the writing or else below: type cut off
     # by the page's edge leaves a stray letter or two)
@@ -986,7 +990,7 @@ def render_photo(
         _ink(region, layer[: region.shape[0], : region.shape[1]], options, rng)
         if printed is not None:
             left = float(_transform(writing.first_baseline, place)[0])
-            _print(page, printed, left, baseline_y, line_height)
+            _print(page, printed, (left, y, y + region.shape[0]), baseline_y, line_height)
     photo, warp = _photograph(page, options, rng)
     _lighting(photo, options, rng)
     image, jpeg = _camera(photo, options, rng)

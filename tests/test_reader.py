@@ -2507,6 +2507,20 @@ def test_printed_text_above_or_before_a_number_is_left_out(recognizer, bank) -> 
     assert _printed([box for box, *_ in amount])
     assert _without_words([amount]) == ([amount], 0)
 
+    # the type's last letter segmented into the number's line (the number written askew), the rest
+    # of it a line of its own, kept or left out already as too unsure to be a number
+    type_line = [[((x + 100, y + 100, w, h), *rest) for (x, y, w, h), *rest in _line_of(call_me[:5])]]
+    askew = _line_of([(188, 106, 16, 20), *_digits(10, left=220, top=76)])
+    number = askew[1:]
+    assert _without_words([askew], beside=type_line) == ([number], 1)
+    assert _without_words([*type_line, askew]) == ([number], 6)
+    assert _without_words([askew]) == ([askew], 0)
+    # a word's letters run together by bold type into one short piece, surely no digit
+    tel = _piece_read(2, 0.6, 0.0, (100, 105, 57, 21))
+    assert _without_words([[tel, *number]]) == ([number], 1)
+    wide = _piece_read(0, 0.6, 0.0, (100, 76, 70, 50))  # (as tall as the digits: touching digits)
+    assert _without_words([[wide, *number]]) == ([[wide, *number]], 0)
+
 
 def test_a_reread_that_leaves_out_most_of_the_digits_is_not_taken(recognizer, bank) -> None:
     """A faint pencil number beside dark type ("Office hours" before "228419981", photo 29 of

@@ -327,6 +327,10 @@ THIN_STROKE = 0.5
 # turned pages and words the same readings; 12 MP photos one fewer, 98 of seed 7, whose look that
 # wins now carries four digits read from specks on a second line: not looked into.)
 END_MARK = 0.65
+# So may its first piece (the first not left out), a label's last letter where the rest of the
+# label is a line of its own or a piece no digit ("Tel:" printed before the number, the writing
+# askew): lower than END_MARK of the line's height, it is kept only when read as surely as
+# SURE_LOW, loop or none.
 GROUP_GAP = 0.5  # in digit heights: a wider gap between two digits of a line parts two groups
 MAX_PARTS = 5  # a wide piece is cut into at most this many digits
 MIN_PART_WIDTH = 0.15  # in piece heights: the narrowest digit (a 1) ...
@@ -1167,6 +1171,13 @@ class Recognizer:
                 left_out += 1
                 continue
             end_mark = position == len(pieces) - 1 >= 2 and _end_mark(piece, line_height)
+            first = not results and len(pieces) - position >= MIN_LINE_DIGITS  # (a first piece kept)
+            if first and _start_mark(piece, line_height):
+                if sureness >= SURE_LOW:  # (else the last letter of a label before the number)
+                    results.append((piece.box, single, pixels, sureness))
+                else:
+                    left_out += 1
+                continue
             if piece.low or end_mark:  # a squat digit, or a separator after all
                 if _low_digit(single, sureness):
                     results.append((piece.box, single, pixels, sureness))
@@ -1706,6 +1717,12 @@ def _end_mark(piece: Piece, line_height: float) -> bool:
     END_MARK of the line's ``line_height``, closing no loop (a small 0 does) and not wide enough
     for two digits (small zeros run together are)."""
     return piece.box[3] < END_MARK * line_height and not piece.wide and not closes_loop(piece.mask)
+
+
+def _start_mark(piece: Piece, line_height: float) -> bool:
+    """Whether a line's first piece may be a mark before the number rather than a digit: lower than
+    END_MARK of the line's ``line_height`` and not wide enough for two digits."""
+    return piece.box[3] < END_MARK * line_height and not piece.wide
 
 
 def _low_digit(prediction: Prediction, sureness: float) -> bool:

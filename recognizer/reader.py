@@ -114,6 +114,10 @@ PRINT_LETTERS = 3
 PRINT_MARK = 0.4
 PRINT_BELOW = 0.8
 PRINT_NEAR = 1.0
+# Type found is painted over with its paper (the TYPE_PAPER percentile of the pixels around it,
+# TYPE_PAD of its height wider each way) and the photo read again (Recognizer._read_without_type)
+TYPE_PAD = 0.2
+TYPE_PAPER = 90
 TEXT_DOUBTED = 0.4
 TEXT_TURNS = 3
 TEXT_SMALL = 0.4  # (two short digits of ten, a light-on-dark photo's 4 and 9, read as x-height)
@@ -548,6 +552,9 @@ class Reading:
     shaken: bool = False
     # the pieces of ink as segmented (before any cut), normalised, and their sureness
     pieces: list[tuple[np.ndarray, float]] = field(default_factory=list, repr=False)
+    # the boxes (x, y, w, h, in the photo's pixels) of the type found beside the writing and left
+    # out (see PRINT_FOOT): the reader reads the photo again with it painted over
+    type_boxes: list[tuple[int, int, int, int]] = field(default_factory=list, repr=False)
     # the photo as it was given (bytes, a path or an array), decoded again in colour to annotate
     photo: bytes | str | Path | np.ndarray | None = field(default=None, repr=False)
 
@@ -723,12 +730,36 @@ class Recognizer:
         best = self._look_closer(image, decoded, first, timings, clock)
         if best is first:  # (a closer look that read better is not read again)
             best = self._reread(decoded, first, timings, clock)
+        if best.type_boxes and clock.time_left_for_a_look():
+            best = self._read_without_type(decoded, best, timings, clock)
         weak = _score(best) < WEAK_READING
         if negative is None and weak and dark and clock.time_left_for_a_look():
             negative = self._read_negative(decoded, timings, clock)
         if negative is not None and _negative_reads_better(negative, best):
             return negative, shaken
         return best, shaken
+
+    def _read_without_type(
+        self, decoded: DecodedImage, reading: Reading, timings: dict[str, float], clock: _Clock
+    ) -> Reading:
+        """``reading``, or the photo read again with the type found on it painted over with the
+        paper around it, where that scores better; the time it takes in ``timings["type"]``. Dark
+        type beside a pencil number set the bar for the ink: the pencil's strokes were too light
+        for it, and fell apart."""
+        start = time.perf_counter()
+        working = decoded.working.copy()
+        for x, y, w, h in reading.type_boxes:
+            left, top, right, bottom = decoded.working_box((x, y, x + w, y + h))
+            pad = TYPE_PAD * (bottom - top)
+            rows = slice(max(0, int(top - pad)), int(np.ceil(bottom + pad)))
+            cols = slice(max(0, int(left - pad)), int(np.ceil(right + pad)))
+            around = working[rows, cols]
+            if around.size:
+                around[...] = np.percentile(around.reshape(-1, *around.shape[2:]), TYPE_PAPER, axis=0)
+        again = self._read_decoded(replace(decoded, working=working), {})
+        timings["type"] = time.perf_counter() - start
+        clock.looked(start)
+        return again if _score(again) > _score(reading) else reading
 
     def _read_negative(self, decoded: DecodedImage, timings: dict[str, float], clock: _Clock) -> Reading:
         """The photo's negative read: light writing on a dark ground (chalk on a blackboard, a
@@ -862,6 +893,7 @@ class Recognizer:
                 replace(digit, box=(digit.box[0] + x0, digit.box[1] + y0, *digit.box[2:]))
                 for digit in reading.digits
             ]
+            reading.type_boxes = [(x + x0, y + y0, w, h) for x, y, w, h in reading.type_boxes]
         return reading
 
     def _reread(
@@ -987,6 +1019,13 @@ class Recognizer:
             timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
             return value
 
+        def in_photo(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+            """A box of the levelled page in the photo's pixels."""
+            if inverse is not None:
+                box = _clip(box_back(box, inverse), mask.shape[:2])
+            x, y, w, h = _unrotate_box(box, degrees, ink.shape[:2])
+            return decoded.photo_box((x + origin[0], y + origin[1], w, h))
+
         mask = _rotate(ink, degrees)
         segmentation = timed("segment", segment, mask)
         angle = tilt or writing_angle(segmentation)
@@ -1015,7 +1054,8 @@ class Recognizer:
             else:
                 unsure.append(read)
                 stray += len(read)
-        read_lines, words = _without_words(read_lines, unsure)
+        type_boxes: list[tuple[int, int, int, int]] = []
+        read_lines, words = _without_words(read_lines, unsure, type_boxes)
         read_lines, bars = _without_bars(read_lines)
         stray += words + bars
         if not_digits:  # (left out after the words: a word's small letters may be among them)
@@ -1034,11 +1074,7 @@ class Recognizer:
             groups = _group_numbers([box for box, *_ in read])
             for (box, prediction, pixels, sureness), group in zip(read, groups, strict=True):
                 surenesses.append(sureness)
-                if inverse is not None:
-                    box = _clip(box_back(box, inverse), mask.shape[:2])
-                x, y, w, h = _unrotate_box(box, degrees, ink.shape[:2])
-                working = (x + origin[0], y + origin[1], w, h)
-                original = decoded.photo_box(working)
+                original = in_photo(box)
                 digits.append(
                     DigitReading(
                         digit=prediction.digit,
@@ -1061,6 +1097,7 @@ class Recognizer:
             bendable=bendable,
             sureness=sureness,
             pieces=[(pixels, sure) for line in singles for _, sure, pixels in line],
+            type_boxes=[in_photo(box) for box in type_boxes],
         )
 
     def _classify(self, digits: list[np.ndarray]) -> list[tuple[Prediction, float]]:
@@ -1412,22 +1449,26 @@ def _best_tilted(reading: Reading, read: Callable[[int, float], Reading]) -> Rea
     return best
 
 
-def _without_words(read_lines: list[list], beside: Sequence[list] = ()) -> tuple[list[list], int]:
+def _without_words(
+    read_lines: list[list], beside: Sequence[list] = (), type_boxes: list | None = None
+) -> tuple[list[list], int]:
     """The lines read (each [(box, prediction, pixels, sureness)], boxes in the levelled page)
     without the words written beside a number, and how many pieces those held (``beside``: the
-    lines left out already, whose type claims letters at the lines' ends too): a line's first
+    lines left out already, whose type claims letters at the lines' ends too; the boxes of the
+    pieces of type found are added to ``type_boxes``, when given): a line's first
     group, before at least MIN_LINE_DIGITS digits, that is a word beside the first MIN_LINE_DIGITS
     of them by its small letters (:func:`_word_group`: "Tom 0171 234567"; a line written askew
     drifts off its baseline further on), word after word; a line of text (:func:`_text_line`:
     "call Mike when home"), number or none beside it; and a whole line that is a word by
     :func:`_word_line` ("call" above the number), where a line as long that is none is left."""
-    kept, dropped = [], 0
+    kept, dropped, found_type = [], 0, []
     for read in read_lines:
         while True:  # ("call Ann 0171 234567": word after word)
             boxes = [box for box, *_ in read]
             first = _group_numbers(boxes).count(0)
             label = _printed_label(boxes)
             if label:
+                found_type += boxes[:label]
                 read, dropped = read[label:], dropped + label
                 continue
             if len(boxes) - first < MIN_LINE_DIGITS or not _word_group(read[:first], read[first:]):
@@ -1443,10 +1484,12 @@ def _without_words(read_lines: list[list], beside: Sequence[list] = ()) -> tuple
     type_lines = [read for read, is_printed in zip(kept, printed, strict=True) if is_printed]
     type_lines += [read for read in beside if _printed([box for box, *_ in read])]
     for type_line in type_lines:
+        found_type += [box for box, *_ in type_line]
         for index, other in enumerate(kept):
             if other is not type_line:
                 kept[index] = _without_print_ends(other, [box for box, *_ in type_line])
                 dropped += len(other) - len(kept[index])
+                found_type += [box for box, *_ in other if box not in {b for b, *_ in kept[index]}]
     dropped += sum(len(read) for read, is_text in zip(kept, text, strict=True) if is_text)
     kept = [read for read, is_text in zip(kept, text, strict=True) if not is_text]
     boxes = [[box for box, *_ in read] for read in kept]
@@ -1459,6 +1502,8 @@ def _without_words(read_lines: list[list], beside: Sequence[list] = ()) -> tuple
         read for read, word in zip(kept, wordy, strict=True) if not (word and len(read) <= longest_plain)
     ]
     dropped += sum(len(read) for read in kept) - sum(len(read) for read in lines)
+    if type_boxes is not None:
+        type_boxes += found_type
     return lines, dropped
 
 

@@ -331,10 +331,11 @@ THIN_STROKE = 0.5
 # turned pages and words the same readings; 12 MP photos one fewer, 98 of seed 7, whose look that
 # wins now carries four digits read from specks on a second line: not looked into.)
 END_MARK = 0.65
-# So may its first piece (the first not left out), a label's last letter where the rest of the
-# label is a line of its own or a piece no digit ("Tel:" printed before the number, the writing
-# askew): lower than END_MARK of the line's height, it is kept only when read as surely as
-# SURE_LOW, loop or none.
+# So may its first pieces, the last letters of a label whose rest is a line of its own or a piece
+# no digit ("Tel:" printed before the number, the writing askew): at most START_MARKS of them, each
+# lower than END_MARK of the rest's height, are kept only when read as surely as SURE_LOW (left
+# out after the words, whose letters tell them).
+START_MARKS = 2
 GROUP_GAP = 0.5  # in digit heights: a wider gap between two digits of a line parts two groups
 MAX_PARTS = 5  # a wide piece is cut into at most this many digits
 MIN_PART_WIDTH = 0.15  # in piece heights: the narrowest digit (a 1) ...
@@ -759,7 +760,9 @@ class Recognizer:
         again = self._read_decoded(replace(decoded, working=working), {})
         timings["type"] = time.perf_counter() - start
         clock.looked(start)
-        return again if _score(again) > _score(reading) else reading
+        # (not where the type was: what was left of it, a letter or two, is no digit either)
+        beside_type = any(_near(digit.box, box) for digit in again.digits for box in reading.type_boxes)
+        return again if _score(again) > _score(reading) and not beside_type else reading
 
     def _read_negative(self, decoded: DecodedImage, timings: dict[str, float], clock: _Clock) -> Reading:
         """The photo's negative read: light writing on a dark ground (chalk on a blackboard, a
@@ -1208,13 +1211,6 @@ class Recognizer:
                 left_out += 1
                 continue
             end_mark = position == len(pieces) - 1 >= 2 and _end_mark(piece, line_height)
-            first = not results and len(pieces) - position >= MIN_LINE_DIGITS  # (a first piece kept)
-            if first and _start_mark(piece, line_height):
-                if sureness >= SURE_LOW:  # (else the last letter of a label before the number)
-                    results.append((piece.box, single, pixels, sureness))
-                else:
-                    left_out += 1
-                continue
             if piece.low or end_mark:  # a squat digit, or a separator after all
                 if _low_digit(single, sureness):
                     results.append((piece.box, single, pixels, sureness))
@@ -1474,6 +1470,9 @@ def _without_words(
             if len(boxes) - first < MIN_LINE_DIGITS or not _word_group(read[:first], read[first:]):
                 break
             read, dropped = read[first:], dropped + first
+        for _ in range(START_MARKS):  # (a label's last letters, the rest of it a line of its own)
+            if len(read) > MIN_LINE_DIGITS and _start_mark(read):
+                read, dropped = read[1:], dropped + 1
         kept.append(read)
     printed = [_printed([box for box, *_ in read]) for read in kept]
     if all(printed):  # (type is left out beside handwriting: a cheque's small zeros can look even)
@@ -1570,6 +1569,14 @@ def _printed(boxes: list[tuple[int, int, int, int]]) -> bool:
     ratio = float(np.median(low) / np.median(high))
     even = np.ptp(low) <= PRINT_SPREAD * tall + 1  # (a pixel either way: the boxes' rounding)
     return low.size >= 2 and bool(even) and PRINT_X_HEIGHT[0] <= ratio <= PRINT_X_HEIGHT[1]
+
+
+def _near(box: tuple[int, int, int, int], type_box: tuple[int, int, int, int]) -> bool:
+    """Whether ``box``'s centre lies within PRINT_NEAR of a piece of type's height of it."""
+    x, y, w, h = type_box
+    reach = PRINT_NEAR * h
+    centre_x, centre_y = box[0] + box[2] / 2, box[1] + box[3] / 2
+    return x - reach <= centre_x <= x + w + reach and y - reach <= centre_y <= y + h + reach
 
 
 def _without_print_ends(read: list, printed: list[tuple[int, int, int, int]]) -> list:
@@ -1764,10 +1771,12 @@ def _end_mark(piece: Piece, line_height: float) -> bool:
     return piece.box[3] < END_MARK * line_height and not piece.wide and not closes_loop(piece.mask)
 
 
-def _start_mark(piece: Piece, line_height: float) -> bool:
-    """Whether a line's first piece may be a mark before the number rather than a digit: lower than
-    END_MARK of the line's ``line_height`` and not wide enough for two digits."""
-    return piece.box[3] < END_MARK * line_height and not piece.wide
+def _start_mark(read: list) -> bool:
+    """Whether a line's first reading (box, prediction, pixels, sureness) may be a mark before the
+    number rather than a digit: lower than END_MARK of the rest's median height, not read as
+    surely as SURE_LOW."""
+    (_, _, _, height), _, _, sureness = read[0]
+    return height < END_MARK * statistics.median(box[3] for box, *_ in read[1:]) and sureness < SURE_LOW
 
 
 def _low_digit(prediction: Prediction, sureness: float) -> bool:

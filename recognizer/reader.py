@@ -331,11 +331,6 @@ THIN_STROKE = 0.5
 # turned pages and words the same readings; 12 MP photos one fewer, 98 of seed 7, whose look that
 # wins now carries four digits read from specks on a second line: not looked into.)
 END_MARK = 0.65
-# So may its first pieces, the last letters of a label whose rest is a line of its own or a piece
-# no digit ("Tel:" printed before the number, the writing askew): at most START_MARKS of them, each
-# lower than END_MARK of the rest's height, are kept only when read as surely as SURE_LOW (left
-# out after the words, whose letters tell them).
-START_MARKS = 2
 GROUP_GAP = 0.5  # in digit heights: a wider gap between two digits of a line parts two groups
 MAX_PARTS = 5  # a wide piece is cut into at most this many digits
 MIN_PART_WIDTH = 0.15  # in piece heights: the narrowest digit (a 1) ...
@@ -1470,9 +1465,6 @@ def _without_words(
             if len(boxes) - first < MIN_LINE_DIGITS or not _word_group(read[:first], read[first:]):
                 break
             read, dropped = read[first:], dropped + first
-        for _ in range(START_MARKS):  # (a label's last letters, the rest of it a line of its own)
-            if len(read) > MIN_LINE_DIGITS and _start_mark(read):
-                read, dropped = read[1:], dropped + 1
         kept.append(read)
     printed = [_printed([box for box, *_ in read]) for read in kept]
     if all(printed):  # (type is left out beside handwriting: a cheque's small zeros can look even)
@@ -1769,14 +1761,6 @@ def _end_mark(piece: Piece, line_height: float) -> bool:
     END_MARK of the line's ``line_height``, closing no loop (a small 0 does) and not wide enough
     for two digits (small zeros run together are)."""
     return piece.box[3] < END_MARK * line_height and not piece.wide and not closes_loop(piece.mask)
-
-
-def _start_mark(read: list) -> bool:
-    """Whether a line's first reading (box, prediction, pixels, sureness) may be a mark before the
-    number rather than a digit: lower than END_MARK of the rest's median height, not read as
-    surely as SURE_LOW."""
-    (_, _, _, height), _, _, sureness = read[0]
-    return height < END_MARK * statistics.median(box[3] for box, *_ in read[1:]) and sureness < SURE_LOW
 
 
 def _low_digit(prediction: Prediction, sureness: float) -> bool:

@@ -1481,6 +1481,7 @@ def _without_words(
                 kept[index] = _without_print_ends(other, [box for box, *_ in type_line])
                 dropped += len(other) - len(kept[index])
                 found_type += [box for box, *_ in other if box not in {b for b, *_ in kept[index]}]
+    text = [is_text or not read for read, is_text in zip(kept, text, strict=True)]  # (all type)
     dropped += sum(len(read) for read, is_text in zip(kept, text, strict=True) if is_text)
     kept = [read for read, is_text in zip(kept, text, strict=True) if not is_text]
     boxes = [[box for box, *_ in read] for read in kept]

@@ -2515,6 +2515,8 @@ def test_printed_text_above_or_before_a_number_is_left_out(recognizer, bank) -> 
     assert _without_words([askew], beside=type_line) == ([number], 1)
     assert _without_words([*type_line, askew]) == ([number], 6)
     assert _without_words([askew]) == ([askew], 0)
+    letters = _line_of([(188, 106, 16, 20), (206, 106, 16, 20)])  # (a line of nothing but type's letters)
+    assert _without_words([askew, letters], beside=type_line) == ([number], 3)
     # a word's letters run together by bold type into one short piece, surely no digit
     tel = _piece_read(2, 0.6, 0.0, (100, 105, 57, 21))
     assert _without_words([[tel, *number]]) == ([number], 1)

@@ -439,8 +439,10 @@ BEND_ROWS = 400
 REREAD_BELOW = 0.8
 PARTING_WEAK_BARS = (0.23, 0.26)
 LEAVING_OUT_MARGIN = 0.01  # see _surer_again
-# ... and keeps at least REREAD_KEEPS of the first reading's digits: a higher bar broke a faint
-# pencil number beside dark type into a few sure digits ("228419981" read "998", surer).
+# ... and keeps at least REREAD_KEEPS of the digits of a first reading of a phone number's length
+# (PHONE_DIGITS): a higher bar broke a faint pencil number beside dark type into a few sure digits
+# ("228419981" read "998", surer). (A close-up of one digit, turned, its first reading three
+# digits of junk, is read right by a reread of one.)
 REREAD_KEEPS = 0.5
 # Paper kept around the ink's box when the mask is cut down to it: with less, the ink in the box's
 # corners would touch the edge of the mask once levelled, as if it ran off the photo.
@@ -913,7 +915,8 @@ class Recognizer:
             # (another way up only where _score, which weighs how the digits stand in lines,
             # agrees: the classifier is as sure of a sideways page's digits)
             same_way = again.rotation == first.rotation or _score(again) > _score(first)
-            kept = len(again.digits) >= REREAD_KEEPS * len(first.digits)
+            number = len(first.digits) >= PHONE_DIGITS  # (a close-up's junk is not a number to keep)
+            kept = not number or len(again.digits) >= REREAD_KEEPS * len(first.digits)
             if same_way and kept and _surer_again(again, best):
                 best = again
         timings["reread"] = time.perf_counter() - start

@@ -2524,6 +2524,32 @@ def test_printed_text_above_or_before_a_number_is_left_out(recognizer, bank) -> 
     assert _without_words([[wide, *number]]) == ([[wide, *number]], 0)
 
 
+def test_a_reread_keeps_half_of_a_numbers_digits_but_may_read_a_close_up_shorter(
+    recognizer, monkeypatch
+) -> None:
+    """A reading at another bar for weak ink replaces an unsure first reading when it reads surer;
+    of a first reading of a phone number's length, it must keep half the digits (a pencil number's
+    strokes broken at a higher bar read as a few sure digits, "998" for "228419981"). A first
+    reading shorter than that may be junk around one digit (a close-up turned 90 degrees: three
+    digits read, one of them the digit): a reread of one digit, surer, replaces it."""
+    from recognizer.reader import DigitReading, Reading, _Clock
+
+    def reading(count: int, confidence: float) -> Reading:
+        digits = [
+            DigitReading(7, confidence, ((7, confidence),), (40 * k, 0, 30, 50), 0) for k in range(count)
+        ]
+        return Reading(["7" * count], digits, {}, sureness=confidence)
+
+    for first, again, taken in (
+        (reading(9, 0.6), reading(3, 0.99), False),
+        (reading(3, 0.6), reading(1, 0.99), True),
+    ):
+        monkeypatch.setattr(recognizer, "_read_decoded", lambda *args, again=again, **kwargs: again)
+        best = recognizer._reread(None, first, {}, _Clock(60.0))
+        assert (best is again) == taken
+    assert recognizer._reread(None, reading(9, 0.6), {}, _Clock(60.0)).lines == ["7" * 9]
+
+
 def test_a_pencil_number_beside_dark_type_is_read_with_the_type_painted_over(recognizer, bank) -> None:
     """Dark type beside a pencil number (photos 24 and 226 of ``benchmarks/synthetic_photos.py
     --printed``, seed 7: "Pizza Roma" and "From the desk of" above it) set the ink finder's bars:

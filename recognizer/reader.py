@@ -1546,11 +1546,13 @@ def _on_baseline(boxes: list[tuple[int, int, int, int]]) -> tuple[np.ndarray, np
     return tops, feet, float(np.median(feet - slope * xs)) + slope * xs
 
 
-def _printed(boxes: list[tuple[int, int, int, int]]) -> bool:
+def _printed(boxes: list[tuple[int, int, int, int]], label: bool = False) -> bool:
     """Whether pieces (``boxes``, in the levelled page) are type, not handwriting (see PRINT_FOOT):
     of those standing on their baseline to within PRINT_FOOT of the tall ones' height (and no
     shorter than PRINT_MARK of it: a dot, a colon), at least two are x-height letters, the same
-    height to within PRINT_SPREAD, the rest at least PRINT_STEP taller, PRINT_X_HEIGHT as tall."""
+    height to within PRINT_SPREAD, the rest at least PRINT_STEP taller, PRINT_X_HEIGHT as tall. A
+    ``label`` before a number (already shorter than its digits: :func:`_printed_label`) may have one
+    x-height letter where its tall letters are as alike ("Tel:")."""
     if len(boxes) < PRINT_LETTERS:
         return False
     tops, feet, baseline = _on_baseline(boxes)
@@ -1563,8 +1565,9 @@ def _printed(boxes: list[tuple[int, int, int, int]]) -> bool:
         return False
     low, high = letters[: steps[0] + 1], letters[steps[0] + 1 :]
     ratio = float(np.median(low) / np.median(high))
-    even = np.ptp(low) <= PRINT_SPREAD * tall + 1  # (a pixel either way: the boxes' rounding)
-    return low.size >= 2 and bool(even) and PRINT_X_HEIGHT[0] <= ratio <= PRINT_X_HEIGHT[1]
+    spread = PRINT_SPREAD * tall + 1  # (a pixel either way: the boxes' rounding)
+    even = np.ptp(low) <= spread if low.size >= 2 else label and np.ptp(high) <= spread
+    return bool(even) and PRINT_X_HEIGHT[0] <= ratio <= PRINT_X_HEIGHT[1]
 
 
 def _near(box: tuple[int, int, int, int], type_box: tuple[int, int, int, int]) -> bool:
@@ -1606,7 +1609,7 @@ def _printed_label(boxes: list[tuple[int, int, int, int]]) -> int:
     than PRINT_BELOW of the median of the rest (at least MIN_LINE_DIGITS pieces); or none."""
     for count in range(len(boxes) - MIN_LINE_DIGITS, PRINT_LETTERS - 1, -1):
         rest = statistics.median(h for *_, h in boxes[count:])
-        if max(h for *_, h in boxes[:count]) < PRINT_BELOW * rest and _printed(boxes[:count]):
+        if max(h for *_, h in boxes[:count]) < PRINT_BELOW * rest and _printed(boxes[:count], label=True):
             return count
     return 0
 

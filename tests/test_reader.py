@@ -2517,6 +2517,10 @@ def test_printed_text_above_or_before_a_number_is_left_out(recognizer, bank) -> 
     assert _without_words([askew]) == ([askew], 0)
     letters = _line_of([(188, 106, 16, 20), (206, 106, 16, 20)])  # (a line of nothing but type's letters)
     assert _without_words([askew, letters], beside=type_line) == ([number], 3)
+    # a short printed label before the number, with one x-height letter: "Tel" (not a line alone)
+    tel_letters = [(160, 100, 14, 26), (176, 106, 14, 20), (192, 99, 5, 27)]  # (no gap before the digits)
+    assert _without_words([_line_of(tel_letters) + number]) == ([number], 3)
+    assert not _printed(tel_letters)
     # a word's letters run together by bold type into one short piece, surely no digit
     tel = _piece_read(2, 0.6, 0.0, (100, 105, 57, 21))
     assert _without_words([[tel, *number]]) == ([number], 1)

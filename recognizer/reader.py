@@ -439,11 +439,13 @@ BEND_ROWS = 400
 REREAD_BELOW = 0.8
 PARTING_WEAK_BARS = (0.23, 0.26)
 LEAVING_OUT_MARGIN = 0.01  # see _surer_again
-# ... and keeps at least REREAD_KEEPS of the digits of a first reading of a phone number's length
-# (PHONE_DIGITS): a higher bar broke a faint pencil number beside dark type into a few sure digits
-# ("228419981" read "998", surer). (A close-up of one digit, turned, its first reading three
-# digits of junk, is read right by a reread of one.)
+# ... and, keeping fewer than REREAD_KEEPS of the first reading's digits, surer by DROPPING_MARGIN:
+# a higher bar broke a faint pencil number beside dark type into a few sure digits ("228419981",
+# 0.977, read "998", 0.994), a real cheque's "1000" (0.99) read "1" (1.00, its small zeros taken
+# for type); a close-up of one digit turned 90 degrees, its first reading three digits of junk
+# (0.88), is read right by a reread of one (1.00).
 REREAD_KEEPS = 0.5
+DROPPING_MARGIN = 0.1
 # Paper kept around the ink's box when the mask is cut down to it: with less, the ink in the box's
 # corners would touch the edge of the mask once levelled, as if it ran off the photo.
 CROP_MARGIN = 8
@@ -757,9 +759,11 @@ class Recognizer:
         again = self._read_decoded(replace(decoded, working=working), {})
         timings["type"] = time.perf_counter() - start
         clock.looked(start)
-        # (not where the type was: what was left of it, a letter or two, is no digit either)
+        # (not where the type was: what was left of it, a letter or two, is no digit either; nor
+        # with half the digits gone: a cheque's printed field read as type, "1000" read "5")
         beside_type = any(_near(digit.box, box) for digit in again.digits for box in reading.type_boxes)
-        return again if _score(again) > _score(reading) and not beside_type else reading
+        kept = len(again.digits) >= REREAD_KEEPS * len(reading.digits)
+        return again if _score(again) > _score(reading) and kept and not beside_type else reading
 
     def _read_negative(self, decoded: DecodedImage, timings: dict[str, float], clock: _Clock) -> Reading:
         """The photo's negative read: light writing on a dark ground (chalk on a blackboard, a
@@ -915,9 +919,9 @@ class Recognizer:
             # (another way up only where _score, which weighs how the digits stand in lines,
             # agrees: the classifier is as sure of a sideways page's digits)
             same_way = again.rotation == first.rotation or _score(again) > _score(first)
-            number = len(first.digits) >= PHONE_DIGITS  # (a close-up's junk is not a number to keep)
-            kept = not number or len(again.digits) >= REREAD_KEEPS * len(first.digits)
-            if same_way and kept and _surer_again(again, best):
+            dropping = len(again.digits) < REREAD_KEEPS * len(first.digits)
+            clearly = not dropping or again.confidence > best.confidence + DROPPING_MARGIN
+            if same_way and clearly and _surer_again(again, best):
                 best = again
         timings["reread"] = time.perf_counter() - start
         return best

@@ -2528,30 +2528,29 @@ def test_printed_text_above_or_before_a_number_is_left_out(recognizer, bank) -> 
     assert _without_words([[wide, *number]]) == ([[wide, *number]], 0)
 
 
-def test_a_reread_keeps_half_of_a_numbers_digits_but_may_read_a_close_up_shorter(
-    recognizer, monkeypatch
-) -> None:
+def test_a_reread_that_drops_half_the_digits_must_read_clearly_surer(recognizer, monkeypatch) -> None:
     """A reading at another bar for weak ink replaces an unsure first reading when it reads surer;
-    of a first reading of a phone number's length, it must keep half the digits (a pencil number's
-    strokes broken at a higher bar read as a few sure digits, "998" for "228419981"). A first
-    reading shorter than that may be junk around one digit (a close-up turned 90 degrees: three
-    digits read, one of them the digit): a reread of one digit, surer, replaces it."""
+    keeping fewer than half its digits, when it reads clearly surer (DROPPING_MARGIN): a pencil
+    number's strokes broken at a higher bar read as a few digits a little surer ("228419981" at
+    0.977, "998" at 0.994), and so did a real cheque's "1000" (0.99) as "1" (1.00); a close-up of
+    one digit turned 90 degrees, read first as three digits of junk (0.88), reads right as one
+    (1.00)."""
     from recognizer.reader import DigitReading, Reading, _Clock
 
     def reading(count: int, confidence: float) -> Reading:
         digits = [
             DigitReading(7, confidence, ((7, confidence),), (40 * k, 0, 30, 50), 0) for k in range(count)
         ]
-        return Reading(["7" * count], digits, {}, sureness=confidence)
+        return Reading(["7" * count], digits, {}, sureness=0.5)  # (unsure: read again)
 
     for first, again, taken in (
-        (reading(9, 0.6), reading(3, 0.99), False),
-        (reading(3, 0.6), reading(1, 0.99), True),
+        (reading(9, 0.977), reading(3, 0.994), False),
+        (reading(4, 0.99), reading(1, 1.0), False),
+        (reading(3, 0.88), reading(1, 1.0), True),
+        (reading(9, 0.7), reading(8, 0.8), True),
     ):
         monkeypatch.setattr(recognizer, "_read_decoded", lambda *args, again=again, **kwargs: again)
-        best = recognizer._reread(None, first, {}, _Clock(60.0))
-        assert (best is again) == taken
-    assert recognizer._reread(None, reading(9, 0.6), {}, _Clock(60.0)).lines == ["7" * 9]
+        assert (recognizer._reread(None, first, {}, _Clock(60.0)) is again) == taken
 
 
 def test_a_pencil_number_beside_dark_type_is_read_with_the_type_painted_over(recognizer, bank) -> None:

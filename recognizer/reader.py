@@ -904,8 +904,9 @@ class Recognizer:
         self, decoded: DecodedImage, first: Reading, timings: dict[str, float], clock: _Clock
     ) -> Reading:
         """``first``, or when it reads unsurely (REREAD_BELOW), the photo read again at each of
-        PARTING_WEAK_BARS where that reads surer, while the ``clock`` leaves time for it; the time
-        it takes in ``timings["reread"]``."""
+        PARTING_WEAK_BARS where that reads surer (clearly so, DROPPING_MARGIN, where it keeps fewer
+        than REREAD_KEEPS of the digits), while the ``clock`` leaves time for it; the time it takes
+        in ``timings["reread"]``."""
         if not first.digits or _score(first) >= REREAD_BELOW or not clock.time_left_for_a_look():
             return first
         start = time.perf_counter()

@@ -904,9 +904,8 @@ class Recognizer:
         self, decoded: DecodedImage, first: Reading, timings: dict[str, float], clock: _Clock
     ) -> Reading:
         """``first``, or when it reads unsurely (REREAD_BELOW), the photo read again at each of
-        PARTING_WEAK_BARS where that reads surer (clearly so, DROPPING_MARGIN, where it keeps fewer
-        than REREAD_KEEPS of the digits), while the ``clock`` leaves time for it; the time it takes
-        in ``timings["reread"]``."""
+        PARTING_WEAK_BARS where that reads surer (:func:`_surer_again`), while the ``clock`` leaves
+        time for it; the time it takes in ``timings["reread"]``."""
         if not first.digits or _score(first) >= REREAD_BELOW or not clock.time_left_for_a_look():
             return first
         start = time.perf_counter()
@@ -920,9 +919,7 @@ class Recognizer:
             # (another way up only where _score, which weighs how the digits stand in lines,
             # agrees: the classifier is as sure of a sideways page's digits)
             same_way = again.rotation == first.rotation or _score(again) > _score(first)
-            dropping = len(again.digits) < REREAD_KEEPS * len(first.digits)
-            clearly = not dropping or again.confidence > best.confidence + DROPPING_MARGIN
-            if same_way and clearly and _surer_again(again, best):
+            if same_way and _surer_again(again, best, first):
                 best = again
         timings["reread"] = time.perf_counter() - start
         return best
@@ -1385,11 +1382,15 @@ def _between(mask: np.ndarray, left: np.ndarray, right: np.ndarray) -> tuple[np.
     return np.where(inside, mask[:, first:last], 0).astype(mask.dtype), first
 
 
-def _surer_again(again: Reading, best: Reading) -> bool:
+def _surer_again(again: Reading, best: Reading, first: Reading | None = None) -> bool:
     """Whether a reading at another bar for weak ink reads surer than the best so far: its digits
     more surely read, and clearly so (LEAVING_OUT_MARGIN) if it leaves out more low pieces (any
-    reading that drops a number's doubtful small zeros, "40.000" read "40", is surer)."""
+    reading that drops a number's doubtful small zeros, "40.000" read "40", is surer), and more
+    clearly (DROPPING_MARGIN) if it keeps fewer than REREAD_KEEPS of the ``first`` reading's
+    digits, when given."""
     margin = LEAVING_OUT_MARGIN if again.low_left_out > best.low_left_out else 0.0
+    if first is not None and len(again.digits) < REREAD_KEEPS * len(first.digits):
+        margin = max(margin, DROPPING_MARGIN)
     return again.confidence > best.confidence + margin
 
 
@@ -1488,7 +1489,8 @@ def _without_words(
             if other is not type_line:
                 kept[index] = _without_print_ends(other, [box for box, *_ in type_line])
                 dropped += len(other) - len(kept[index])
-                found_type += [box for box, *_ in other if box not in {b for b, *_ in kept[index]}]
+                left = {box for box, *_ in kept[index]}
+                found_type += [box for box, *_ in other if box not in left]
     text = [is_text or not read for read, is_text in zip(kept, text, strict=True)]  # (all type)
     dropped += sum(len(read) for read, is_text in zip(kept, text, strict=True) if is_text)
     kept = [read for read, is_text in zip(kept, text, strict=True) if not is_text]
@@ -1526,7 +1528,7 @@ def _letter_turns(boxes: list[tuple[int, int, int, int]]) -> bool:
     """Whether a line's pieces (``boxes``) take turns between x-height letters and tall ones, as
     text does (see TEXT_PIECES). Heights are measured over the line's baseline: the line through
     the pieces' feet with the median slope between any two (a line written askew drifts)."""
-    tops, feet, baseline = _on_baseline(boxes)
+    tops, feet, baseline, _ = _on_baseline(boxes)
     heights = baseline - tops
     tall_height = float(np.sort(heights)[-2])
     small = (heights <= X_HEIGHT * tall_height) & (np.abs(feet - baseline) <= LETTER_FOOT * tall_height)
@@ -1537,10 +1539,12 @@ def _letter_turns(boxes: list[tuple[int, int, int, int]]) -> bool:
     return bool(letters) and longest_run(~small) < PHONE_DIGITS
 
 
-def _on_baseline(boxes: list[tuple[int, int, int, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The tops and feet of a line's pieces (``boxes``, at least two) and the height of its
-    baseline under each: the line through their feet with the median slope between any two (a line
-    written askew drifts)."""
+def _on_baseline(
+    boxes: list[tuple[int, int, int, int]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The tops and feet of a line's pieces (``boxes``, at least two), the height of its baseline
+    under each and its slope: the line through their feet with the median slope between any two
+    (a line written askew drifts)."""
     xs = np.array([x + w / 2 for x, _, w, _ in boxes], float)
     tops = np.array([y for _, y, _, _ in boxes], float)
     feet = tops + np.array([h for *_, h in boxes], float)
@@ -1548,7 +1552,7 @@ def _on_baseline(boxes: list[tuple[int, int, int, int]]) -> tuple[np.ndarray, np
     apart = xs[second] != xs[first]
     slopes = (feet[second] - feet[first])[apart] / (xs[second] - xs[first])[apart]
     slope = float(np.median(slopes)) if slopes.size else 0.0
-    return tops, feet, float(np.median(feet - slope * xs)) + slope * xs
+    return tops, feet, float(np.median(feet - slope * xs)) + slope * xs, slope
 
 
 def _printed(boxes: list[tuple[int, int, int, int]], label: bool = False) -> bool:
@@ -1560,7 +1564,7 @@ def _printed(boxes: list[tuple[int, int, int, int]], label: bool = False) -> boo
     x-height letter where its tall letters are as alike ("Tel:")."""
     if len(boxes) < PRINT_LETTERS:
         return False
-    tops, feet, baseline = _on_baseline(boxes)
+    tops, feet, baseline, _ = _on_baseline(boxes)
     heights = feet - tops
     tall = float(heights.max())
     standing = (np.abs(feet - baseline) <= PRINT_FOOT * tall) & (heights >= PRINT_MARK * tall)
@@ -1587,10 +1591,9 @@ def _without_print_ends(read: list, printed: list[tuple[int, int, int, int]]) ->
     """A line's readings without the pieces at either end that belong to a printed line beside it
     (its pieces' ``printed`` boxes): as tall as its letters at most, standing on its baseline
     (PRINT_FOOT), at most PRINT_NEAR of its height from its first or last letter."""
-    tops, feet, baseline = _on_baseline(printed)
+    tops, feet, baseline, slope = _on_baseline(printed)
     tall = float((feet - tops).max())
     xs = np.array([x + w / 2 for x, _, w, _ in printed], float)
-    slope = float(np.polyfit(xs, baseline, 1)[0]) if len(set(xs)) > 1 else 0.0
     left, right = min(x for x, *_ in printed), max(x + w for x, _, w, _ in printed)
 
     def of_the_print(box: tuple[int, int, int, int]) -> bool:

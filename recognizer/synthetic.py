@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
 from recognizer.data import validation_split
 from recognizer.normalise import to_mnist
@@ -224,8 +225,6 @@ def _print(
     """Print ``printed`` onto the page (float32 RGB, in place) beside the writing: ``writing`` is
     its first line's left end and its top and bottom (its digits ``height`` pixels tall); its first
     line stands on ``baseline_y``."""
-    from PIL import Image, ImageDraw, ImageFont
-
     font = ImageFont.load_default(size=max(6, round(printed.size * height)))
     ink = Image.new("L", (page.shape[1], page.shape[0]), 0)
     draw = ImageDraw.Draw(ink)

@@ -461,6 +461,18 @@ SMALL_WRITING = 45
 ZOOM_HEIGHT = 70
 ZOOM_MARGIN = 1.5
 ZOOM_PAGE = 2.0
+# A closer look enlarging the photo INTERPOLATED times its own pixels or more is not taken where it
+# reads fewer digits and nothing where the reading before it read a digit SURE_KEPT surely between
+# two others of its line that it reads too, however surer its other digits: enlarging adds no
+# detail, so the ink finder lost that digit at the new size (a faint pencil 2, "3210698029" read
+# "310698029": synthetic photo 239 of seed 7). Boxes sharing KEPT_OVERLAP of the smaller one's area
+# are one digit's. (Looks with pixels of their own, as on 12 MP photos, rightly drop the specks a
+# shrunk copy read as sure 1s; a 1 is one stroke, and the crease or the emboss of a napkin read as
+# one is what an enlarged look rightly drops; and digits dropped side by side were more likely never
+# there: type beside a number read as "0802", photo 101 of --printed.)
+SURE_KEPT = 0.99
+INTERPOLATED = 1.25
+KEPT_OVERLAP = 0.3
 # Enlarging a photo without pixels to spare helps a reading of small writing that is nearly sure;
 # one scoring below this is mostly doubt, not a number (garbled JPEGs of no writing: 0.003-0.46;
 # 1 of 500 synthetic photos), and its enlarged copy read three times as many false digits.
@@ -841,7 +853,8 @@ class Recognizer:
         own pixels, or enlarged): writing too small to read at first reads as nothing, specks or
         page edges taken for 1s, and the ink finder's smallest windows are a pen stroke's width at
         the working size. Keeps whichever reading scores best; the time spent goes to
-        ``timings["zoom"]``. Each look only while the ``clock`` leaves time for it."""
+        ``timings["zoom"]``. Each look only while the ``clock`` leaves time for it; an enlarged look
+        that loses a digit read surely is not taken (INTERPOLATED)."""
         photo_per_working = decoded.scale * decoded.full_scale
         spare = photo_per_working >= ZOOM_GAIN
         height = _digit_height(reading) if reading.digits else 0.0
@@ -868,7 +881,8 @@ class Recognizer:
             closer = self._read_part(full.original, box, factor, reading.may_be_upside_down)
             timings["zoom"] = timings.get("zoom", 0.0) + time.perf_counter() - start
             clock.looked(start)
-            if _score(closer) > _score(best):
+            lost = factor >= INTERPOLATED and _loses_a_sure_digit(closer, best)  # (see INTERPOLATED)
+            if _score(closer) > _score(best) and not lost:
                 best = closer
         return best
 
@@ -2130,6 +2144,31 @@ def _digit_height(reading: Reading) -> float:
     """The median height of the digits read, in the photo's pixels (across the page turned)."""
     turned = reading.rotation in (90, 270)
     return float(statistics.median(digit.box[2] if turned else digit.box[3] for digit in reading.digits))
+
+
+def _loses_a_sure_digit(again: Reading, best: Reading) -> bool:
+    """Whether ``again`` reads fewer digits than ``best``, and nothing where ``best`` read a digit
+    surely (SURE_KEPT) between two digits it reads too: a faint pencil 2 in "3210698029" that an
+    enlarged look's ink finder lost, its other nine digits read surer. (Digits it leaves out side
+    by side were more likely never there: type beside a number read as digits.)"""
+    if len(again.digits) >= len(best.digits):
+        return False
+    for line in {digit.line for digit in best.digits}:
+        digits = [digit for digit in best.digits if digit.line == line]
+        kept = [any(_overlap(digit.box, other.box) for other in again.digits) for digit in digits]
+        for index in range(1, len(digits) - 1):
+            between_kept = kept[index - 1] and kept[index + 1]
+            lost = not kept[index] and digits[index].digit != 1  # (see SURE_KEPT)
+            if between_kept and lost and digits[index].confidence >= SURE_KEPT:
+                return True
+    return False
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """Whether two boxes share at least KEPT_OVERLAP of the smaller one's area."""
+    across = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    down = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return across > 0 and down > 0 and across * down >= KEPT_OVERLAP * min(a[2] * a[3], b[2] * b[3])
 
 
 def _writing_box(reading: Reading, margin: float) -> tuple[float, float, float, float]:

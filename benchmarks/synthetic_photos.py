@@ -24,6 +24,7 @@ on the way would read.
     .venv/bin/python benchmarks/synthetic_photos.py --black-and-white   # a scanner app's B&W page
     .venv/bin/python benchmarks/synthetic_photos.py --napkin   # written on a folded paper napkin
     .venv/bin/python benchmarks/synthetic_photos.py --printed   # type beside it: "Tel:", a header
+    .venv/bin/python benchmarks/synthetic_photos.py --marked   # a box or a ring drawn round the number
     .venv/bin/python benchmarks/synthetic_photos.py --clean   # ideal conditions: the reader's own losses
     .venv/bin/python benchmarks/synthetic_photos.py --write-examples examples   # the sample photos
 """
@@ -49,6 +50,7 @@ from recognizer.shake import Smear  # noqa: E402
 from recognizer.shapes import reread  # noqa: E402
 from recognizer.synthetic import (  # noqa: E402
     IDEAL_CONDITIONS,
+    MARKS,
     PRINT_PLACES,
     SHADOW_EDGE_SOFTNESS,
     DigitBank,
@@ -60,6 +62,7 @@ from recognizer.synthetic import (  # noqa: E402
     large_photo,
     light_on_dark_jpeg,
     on_dark_desk_jpeg,
+    random_mark,
     random_options,
     random_phone_number,
     random_printed,
@@ -197,6 +200,7 @@ def benchmark(
     light_on_dark: bool = False,
     text_only: bool = False,
     printed: bool = False,
+    marked: bool = False,
 ) -> None:
     rng = np.random.default_rng(seed)
     exact = exact10 = count10 = digits_ok = digits_total = right_way_up = 0
@@ -225,7 +229,10 @@ def benchmark(
             options = dataclasses.replace(options, paper="napkin")
         # (printed text from a generator of its own: the photos are otherwise the same photos)
         label = random_printed(np.random.default_rng([seed, index, 3]), PRINT_PLACES[index % 2])
-        photo = render_photo(bank, lines, rng, options, label if printed else None)
+        # (the mark round the number from one of its own too; where it falls on the page changes
+        # what the photo's generator draws after it, so these are other photos than without it)
+        mark = random_mark(np.random.default_rng([seed, index, 4]), MARKS[index % 2]) if marked else None
+        photo = render_photo(bank, lines, rng, options, label if printed else None, mark)
         lighting_rng = np.random.default_rng([seed, index])
         jpeg = shadowed_jpeg(photo, shadow, lighting_rng, shadow_softness) if shadow else photo.jpeg
         if dim > 1:
@@ -274,6 +281,7 @@ def benchmark(
             turn,
             f"placement={options.placement}",
             *([f"printed={label.place}"] if printed else []),
+            *([f"marked={mark.kind}"] if mark else []),
             *([f"page turned {page_turn}°"] if turned else []),
         ):
             misses_by[condition][0] += not right
@@ -365,6 +373,11 @@ def main() -> None:
         help="type beside each number, before it (a form's 'Tel:') or above it (a notepad's header)",
     )
     parser.add_argument(
+        "--marked",
+        action="store_true",
+        help="a box or a ring drawn round each number with the writing's pen (boxes and rings alternate)",
+    )
+    parser.add_argument(
         "--napkin",
         action="store_true",
         help="every number written on a paper napkin: embossed quilt, creases, a pen skipping and bleeding",
@@ -437,6 +450,7 @@ def main() -> None:
         args.light_on_dark,
         args.text_only,
         args.printed,
+        args.marked,
     )
 
 

@@ -10,6 +10,7 @@ only numpy and OpenCV (never TensorFlow) and is not part of the photo→digits p
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 
@@ -217,6 +218,82 @@ def random_printed(rng: np.random.Generator, place: str | None = None) -> Printe
         colour=PRINT_COLOURS[int(rng.integers(len(PRINT_COLOURS)))],
         bold=bool(rng.random() < 0.3),
     )
+
+
+# --- A mark round the number --------------------------------------------------------------------
+# People mark the number they wrote: a box drawn round it, or a ring. Drawn by hand with the
+# writing's own pen, MARK_MARGIN digit heights clear of it: a box's corners overshoot, a ring's end
+# runs on past its start (RING_OVERLAP degrees; below 0, it stops short), drifting outwards or in.
+MARKS = ("box", "ring")
+MARK_MARGIN = (0.25, 0.6)
+BOX_OVERSHOOT = (0.0, 0.2)  # digit heights a box's last side runs past its first corner
+RING_OVERLAP = (-15.0, 40.0)
+RING_DRIFT = 0.06  # share of its radii a ring's end may lie outside or inside its start
+RING_WIDER = (1.12, 1.3)  # a ring's half width, in the writing's half widths, at least
+RING_CLEAR = 0.15  # digit heights between the writing's corners and a ring
+MARK_WOBBLE = 0.015  # a hand's wobble of each point, in digit heights
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A box or a ring (MARKS) drawn round the writing: its margins (left, top, right, bottom, in
+    digit heights), where a ring starts (degrees) and how far its end runs on (RING_OVERLAP), how
+    far a box's last side overshoots, and the seed of the hand's wobble."""
+
+    kind: str = "box"
+    margins: tuple[float, float, float, float] = (0.4, 0.4, 0.4, 0.4)
+    start: float = 200.0
+    overlap: float = 20.0
+    drift: float = 0.0
+    overshoot: float = 0.1
+    seed: int = 0
+
+
+def random_mark(rng: np.random.Generator, kind: str | None = None) -> Mark:
+    """A box or a ring round the writing, drawn at random."""
+    return Mark(
+        kind=kind or str(rng.choice(MARKS)),
+        margins=tuple(float(m) for m in rng.uniform(*MARK_MARGIN, size=4)),
+        start=float(rng.uniform(0, 360)),
+        overlap=float(rng.uniform(*RING_OVERLAP)),
+        drift=float(rng.uniform(-RING_DRIFT, RING_DRIFT)),
+        overshoot=float(rng.uniform(*BOX_OVERSHOOT)),
+        seed=int(rng.integers(2**31)),
+    )
+
+
+def _mark_strokes(mark: Mark, extent: tuple[float, float, float, float]) -> list[np.ndarray]:
+    """The polyline of ``mark`` round writing spanning ``extent`` (left, top, right, bottom, in
+    digit heights)."""
+    rng = np.random.default_rng(mark.seed)
+    left, top, right, bottom = (
+        extent[0] - mark.margins[0],
+        extent[1] - mark.margins[1],
+        extent[2] + mark.margins[2],
+        extent[3] + mark.margins[3],
+    )
+    if mark.kind == "box":
+        corners = np.array([[left, top], [right, top], [right, bottom], [left, bottom], [left, top]])
+        corners += rng.normal(0, 2 * MARK_WOBBLE, corners.shape)
+        corners[-1] = corners[0]
+        along = corners[1] - corners[0]
+        end = corners[0] + along / max(float(np.hypot(*along)), 1e-6) * mark.overshoot
+        sides = [np.linspace(a, b, 8, endpoint=False) for a, b in itertools.pairwise(corners)]
+        points = np.vstack([*sides, corners[-1:], end[None]])
+    elif mark.kind == "ring":
+        # (its margins above and below the writing, and wide enough that its pen stays RING_CLEAR
+        # clear of the writing's corners, drifting in as much as it may)
+        cx, cy = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
+        half_w, half_h = (extent[2] - extent[0]) / 2, (extent[3] - extent[1]) / 2
+        ry = half_h + RING_CLEAR + (mark.margins[1] + mark.margins[3]) / 2
+        corner_w, corner_h = ((half + RING_CLEAR) * (1 + RING_DRIFT) for half in (half_w, half_h))
+        rx = max(half_w * rng.uniform(*RING_WIDER), corner_w / np.sqrt(1 - (corner_h / ry) ** 2))
+        angles = np.deg2rad(mark.start + np.linspace(0, 360 + mark.overlap, 90))
+        grow = 1 + mark.drift * np.linspace(0, 1, len(angles))
+        points = np.stack([cx + rx * grow * np.cos(angles), cy + ry * grow * np.sin(angles)], axis=1)
+    else:
+        raise ValueError(f"unknown mark {mark.kind!r} (choose from {', '.join(MARKS)})")
+    return [points + rng.normal(0, MARK_WOBBLE, points.shape)]
 
 
 def _print(
@@ -634,9 +711,14 @@ def _layout_line(
 
 
 def _write(
-    bank: DigitBank, written_lines: list[str], options: PhotoOptions, rng: np.random.Generator
+    bank: DigitBank,
+    written_lines: list[str],
+    options: PhotoOptions,
+    rng: np.random.Generator,
+    mark: Mark | None = None,
 ) -> _Writing | None:
-    """All lines of writing as one alpha layer (None when nothing is written)."""
+    """All lines of writing as one alpha layer (None when nothing is written), with ``mark`` drawn
+    round them if given."""
     height = float(options.digit_height)
     stroke_width = max(
         MIN_STROKE_PX, STROKE_FRACTION * height * options.stroke_scale * rng.uniform(*STROKE_JITTER)
@@ -650,6 +732,15 @@ def _write(
         glyphs += _layout_line(bank, text, (indent, baseline), height, stroke_width, options, rng)
     if not glyphs:
         return None
+    if mark is not None:
+        extent = (
+            min(g.x for g in glyphs) / height,
+            min(g.y for g in glyphs) / height,
+            max(g.x + g.alpha.shape[1] for g in glyphs) / height,
+            max(g.y + g.alpha.shape[0] for g in glyphs) / height,
+        )
+        alpha, x, y = _stroke_glyph(_mark_strokes(mark, extent), 1.0, height, stroke_width)
+        glyphs.append(_Glyph(alpha, round(x), round(y), False))
     margin = int(np.ceil(stroke_width)) + 2
     left = min(g.x for g in glyphs) - margin
     top = min(g.y for g in glyphs) - margin
@@ -963,11 +1054,12 @@ def render_photo(
     rng: np.random.Generator,
     options: PhotoOptions = DEFAULT_OPTIONS,
     printed: Printed | None = None,
+    mark: Mark | None = None,
 ) -> RenderedPhoto:
     """Render the given lines (digits plus separators: space - . / ( ) +, and words of letters) as
-    handwriting on paper, with ``printed`` text beside them if given."""
+    handwriting on paper, with ``printed`` text beside them and a ``mark`` round them if given."""
     _check(options, written_lines)
-    writing = _write(bank, written_lines, options, rng)
+    writing = _write(bank, written_lines, options, rng, mark)
     if writing is not None:
         writing = _tilt_writing(writing, options.baseline_angle)
         place = _placement(writing.alpha.shape, options, rng)

@@ -15,6 +15,7 @@ from recognizer.synthetic import (
     NAPKIN_COLOUR,
     PAPER_COLOURS,
     DigitBank,
+    Mark,
     PhotoOptions,
     Printed,
     RenderedPhoto,
@@ -325,6 +326,39 @@ def test_printed_text_is_ink_above_or_before_the_number_but_no_digit(bank: Digit
             assert xs.max() < left and ys.max() > top
         else:
             assert ys.max() < top
+
+
+@pytest.mark.parametrize("kind", ["box", "ring"])
+def test_a_mark_is_ink_round_the_number(bank: DigitBank, kind: str) -> None:
+    """``--marked``: a box or a ring drawn round the writing, ink on every side of it."""
+    mark = Mark(kind, margins=(0.3, 0.3, 0.3, 0.3), overlap=10.0)
+    options = replace(SMALL, jpeg_quality=None)
+    marked = render_photo(bank, ["555 0199"], np.random.default_rng(0), options, None, mark)
+    assert marked.lines == ["5550199"]
+    assert_boxes_hold_ink(marked)
+    ys, xs = np.nonzero(ink_mask(marked) & ~inside_boxes(marked, pad=2))
+    boxes = np.array(marked.digit_boxes)
+    left, top = boxes[:, :2].min(axis=0)
+    right, bottom = (boxes[:, :2] + boxes[:, 2:]).max(axis=0)
+    assert ys.min() < top and ys.max() > bottom
+    middle = (ys > top) & (ys < bottom)
+    assert (xs[middle] < left).any() and (xs[middle] > right).any(), "no sides beside the writing"
+
+
+@pytest.mark.parametrize("kind", ["box", "ring"])
+def test_a_mark_stays_clear_of_the_writing(kind: str) -> None:
+    """Every point of a mark, drawn with the narrowest margins and the ring drifting in, lies
+    outside the writing's extent by at least a tenth of a digit height."""
+    from recognizer.synthetic import MARK_MARGIN, RING_DRIFT, _mark_strokes
+
+    for seed in range(20):
+        low = (MARK_MARGIN[0],) * 4
+        mark = Mark(kind, margins=low, start=seed * 37.0, overlap=40.0, drift=-RING_DRIFT, seed=seed)
+        for extent in ((0, -1, 8.5, 0), (0, -1, 3, 0), (0, -2.6, 10, 0)):
+            (points,) = _mark_strokes(mark, extent)
+            inside_x = (points[:, 0] > extent[0] - 0.1) & (points[:, 0] < extent[2] + 0.1)
+            inside_y = (points[:, 1] > extent[1] - 0.1) & (points[:, 1] < extent[3] + 0.1)
+            assert not (inside_x & inside_y).any(), (kind, seed, extent)
 
 
 def test_bad_input_is_rejected(bank: DigitBank) -> None:

@@ -1,6 +1,7 @@
 """Step 3 of reading a photo: segment the ink into lines of digit candidates.
 
-Connected pieces of ink are measured against the typical digit height; specks and smudges are
+Connected pieces of ink are measured against the typical digit height; a box or a ring drawn round
+the number is set aside (so are its sides, where its flat parts came apart), specks and smudges
 dropped, broken strokes of one digit (a 5 whose top bar is apart, a 4 in two strokes) merged,
 separators (dashes, dots, plus signs, slashes) set aside, and the rest grouped into lines of
 writing in reading order. Brackets are told apart in their lines: a "(" and ")" around a few
@@ -22,6 +23,17 @@ import numpy as np
 from recognizer.normalise import stroke_width
 
 MIN_AREA = 12  # pixels: smaller ink is a speck
+# A box or a ring drawn round a number (people mark the number on a page so) is no writing: ink at
+# least ENCLOSURE_HEIGHT digit heights high and ENCLOSURE_WIDTH wide, within the photo (a cheque's
+# printed lines, joined to a digit's tail, run off it), thin (its ink at most ENCLOSURE_INK of its
+# box), round at least MIN_ENCLOSED pieces half a digit high or more, and half of those with their
+# middles in its box: its ink above and below each of them (a big 9's tail sweeping under the
+# zeros after it, on real cheques, lies below them only). Left in, its sides were read as 1s, a
+# ring's halves as digits, and its flat sides, taken for rules, cut the digits they touched.
+ENCLOSURE_HEIGHT = 1.3
+ENCLOSURE_WIDTH = 2.0
+ENCLOSURE_INK = 0.35
+MIN_ENCLOSED = 2
 SEPARATOR_HEIGHT = 0.55  # a piece lower than this many digit heights is a dash, dot or plus ...
 SMALL_DIGIT = 0.3  # ... unless it is at least this high and closes a loop: a small 0 (as in "30.000")
 # A low piece at least SMALL_DIGIT high, at least LOW_DIGIT_STROKES pen strokes high and at most
@@ -71,6 +83,15 @@ CAP_GAP = 0.1
 THIN_END_WIDTH = 0.5
 THIN_END_NEIGHBOURS = 3
 THIN_END_STROKE = 0.7
+# What is left of a box round a number when its flat sides were taken for rules or, in pencil, came
+# apart (see ENCLOSURE_HEIGHT): two narrow pieces (at most MARK_SIDE_WIDTH of their height wide)
+# ending a line of at least THIN_END_NEIGHBOURS other pieces, each MARK_SIDE_HEIGHT times as tall
+# as they are (their median) and reaching MARK_SIDE_REACH of its neighbour's height beyond it both
+# above and below. (One such end alone is no proof: real cheques start and end with big digits,
+# a 7 or a 9 reaching above and below its neighbours; 9 of 600 were lost so.)
+MARK_SIDE_WIDTH = 0.35
+MARK_SIDE_HEIGHT = 1.5
+MARK_SIDE_REACH = 0.15
 CREASE_LENGTH = 40.0  # in stroke widths: ink across the photo longer than this is a fold in the paper
 MAX_HEIGHT = 2.5  # in typical digit heights: taller ink is a line, an edge or a drawing
 MAX_WIDTH = 6.0  # wider ink is a line or an edge (touching digits are cut into at most 5)
@@ -234,6 +255,65 @@ def _own_ink(labels: np.ndarray, stats: np.ndarray, box: tuple[int, int, int, in
     )
     inside[0] = False
     return np.take(np.where(inside, 255, 0).astype(np.uint8), crop)  # (2-4x faster than inside[crop])
+
+
+def _enclosures(labels: np.ndarray, stats: np.ndarray, height: float) -> list[int]:
+    """The labels of the ink drawn round the writing: a box or a ring round a number (see
+    ENCLOSURE_HEIGHT)."""
+    pieces = _component_labels(stats)
+    boxes = stats[pieces]
+    rows, cols = labels.shape[:2]
+    inside = (
+        (boxes[:, 0] > 0)
+        & (boxes[:, 1] > 0)
+        & (boxes[:, 0] + boxes[:, 2] < cols)
+        & (boxes[:, 1] + boxes[:, 3] < rows)
+    )
+    large = (
+        inside
+        & (boxes[:, 3] >= ENCLOSURE_HEIGHT * height)
+        & (boxes[:, 2] >= ENCLOSURE_WIDTH * height)
+        & (boxes[:, 4] <= ENCLOSURE_INK * boxes[:, 2] * boxes[:, 3])
+    )
+    digit_sized = boxes[:, 3] >= 0.5 * height
+    centres = boxes[:, :2] + boxes[:, 2:4] / 2
+    found = []
+    for label, (x, y, w, h, _) in zip(pieces[large], boxes[large], strict=True):
+        within = (
+            digit_sized
+            & (pieces != label)
+            & (centres[:, 0] > x)
+            & (centres[:, 0] < x + w)
+            & (centres[:, 1] > y)
+            & (centres[:, 1] < y + h)
+        )
+        if np.count_nonzero(within) < MIN_ENCLOSED:
+            continue
+        own = labels[y : y + h, x : x + w] == label
+        surrounded = [_surrounds(own, box - (x, y, 0, 0, 0)) for box in boxes[within]]
+        if sum(surrounded) >= max(MIN_ENCLOSED, len(surrounded) / 2):
+            found.append(int(label))
+    return found
+
+
+def _surrounds(own: np.ndarray, box: np.ndarray) -> bool:
+    """Whether ink (``own``, a piece's pixels in its box) lies both above and below the piece of
+    box ``box`` (x, y, w, h, in the same pixels) in the column through its middle: a ring round it,
+    not a big digit's tail under it."""
+    x, y, w, h = (int(v) for v in box[:4])
+    column = own[:, x + w // 2]
+    return bool(column[: max(0, y)].any() and column[y + h :].any())
+
+
+def _without_enclosures(
+    mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, rings: list[int]
+) -> np.ndarray:
+    """The mask without the pieces labelled ``rings``."""
+    mask = mask.copy()
+    for label in rings:
+        x, y, w, h = (int(v) for v in stats[label, :4])
+        mask[y : y + h, x : x + w][labels[y : y + h, x : x + w] == label] = 0
+    return mask
 
 
 def _inside_boxes(labels: np.ndarray, stats: np.ndarray) -> tuple[list, list[int], np.ndarray]:
@@ -726,6 +806,35 @@ def _set_aside_thin_ends(lines: list[list[Piece]]) -> tuple[list[list[Piece]], l
     return kept, thin
 
 
+def _set_aside_mark_sides(lines: list[list[Piece]]) -> tuple[list[list[Piece]], list]:
+    """Set aside the sides of a box drawn round a line, at both of its ends (see MARK_SIDE_HEIGHT)."""
+    kept, sides = [], []
+    for line in lines:
+        if len(line) < THIN_END_NEIGHBOURS + 1:
+            kept.append(line)
+            continue
+        if _mark_side(line, 0) and _mark_side(line, len(line) - 1):
+            sides += [line[0].box, line[-1].box]
+            line = line[1:-1]
+        kept.append(line)
+    return kept, sides
+
+
+def _mark_side(line: list[Piece], index: int) -> bool:
+    """Whether the piece ``index`` (an end) of the line is a side of a mark round it."""
+    _, top, width, height = line[index].box
+    others = [piece.box[3] for position, piece in enumerate(line) if position != index and not piece.low]
+    if (
+        not others
+        or width > MARK_SIDE_WIDTH * height
+        or height < MARK_SIDE_HEIGHT * statistics.median(others)
+    ):
+        return False
+    _, neighbour_top, _, neighbour_height = line[1 if index == 0 else index - 1].box
+    reach = MARK_SIDE_REACH * neighbour_height
+    return top <= neighbour_top - reach and top + height >= neighbour_top + neighbour_height + reach
+
+
 def _group_lines(pieces: list[Piece], height: float) -> list[list[Piece]]:
     """Chain pieces left to right into lines: each joins the line whose last piece is nearest
     and level with it, so writing that drifts up or down still forms one line."""
@@ -757,6 +866,13 @@ def segment(mask: np.ndarray) -> Segmentation:
     # (every piece counts here: a rule that runs off the photo may hold all the digits)
     components = _components(stats)
     height = typical_height([piece[:4] for piece in components], [piece[4] for piece in components])
+    rings = _enclosures(labels, stats, height)
+    if rings:
+        enclosing = [tuple(int(v) for v in stats[label, :4]) for label in rings]
+        mask = _without_enclosures(mask, labels, stats, rings)
+        labels, stats = _label(mask)
+        components = _components(stats)
+        height = typical_height([piece[:4] for piece in components], [piece[4] for piece in components])
     without_rules = _without_rules(mask, stats, height)
     if without_rules is not None:
         mask = without_rules
@@ -783,6 +899,7 @@ def segment(mask: np.ndarray) -> Segmentation:
     boxes = _merge_broken([box for box in boxes if box not in pluses], height)
     capped = _capped_bodies(boxes, height)
     result = Segmentation(digit_height=height, off_photo=off, separators=pluses + sorted(bars))
+    result.separators += enclosing if rings else []
     pieces = []
     for box in boxes:
         h = box[3]
@@ -808,6 +925,7 @@ def segment(mask: np.ndarray) -> Segmentation:
                 piece.capped.width_ratio = piece.capped.box[2] / typical_width
     lines, brackets = _set_aside_brackets(_group_lines(pieces, height), height)
     lines, thin_ends = _set_aside_thin_ends(lines)
+    lines, mark_sides = _set_aside_mark_sides(lines)
     result.lines, slashes = _set_aside_slashes(lines, height)
-    result.separators += brackets + thin_ends + slashes
+    result.separators += brackets + thin_ends + mark_sides + slashes
     return result

@@ -388,6 +388,26 @@ def test_an_enlarged_look_that_loses_a_surely_read_digit_is_not_taken(recognizer
     assert reading.text == photo.text
 
 
+@pytest.mark.parametrize(
+    ("index", "state", "uinteger", "text"),
+    [
+        (0, 208745520555909116978795849195383758904, None, "85782032890"),
+        (1, 103137860421444440668761427807938133087, 1427142600, "3589147965"),
+        (46, 3242362004325552341608539159332272486, 2885943127, "6388177483"),
+        (102, 234582967987147999773962717074102391284, None, "6022506534"),
+    ],
+)
+def test_a_number_with_a_box_or_a_ring_drawn_round_it_is_read(
+    recognizer, bank, index: int, state: int, uinteger: int | None, text: str
+) -> None:
+    """Photos 0, 1, 46 and 102 of ``benchmarks/synthetic_photos.py --marked`` (seed 7): a box in
+    blue ink, a ring in blue, a box in pencil whose flat sides came apart, a box in marker. Each was
+    read with a 1 at both ends, the mark's sides ("1857820328901")."""
+    photo = _benchmark_photo(bank, state, uinteger, marked_index=index)
+    assert photo.text == text
+    assert recognizer.read(photo.jpeg).text == text
+
+
 def test_a_look_with_fewer_digits_loses_one_only_where_nothing_overlaps_it() -> None:
     """The rule on made-up readings: only a digit read SURE_KEPT surely, between two others the new
     look reads too, with no digit of the new look on it, is lost; a look with as many digits, a
@@ -1423,6 +1443,53 @@ def test_the_thin_shadow_of_a_pages_edge_ending_a_line_is_not_a_one(end: str) ->
     assert [len(line) for line in segment(mask).lines] == [7]
 
 
+@pytest.mark.parametrize("mark", ["box", "ring", "open ring"])
+def test_a_box_or_a_ring_drawn_round_a_number_is_no_writing(mark: str) -> None:
+    """A box drawn round a number was read as a 1 at each end (its flat sides taken for rules),
+    a ring's halves as digits. Ink that encloses two digits or more in its outline, thin for its
+    size, is set aside: closed or not."""
+    mask = np.zeros((300, 900), np.uint8)
+    cv2.putText(mask, "4165550199", (130, 185), cv2.FONT_HERSHEY_SIMPLEX, 2.6, 255, 7)
+    if mark == "box":
+        cv2.rectangle(mask, (100, 90), (800, 220), 255, 7)
+    else:
+        end = 360 if mark == "ring" else 330
+        cv2.ellipse(mask, (450, 160), (420, 95), 0, 20, 20 + end, 255, 7)
+    found = segment(mask)
+    assert [len(line) for line in found.lines] == [10]
+    assert all(box[3] < 100 for line in found.lines for box in (piece.box for piece in line))
+    assert any(box[3] > 120 and box[2] > 600 for box in found.separators)
+
+
+def test_the_sides_left_of_a_box_round_a_number_are_no_ones() -> None:
+    """A pencil box round a number, its flat sides come apart or taken for rules: its upright sides
+    stand at both of the line's ends, far taller than the digits and reaching beyond them above
+    and below. A 1 written tall that stands on the line is a digit, and then the other side, alone,
+    is kept too (real cheques begin or end with big digits)."""
+    mask = np.zeros((300, 900), np.uint8)
+    cv2.putText(mask, "4165550199", (130, 185), cv2.FONT_HERSHEY_SIMPLEX, 2.6, 255, 7)
+    cv2.line(mask, (100, 100), (112, 205), 255, 7)
+    cv2.line(mask, (640, 98), (646, 203), 255, 7)
+    found = segment(mask)
+    assert [len(line) for line in found.lines] == [10]
+    assert sum(box[3] > 100 for box in found.separators) == 2
+    mask[:, :120] = 0
+    cv2.line(mask, (108, 100), (106, 185), 255, 7)  # a tall 1 standing on the line
+    assert [len(line) for line in segment(mask).lines] == [12]  # (and one side alone is no proof)
+
+
+def test_a_ring_round_one_digit_is_not_set_aside_as_a_mark() -> None:
+    """A ring round one digit only is not set aside as a mark round a number: it may be a digit
+    itself (a 0 written large beside small ones)."""
+    mask = np.zeros((300, 700), np.uint8)
+    cv2.ellipse(mask, (150, 160), (80, 55), 0, 0, 360, 255, 7)  # a large 0 ...
+    cv2.putText(mask, "4", (120, 185), cv2.FONT_HERSHEY_SIMPLEX, 2.6, 255, 7)  # ... round a 4
+    cv2.putText(mask, "165", (300, 185), cv2.FONT_HERSHEY_SIMPLEX, 2.6, 255, 7)
+    found = segment(mask)
+    assert not any(box[2] > 150 for box in found.separators)
+    assert min(piece.box[0] for line in found.lines for piece in line) < 80  # (the ring's left side)
+
+
 def test_joined_zeros_running_off_the_photo_are_writing_not_its_edge() -> None:
     """A cheque scan cut tight: "4" and then "0000" written in one stroke that runs off the right
     edge. Wide ink along an edge is usually the page's or a table's edge, and left out; but ink
@@ -1632,16 +1699,20 @@ def _benchmark_photo(
     large: bool = False,
     word_before: str = "",
     printed_index: int | None = None,
+    marked_index: int | None = None,
 ):
     """One photo of ``benchmarks/synthetic_photos.py`` (seed 7, or the seed whose PCG64 stream is
     ``increment``), rendered from its random generator's state just before it (PCG64 ``state`` and
     the buffered ``uinteger``, if any); with ``ideal``, as ``--clean`` renders it; with ``large``,
     as ``--large`` does (a 12 MP photo of small writing); with ``word_before``, as ``--words``
     renders an odd-numbered photo whose word that is; with ``printed_index``, as ``--printed``
-    renders photo ``printed_index`` of seed 7 (type beside the number)."""
+    renders photo ``printed_index`` of seed 7 (type beside the number); with ``marked_index``, as
+    ``--marked`` renders that photo of seed 7 (a box or a ring round the number)."""
     from recognizer.synthetic import (
         IDEAL_CONDITIONS,
+        MARKS,
         PRINT_PLACES,
+        random_mark,
         random_options,
         random_phone_number,
         random_printed,
@@ -1665,8 +1736,11 @@ def _benchmark_photo(
         printed = random_printed(
             np.random.default_rng([7, printed_index, 3]), PRINT_PLACES[printed_index % 2]
         )
+    mark = None
+    if marked_index is not None:
+        mark = random_mark(np.random.default_rng([7, marked_index, 4]), MARKS[marked_index % 2])
     options = replace(options, **IDEAL_CONDITIONS) if ideal else options
-    return render_photo(bank, lines, rng, options, printed)
+    return render_photo(bank, lines, rng, options, printed, mark)
 
 
 def test_a_bent_cut_goes_round_ink_its_column_crosses() -> None:

@@ -84,12 +84,14 @@ THIN_END_WIDTH = 0.5
 THIN_END_NEIGHBOURS = 3
 THIN_END_STROKE = 0.7
 # What is left of a box round a number when its flat sides were taken for rules or, in pencil, came
-# apart (see ENCLOSURE_HEIGHT): two narrow pieces (at most MARK_SIDE_WIDTH of their height wide)
-# ending a line of at least THIN_END_NEIGHBOURS other pieces, each MARK_SIDE_HEIGHT times as tall
-# as they are (their median) and reaching MARK_SIDE_REACH of its neighbour's height beyond it both
-# above and below. (One such end alone is no proof: real cheques start and end with big digits,
-# a 7 or a 9 reaching above and below its neighbours; 9 of 600 were lost so.)
+# apart (see ENCLOSURE_HEIGHT): two pieces ending a line of at least THIN_END_NEIGHBOURS other
+# pieces, each MARK_SIDE_HEIGHT times as tall as they are (their median) and reaching
+# MARK_SIDE_REACH of its neighbour's height beyond it both above and below, one of them narrow (at
+# most MARK_SIDE_WIDTH of its height wide), the other at most MARK_CORNER_WIDTH (with a corner of
+# the box, or a stub of its flat side). (One such end alone is no proof: real cheques start and end
+# with big digits, a 7 or a 9 reaching above and below its neighbours; 9 of 600 were lost so.)
 MARK_SIDE_WIDTH = 0.35
+MARK_CORNER_WIDTH = 0.7
 MARK_SIDE_HEIGHT = 1.5
 MARK_SIDE_REACH = 0.15
 CREASE_LENGTH = 40.0  # in stroke widths: ink across the photo longer than this is a fold in the paper
@@ -813,8 +815,10 @@ def _set_aside_mark_sides(lines: list[list[Piece]]) -> tuple[list[list[Piece]], 
         if len(line) < THIN_END_NEIGHBOURS + 1:
             kept.append(line)
             continue
-        if _mark_side(line, 0) and _mark_side(line, len(line) - 1):
-            sides += [line[0].box, line[-1].box]
+        first, last = line[0].box, line[-1].box
+        narrow = min(first[2] / first[3], last[2] / last[3]) <= MARK_SIDE_WIDTH
+        if narrow and _mark_side(line, 0) and _mark_side(line, len(line) - 1):
+            sides += [first, last]
             line = line[1:-1]
         kept.append(line)
     return kept, sides
@@ -826,7 +830,7 @@ def _mark_side(line: list[Piece], index: int) -> bool:
     others = [piece.box[3] for position, piece in enumerate(line) if position != index and not piece.low]
     if (
         not others
-        or width > MARK_SIDE_WIDTH * height
+        or width > MARK_CORNER_WIDTH * height
         or height < MARK_SIDE_HEIGHT * statistics.median(others)
     ):
         return False

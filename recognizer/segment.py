@@ -31,6 +31,9 @@ MIN_AREA = 12  # pixels: smaller ink is a speck
 # zeros after it, on real cheques, lies below them only). Left in, its sides were read as 1s, a
 # ring's halves as digits, and its flat sides, taken for rules, cut the digits they touched.
 ENCLOSURE_HEIGHT = 1.3
+# ... and at most ENCLOSURE_TALLEST high: a black-and-white page's ruled lines, all of a piece once
+# levelled clear of the photo's edges, surround every digit too (a scanner app's page of seed 7).
+ENCLOSURE_TALLEST = 4.5
 ENCLOSURE_WIDTH = 2.0
 ENCLOSURE_INK = 0.35
 MIN_ENCLOSED = 2
@@ -274,6 +277,7 @@ def _enclosures(labels: np.ndarray, stats: np.ndarray, height: float) -> list[in
     large = (
         inside
         & (boxes[:, 3] >= ENCLOSURE_HEIGHT * height)
+        & (boxes[:, 3] <= ENCLOSURE_TALLEST * height)
         & (boxes[:, 2] >= ENCLOSURE_WIDTH * height)
         & (boxes[:, 4] <= ENCLOSURE_INK * boxes[:, 2] * boxes[:, 3])
     )

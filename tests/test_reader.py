@@ -1478,6 +1478,19 @@ def test_the_sides_left_of_a_box_round_a_number_are_no_ones() -> None:
     assert [len(line) for line in segment(mask).lines] == [12]  # (and one side alone is no proof)
 
 
+def test_ink_round_the_digits_far_taller_than_a_mark_is_not_one() -> None:
+    """A black-and-white page's ruled lines, all of a piece once levelled clear of the photo's
+    edges, surround every digit too; a box round a number is at most ENCLOSURE_TALLEST digits high."""
+    from recognizer.segment import _enclosures, _label
+
+    for tall, found in ((150, 1), (330, 0)):
+        mask = np.zeros((500, 900), np.uint8)
+        cv2.putText(mask, "4165550199", (130, 275), cv2.FONT_HERSHEY_SIMPLEX, 2.6, 255, 7)
+        cv2.rectangle(mask, (100, 250 - tall // 2), (800, 250 + tall // 2), 255, 5)
+        labels, stats = _label(mask)
+        assert len(_enclosures(labels, stats, 54.0)) == found
+
+
 def test_a_ring_round_one_digit_is_not_set_aside_as_a_mark() -> None:
     """A ring round one digit only is not set aside as a mark round a number: it may be a digit
     itself (a 0 written large beside small ones)."""

@@ -875,8 +875,8 @@ def segment(mask: np.ndarray) -> Segmentation:
     components = _components(stats)
     height = typical_height([piece[:4] for piece in components], [piece[4] for piece in components])
     rings = _enclosures(labels, stats, height)
+    enclosing = [tuple(int(v) for v in stats[label, :4]) for label in rings]
     if rings:
-        enclosing = [tuple(int(v) for v in stats[label, :4]) for label in rings]
         mask = _without_enclosures(mask, labels, stats, rings)
         labels, stats = _label(mask)
         components = _components(stats)
@@ -906,8 +906,7 @@ def segment(mask: np.ndarray) -> Segmentation:
     pluses = [box for box in boxes if _plus_sized(box, height) and _is_cross(_own_ink(labels, stats, box))]
     boxes = _merge_broken([box for box in boxes if box not in pluses], height)
     capped = _capped_bodies(boxes, height)
-    result = Segmentation(digit_height=height, off_photo=off, separators=pluses + sorted(bars))
-    result.separators += enclosing if rings else []
+    result = Segmentation(digit_height=height, off_photo=off, separators=pluses + sorted(bars) + enclosing)
     pieces = []
     for box in boxes:
         h = box[3]

@@ -222,10 +222,11 @@ def random_printed(rng: np.random.Generator, place: str | None = None) -> Printe
 
 # --- A mark round the number --------------------------------------------------------------------
 # People mark the number they wrote: a box drawn round it, or a ring. Drawn by hand with the
-# writing's own pen, MARK_MARGIN digit heights clear of it: a box's corners overshoot, a ring's end
-# runs on past its start (RING_OVERLAP degrees; below 0, it stops short), drifting outwards or in.
+# writing's own pen, MARK_MARGIN digit heights from it (a tight box touches the digits at its ends
+# or their tops; a ring stays RING_CLEAR clear): a box's corners overshoot, a ring's end runs on
+# past its start (RING_OVERLAP degrees; below 0, it stops short), drifting outwards or in.
 MARKS = ("box", "ring")
-MARK_MARGIN = (0.25, 0.6)
+MARK_MARGIN = (0.0, 0.6)
 BOX_OVERSHOOT = (0.0, 0.2)  # digit heights a box's last side runs past its first corner
 RING_OVERLAP = (-15.0, 40.0)
 RING_DRIFT = 0.06  # share of its radii a ring's end may lie outside or inside its start
@@ -285,8 +286,8 @@ def _mark_strokes(mark: Mark, extent: tuple[float, float, float, float]) -> list
         # clear of the writing's corners, drifting in as much as it may)
         cx, cy = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
         half_w, half_h = (extent[2] - extent[0]) / 2, (extent[3] - extent[1]) / 2
-        ry = half_h + RING_CLEAR + (mark.margins[1] + mark.margins[3]) / 2
         corner_w, corner_h = ((half + RING_CLEAR) * (1 + RING_DRIFT) for half in (half_w, half_h))
+        ry = corner_h + RING_CLEAR + (mark.margins[1] + mark.margins[3]) / 2
         rx = max(half_w * rng.uniform(*RING_WIDER), corner_w / np.sqrt(1 - (corner_h / ry) ** 2))
         angles = np.deg2rad(mark.start + np.linspace(0, 360 + mark.overlap, 90))
         grow = 1 + mark.drift * np.linspace(0, 1, len(angles))

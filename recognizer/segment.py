@@ -37,6 +37,7 @@ ENCLOSURE_TALLEST = 4.5
 ENCLOSURE_WIDTH = 2.0
 ENCLOSURE_INK = 0.35
 MIN_ENCLOSED = 2
+ENCLOSURE_BAND = 2.5
 SEPARATOR_HEIGHT = 0.55  # a piece lower than this many digit heights is a dash, dot or plus ...
 SMALL_DIGIT = 0.3  # ... unless it is at least this high and closes a loop: a small 0 (as in "30.000")
 # A low piece at least SMALL_DIGIT high, at least LOW_DIGIT_STROKES pen strokes high and at most
@@ -314,11 +315,17 @@ def _surrounds(own: np.ndarray, box: np.ndarray) -> bool:
 def _without_enclosures(
     mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, rings: list[int]
 ) -> np.ndarray:
-    """The mask without the pieces labelled ``rings``."""
+    """The mask without the pieces labelled ``rings``: their ink along their outline (a band
+    ENCLOSURE_BAND pen widths wide inside their convex hull), so that a digit the ring touches
+    keeps the rest of its ink."""
     mask = mask.copy()
     for label in rings:
         x, y, w, h = (int(v) for v in stats[label, :4])
-        mask[y : y + h, x : x + w][labels[y : y + h, x : x + w] == label] = 0
+        own = (labels[y : y + h, x : x + w] == label).view(np.uint8)
+        band = max(3, round(ENCLOSURE_BAND * stroke_width(own * 255)))
+        outline = np.zeros_like(own)
+        cv2.polylines(outline, [cv2.convexHull(cv2.findNonZero(own))], True, 1, 2 * band)
+        mask[y : y + h, x : x + w][(own & outline).astype(bool)] = 0
     return mask
 
 

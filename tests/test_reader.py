@@ -392,17 +392,19 @@ def test_an_enlarged_look_that_loses_a_surely_read_digit_is_not_taken(recognizer
     ("index", "state", "uinteger", "text"),
     [
         (0, 208745520555909116978795849195383758904, None, "85782032890"),
-        (1, 103137860421444440668761427807938133087, 1427142600, "3589147965"),
-        (46, 3242362004325552341608539159332272486, 2885943127, "6388177483"),
-        (102, 234582967987147999773962717074102391284, None, "6022506534"),
+        (3, 110798948248742125983937164152377518602, None, "6560921254"),
+        (14, 78001894383451878159800073549249119505, None, "2504182813"),
+        (34, 339839604071502315112797320635047601690, 1550269125, "4038964205"),
+        (47, 169824332276016768268939143837186654252, 1447881390, "8857508433"),
     ],
 )
 def test_a_number_with_a_box_or_a_ring_drawn_round_it_is_read(
     recognizer, bank, index: int, state: int, uinteger: int | None, text: str
 ) -> None:
-    """Photos 0, 1, 46 and 102 of ``benchmarks/synthetic_photos.py --marked`` (seed 7): a box in
-    blue ink, a ring in blue, a box in pencil whose flat sides came apart, a box in marker. Each was
-    read with a 1 at both ends, the mark's sides ("1857820328901")."""
+    """Photos of ``benchmarks/synthetic_photos.py --marked`` (seed 7): a box in blue ink (0), a
+    ring in blue (3), tight boxes touching the first or last digit in black and in marker (14, 34)
+    and a pencil box (47). Each was read with the box's or the ring's sides as 1s at both ends
+    ("1857820328901"), or, tight, without the digit it touched."""
     photo = _benchmark_photo(bank, state, uinteger, marked_index=index)
     assert photo.text == text
     assert recognizer.read(photo.jpeg).text == text
@@ -1459,6 +1461,18 @@ def test_a_box_or_a_ring_drawn_round_a_number_is_no_writing(mark: str) -> None:
     assert [len(line) for line in found.lines] == [10]
     assert all(box[3] < 100 for line in found.lines for box in (piece.box for piece in line))
     assert any(box[3] > 120 and box[2] > 600 for box in found.separators)
+
+
+def test_a_box_drawn_tight_against_a_digit_leaves_the_digit() -> None:
+    """A box drawn tight round a number touches its first digit: one piece of ink with it. Only
+    the ink along the box's outline is set aside; the 4 it touches keeps the rest of its ink."""
+    mask = np.zeros((300, 900), np.uint8)
+    cv2.putText(mask, "4165550199", (130, 185), cv2.FONT_HERSHEY_SIMPLEX, 2.6, 255, 7)  # (x 131-616)
+    cv2.rectangle(mask, (133, 100), (646, 215), 255, 5)
+    found = segment(mask)
+    assert [len(line) for line in found.lines] == [10]
+    first = found.lines[0][0].box
+    assert first[0] < 160 and first[2] >= 24 and first[3] >= 50  # (the 4, its left edge shaved)
 
 
 def test_the_sides_left_of_a_box_round_a_number_are_no_ones() -> None:

@@ -37,7 +37,7 @@ ENCLOSURE_TALLEST = 4.5
 ENCLOSURE_WIDTH = 2.0
 ENCLOSURE_INK = 0.35
 MIN_ENCLOSED = 2
-ENCLOSURE_BAND = 2.5
+ENCLOSURE_BAND = 2.5  # pen widths inside its outline: a mark's ink; a digit it touches keeps the rest
 SEPARATOR_HEIGHT = 0.55  # a piece lower than this many digit heights is a dash, dot or plus ...
 SMALL_DIGIT = 0.3  # ... unless it is at least this high and closes a loop: a small 0 (as in "30.000")
 # A low piece at least SMALL_DIGIT high, at least LOW_DIGIT_STROKES pen strokes high and at most

@@ -25,6 +25,7 @@ on the way would read.
     .venv/bin/python benchmarks/synthetic_photos.py --napkin   # written on a folded paper napkin
     .venv/bin/python benchmarks/synthetic_photos.py --printed   # type beside it: "Tel:", a header
     .venv/bin/python benchmarks/synthetic_photos.py --marked   # a box or a ring drawn round the number
+    .venv/bin/python benchmarks/synthetic_photos.py --underlined   # a line drawn under the number
     .venv/bin/python benchmarks/synthetic_photos.py --clean   # ideal conditions: the reader's own losses
     .venv/bin/python benchmarks/synthetic_photos.py --write-examples examples   # the sample photos
 """
@@ -201,6 +202,7 @@ def benchmark(
     text_only: bool = False,
     printed: bool = False,
     marked: bool = False,
+    underlined: bool = False,
 ) -> None:
     rng = np.random.default_rng(seed)
     exact = exact10 = count10 = digits_ok = digits_total = right_way_up = 0
@@ -231,7 +233,8 @@ def benchmark(
         label = random_printed(np.random.default_rng([seed, index, 3]), PRINT_PLACES[index % 2])
         # (the mark round the number from one of its own too; where it falls on the page changes
         # what the photo's generator draws after it, so these are other photos than without it)
-        mark = random_mark(np.random.default_rng([seed, index, 4]), MARKS[index % 2]) if marked else None
+        kind = "underline" if underlined else MARKS[index % 2]
+        mark = random_mark(np.random.default_rng([seed, index, 4]), kind) if marked or underlined else None
         photo = render_photo(bank, lines, rng, options, label if printed else None, mark)
         lighting_rng = np.random.default_rng([seed, index])
         jpeg = shadowed_jpeg(photo, shadow, lighting_rng, shadow_softness) if shadow else photo.jpeg
@@ -378,6 +381,11 @@ def main() -> None:
         help="a box or a ring drawn round each number with the writing's pen (boxes and rings alternate)",
     )
     parser.add_argument(
+        "--underlined",
+        action="store_true",
+        help="a line drawn under each number with the writing's pen, touching or crossing its lowest feet",
+    )
+    parser.add_argument(
         "--napkin",
         action="store_true",
         help="every number written on a paper napkin: embossed quilt, creases, a pen skipping and bleeding",
@@ -451,6 +459,7 @@ def main() -> None:
         args.text_only,
         args.printed,
         args.marked,
+        args.underlined,
     )
 
 

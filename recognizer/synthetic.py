@@ -221,25 +221,32 @@ def random_printed(rng: np.random.Generator, place: str | None = None) -> Printe
 
 
 # --- A mark round the number --------------------------------------------------------------------
-# People mark the number they wrote: a box drawn round it, or a ring. Drawn by hand with the
-# writing's own pen, MARK_MARGIN digit heights from it (a tight box touches the digits at its ends
-# or their tops; a ring stays RING_CLEAR clear): a box's corners overshoot, a ring's end runs on
-# past its start (RING_OVERLAP degrees; below 0, it stops short), drifting outwards or in.
-MARKS = ("box", "ring")
+# People mark the number they wrote: a box drawn round it, or a ring, or a line under it. Drawn by
+# hand with the writing's own pen, MARK_MARGIN digit heights from it (a tight box touches the
+# digits at its ends or their tops; a ring stays RING_CLEAR clear): a box's corners overshoot, a
+# ring's end runs on past its start (RING_OVERLAP degrees; below 0, it stops short), drifting
+# outwards or in; an underline runs on past the writing's ends along its digits' feet, through
+# them or below (UNDERLINE_GAP), a little askew and bowed.
+MARKS = ("box", "ring")  # drawn round the number; a line drawn under it is an "underline"
 MARK_MARGIN = (0.0, 0.6)
 BOX_OVERSHOOT = (0.0, 0.2)  # digit heights a box's last side runs past its first corner
 RING_OVERLAP = (-15.0, 40.0)
 RING_DRIFT = 0.06  # share of its radii a ring's end may lie outside or inside its start
 RING_WIDER = (1.12, 1.3)  # a ring's half width, in the writing's half widths, at least
 RING_CLEAR = 0.15  # digit heights between the writing's corners and a ring
+UNDERLINE_GAP = (-0.1, 0.3)  # digit heights below the line of its feet (below 0: through the feet)
+UNDERLINE_RUN = 0.5  # share of its side margins an underline runs past the writing's ends
+UNDERLINE_TILT = 0.15  # digit heights its ends lie above or below its middle, at most
+UNDERLINE_BOW = 0.1  # digit heights its middle sags below (or rises above) its ends, at most
 MARK_WOBBLE = 0.015  # a hand's wobble of each point, in digit heights
 
 
 @dataclass(frozen=True)
 class Mark:
-    """A box or a ring (MARKS) drawn round the writing: its margins (left, top, right, bottom, in
-    digit heights), where a ring starts (degrees) and how far its end runs on (RING_OVERLAP), how
-    far a box's last side overshoots, and the seed of the hand's wobble."""
+    """A box or a ring (MARKS) drawn round the writing, or a line drawn under it ("underline"):
+    its margins (left, top, right, bottom, in digit heights), where a ring starts (degrees) and how
+    far its end runs on (RING_OVERLAP), how far a box's last side overshoots, and the seed of the
+    hand's wobble (an underline reads its margins, start and drift in its own way)."""
 
     kind: str = "box"
     margins: tuple[float, float, float, float] = (0.4, 0.4, 0.4, 0.4)
@@ -251,7 +258,7 @@ class Mark:
 
 
 def random_mark(rng: np.random.Generator, kind: str | None = None) -> Mark:
-    """A box or a ring round the writing, drawn at random."""
+    """A mark of ``kind`` (by default a box or a ring round the writing), drawn at random."""
     return Mark(
         kind=kind or str(rng.choice(MARKS)),
         margins=tuple(float(m) for m in rng.uniform(*MARK_MARGIN, size=4)),
@@ -263,9 +270,12 @@ def random_mark(rng: np.random.Generator, kind: str | None = None) -> Mark:
     )
 
 
-def _mark_strokes(mark: Mark, extent: tuple[float, float, float, float]) -> list[np.ndarray]:
+def _mark_strokes(
+    mark: Mark, extent: tuple[float, float, float, float], feet: tuple[float, float] | None = None
+) -> list[np.ndarray]:
     """The polyline of ``mark`` round writing spanning ``extent`` (left, top, right, bottom, in
-    digit heights)."""
+    digit heights); an underline runs along ``feet`` (the slope and offset of the line through the
+    digits' feet), by default level with the writing's bottom."""
     rng = np.random.default_rng(mark.seed)
     left, top, right, bottom = (
         extent[0] - mark.margins[0],
@@ -292,8 +302,20 @@ def _mark_strokes(mark: Mark, extent: tuple[float, float, float, float]) -> list
         angles = np.deg2rad(mark.start + np.linspace(0, 360 + mark.overlap, 90))
         grow = 1 + mark.drift * np.linspace(0, 1, len(angles))
         points = np.stack([cx + rx * grow * np.cos(angles), cy + ry * grow * np.sin(angles)], axis=1)
+    elif mark.kind == "underline":
+        # (its side margins: how far it runs past the writing's ends; its bottom one, how far below
+        # the digits' feet it lies, UNDERLINE_GAP; its start, which way it tilts; its drift, its bow)
+        slope, offset = feet if feet is not None else (0.0, extent[3])
+        gap = np.interp(mark.margins[3], MARK_MARGIN, UNDERLINE_GAP)
+        xs = np.linspace(
+            extent[0] - UNDERLINE_RUN * mark.margins[0], extent[2] + UNDERLINE_RUN * mark.margins[2], 40
+        )
+        along = np.linspace(-1, 1, len(xs))
+        tilt = UNDERLINE_TILT * (mark.start / 180 - 1) * along
+        bow = UNDERLINE_BOW * mark.drift / RING_DRIFT * (1 - along**2)
+        points = np.stack([xs, slope * xs + offset + gap + tilt + bow], axis=1)
     else:
-        raise ValueError(f"unknown mark {mark.kind!r} (choose from {', '.join(MARKS)})")
+        raise ValueError(f"unknown mark {mark.kind!r} (choose from {', '.join(MARKS)}, underline)")
     return [points + rng.normal(0, MARK_WOBBLE, points.shape)]
 
 
@@ -740,7 +762,9 @@ def _write(
             max(g.x + g.alpha.shape[1] for g in glyphs) / height,
             max(g.y + g.alpha.shape[0] for g in glyphs) / height,
         )
-        alpha, x, y = _stroke_glyph(_mark_strokes(mark, extent), 1.0, height, stroke_width)
+        digits = [(g.x + g.alpha.shape[1] / 2, g.y + g.alpha.shape[0]) for g in glyphs if g.is_digit]
+        feet = tuple(np.polyfit(*np.array(digits).T / height, 1)) if len(digits) > 1 else None
+        alpha, x, y = _stroke_glyph(_mark_strokes(mark, extent, feet), 1.0, height, stroke_width)
         glyphs.append(_Glyph(alpha, round(x), round(y), False))
     margin = int(np.ceil(stroke_width)) + 2
     left = min(g.x for g in glyphs) - margin

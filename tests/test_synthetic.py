@@ -345,6 +345,38 @@ def test_a_mark_is_ink_round_the_number(bank: DigitBank, kind: str) -> None:
     assert (xs[middle] < left).any() and (xs[middle] > right).any(), "no sides beside the writing"
 
 
+def test_an_underline_is_ink_under_the_number(bank: DigitBank) -> None:
+    """``--underlined``: a line drawn under the writing, running past its ends, no ink above it."""
+    mark = Mark("underline", margins=(0.4, 0.3, 0.4, 0.6))
+    options = replace(SMALL, jpeg_quality=None)
+    underlined = render_photo(bank, ["555 0199"], np.random.default_rng(0), options, None, mark)
+    assert underlined.lines == ["5550199"]
+    assert_boxes_hold_ink(underlined)
+    ys, xs = np.nonzero(ink_mask(underlined) & ~inside_boxes(underlined, pad=2))
+    boxes = np.array(underlined.digit_boxes)
+    left, top = boxes[:, :2].min(axis=0)
+    right, bottom = (boxes[:, :2] + boxes[:, 2:]).max(axis=0)
+    height = np.median(boxes[:, 3])
+    assert ys.min() > top + height / 2, "ink above the writing's middle"
+    assert xs.min() < left and xs.max() > right
+    assert np.median(ys) > bottom - 2
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_an_underline_lies_along_the_writings_feet(seed: int) -> None:
+    """Drawn with any margins, an underline lies within UNDERLINE_GAP, its tilt and its bow of
+    the line through the digits' feet, and runs from before the writing's start to past its end."""
+    from recognizer.synthetic import UNDERLINE_BOW, UNDERLINE_GAP, UNDERLINE_TILT, _mark_strokes, random_mark
+
+    mark = random_mark(np.random.default_rng(seed), "underline")
+    slope, offset = 0.06, 0.3  # (writing that drifts down a little)
+    (points,) = _mark_strokes(mark, (0, -1, 8.5, 0), (slope, offset))
+    below = points[:, 1] - (slope * points[:, 0] + offset)
+    reach = UNDERLINE_TILT + UNDERLINE_BOW + 0.05  # (and the hand's wobble)
+    assert UNDERLINE_GAP[0] - reach <= below.min() and below.max() <= UNDERLINE_GAP[1] + reach
+    assert points[:, 0].min() <= 0.05 and points[:, 0].max() >= 8.45
+
+
 @pytest.mark.parametrize(("kind", "clear"), [("box", -0.15), ("ring", 0.1)])
 def test_a_mark_stays_clear_of_the_writing(kind: str, clear: float) -> None:
     """Drawn with the narrowest margins and drifting in, a ring lies outside the writing's extent

@@ -121,6 +121,27 @@ BAR_ROW = 12
 BAR_NARROW = 4.0
 BAR_ALIKE = 0.15
 MAX_BARS = 400  # more narrow pieces than this are a texture (a grid's fragments): no bars looked for
+# A line drawn by hand under the digits (an underline they touch) is one piece with them, and is
+# neither level nor straight on a page held askew: the lowest ink of each piece wider than a rule
+# is fitted with a parabola (the best of DRAWN_RULE_SAMPLES seeded tries through a point from each
+# third of its columns, to within DRAWN_RULE_TOLERANCE digit heights) that holds DRAWN_RULE_SHARE
+# of its columns, bows at most DRAWN_RULE_BOW of its width off its chord and slants at most
+# DRAWN_RULE_SLANT; straightened along it, the piece's runs as long as a rule must span
+# DRAWN_RULE_SPAN of its width and FLAT_BOTTOM digit heights, or FLAT_BOTTOM times DRAWN_RULE_ABOVE
+# the height of the ink above them where that is less (the digits' own height, where all of them
+# run into the line and make the typical height the piece's). Without the bow, the slant and that
+# length, real cheques' strokes were taken for lines (a 9's tail sweeping under the digits after
+# it: "925" read "267128"; a flagged 1's long lead-in: "1000" read "1101717"), and so were small
+# zeros' joined flat bottoms ("12.000" read "120017"). Where a digit's stroke crosses or meets the
+# line, its ink is left to the digit.
+DRAWN_RULE_SAMPLES = 40
+DRAWN_RULE_TOLERANCE = 0.08
+DRAWN_RULE_SHARE = 0.5
+DRAWN_RULE_BOW = 0.04
+DRAWN_RULE_SLANT = 0.58  # tan 30 degrees
+DRAWN_RULE_SPAN = 0.6
+DRAWN_RULE_ABOVE = 2.0
+DRAWN_RULE_ROW = 0.3  # share of the line's columns a row next to its runs inks, to be the line's
 RULE_LENGTH = 1.5  # in digit heights: a straight horizontal run of ink this long is a rule, not a stroke
 # ... unless it is shorter than FLAT_BOTTOM digit heights, runs off neither side of the photo, and
 # cutting it out would open loops of the ink around it (patches of paper of at least LOOP_HOLE digit
@@ -361,17 +382,143 @@ def _pixels(labels: np.ndarray, stats: np.ndarray, label: int) -> tuple[tuple, n
     return (x, y, w, h), labels[y : y + h, x : x + w] == label
 
 
-def _without_rules(mask: np.ndarray, stats: np.ndarray, height: float) -> np.ndarray | None:
+def _without_rules(
+    mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, height: float
+) -> np.ndarray | None:
     """The mask without long straight horizontal rules (an underline, a printed line that the
-    writing touches), so that the digits they join come apart again; None when it has none."""
+    writing touches) or lines drawn by hand along the bottom of a wide piece, askew or bowed
+    (:func:`_drawn_rule`), so that the digits they join come apart again; None when it has none."""
     length = int(RULE_LENGTH * height)
     if length < 8 or not (stats[1:, 2] > length).any():
         return None
-    rules = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    rules = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
+    for label in np.flatnonzero(stats[1:, 2] > length) + 1:
+        (x, y, w, h), own = _pixels(labels, stats, int(label))
+        found = _drawn_rule(own, height, kernel)
+        if found is not None:  # (in place of the straight runs found along it)
+            drawn, along = found
+            rules[y : y + h, x : x + w][own & along] = drawn[own & along]
     rules = _strokes_left_in(mask, rules, height)
     if not rules.any():
         return None
     return cv2.bitwise_and(mask, cv2.bitwise_not(cv2.dilate(rules, np.ones((3, 1), np.uint8))))
+
+
+def _drawn_rule(own: np.ndarray, height: float, kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """A line drawn by hand along the bottom of a wide piece (``own``, its pixels), such as an
+    underline the digits touch, at a slant to the page or bowed: the piece's ink along a gentle
+    curve through the lowest ink of most of its columns, where that curve straightened holds runs
+    as long as ``kernel`` along DRAWN_RULE_SPAN of the piece and long enough (see DRAWN_RULE_ABOVE)
+    (0/255 in ``own``'s shape, but for the columns :func:`_crossed` leaves to the digits), and where
+    it runs (its rows and DRAWN_RULE_TOLERANCE digit heights either side, along it); None when there
+    is no such line. The
+    line's rows, straightened, are the runs' rows and those next to them with ink in DRAWN_RULE_ROW
+    of its columns, and a row either side: a hand's line wavers, and a straight run misses its
+    wavering edges."""
+    path = _lowest_path(own, height)
+    if path is None:
+        return None
+    rows, cols = own.shape
+    rise = np.round(path - path.min()).astype(np.intp)  # each column moved up this far
+    down = np.arange(rows)[:, None] + rise[None, :]
+    across = np.broadcast_to(np.arange(cols)[None, :], down.shape)
+    padded = np.zeros((rows + int(rise.max()), cols), np.uint8)
+    padded[:rows] = own.astype(np.uint8) * 255
+    level = padded[down, across]
+    runs = cv2.morphologyEx(level, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    reach = max(2.0, DRAWN_RULE_TOLERANCE * height)  # (runs along the curve only, not above it)
+    runs[: max(0, int(path.min() - 2 * reach))] = 0
+    spanned = np.flatnonzero(runs.any(axis=0))
+    if spanned.size < DRAWN_RULE_SPAN * cols:
+        return None
+    if spanned.size < FLAT_BOTTOM * min(height, DRAWN_RULE_ABOVE * _height_above(level, runs, reach)):
+        return None
+    span = slice(spanned[0], spanned[-1] + 1)
+    inked = np.count_nonzero(level[:, span], axis=1) >= DRAWN_RULE_ROW * spanned.size
+    run_rows = np.flatnonzero(runs.any(axis=1))
+    top, bottom = run_rows[0], run_rows[-1] + 1
+    highest, lowest = max(0, top - int(reach)), min(len(inked), bottom + int(reach))
+    while top > highest and inked[top - 1]:
+        top -= 1
+    while bottom < lowest and inked[bottom]:
+        bottom += 1
+    line = np.zeros_like(level)
+    line_rows = slice(max(0, top - 1), bottom + 1)
+    line[line_rows, span] = level[line_rows, span]
+    line[:, _crossed(level, line_rows, span, int(reach))] = 0
+    area = np.zeros_like(level)
+    area[max(0, top - int(reach)) : bottom + int(reach), span] = 255
+    drawn, around = np.zeros_like(padded), np.zeros_like(padded)
+    drawn[down, across], around[down, across] = line, area
+    return drawn[:rows], around[:rows] > 0
+
+
+def _crossed(level: np.ndarray, rows: slice, span: slice, reach: int) -> np.ndarray:
+    """Which columns of ``level`` a stroke crosses or meets a straightened line in (its ``rows``,
+    along ``span``), and are left to the digit: where the line's ink runs on into ink just above or
+    below it (a column or one aside), widened by a column each way, and any stretch of the line
+    between two such shorter than ``reach`` columns (the line's bits beside a stroke, not the
+    line)."""
+    ink = level > 0
+    crossed = np.zeros(level.shape[1], bool)
+    inside = ink[rows].any(axis=0)
+    for edge, beyond in ((rows.start, rows.start - 1), (rows.stop - 1, rows.stop)):
+        if 0 <= beyond < len(ink):
+            near = cv2.dilate(ink[beyond].astype(np.uint8)[None], np.ones((1, 3), np.uint8))[0] > 0
+            crossed |= ink[edge] & near & inside
+    crossed = cv2.dilate(crossed.astype(np.uint8)[None], np.ones((1, 3), np.uint8))[0] > 0
+    crossed[: span.start] = crossed[span.stop :] = True
+    edges = np.flatnonzero(np.diff(np.concatenate(([1], crossed.view(np.int8), [1]))))
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):  # (stretches of line)
+        if stop - start < reach:
+            crossed[start:stop] = True
+    return crossed
+
+
+def _height_above(level: np.ndarray, runs: np.ndarray, reach: float) -> float:
+    """How high the ink stands above a straightened line (``runs``, in ``level``'s rows): the upper
+    quartile, over the columns with ink more than ``reach`` above the line (not its own wavering
+    edge), of its height there; 0 where there is none."""
+    line_top = int(np.flatnonzero(runs.any(axis=1))[0])
+    if line_top == 0:
+        return 0.0
+    above = level[:line_top] > 0
+    heights = line_top - np.argmax(above, axis=0)
+    heights = heights[above.any(axis=0) & (heights > reach)]
+    return float(np.percentile(heights, 75)) if heights.size else 0.0
+
+
+def _lowest_path(own: np.ndarray, height: float) -> np.ndarray | None:
+    """The row of a gentle curve (a parabola) through the lowest ink of most of ``own``'s columns,
+    for each column; None when no such curve holds DRAWN_RULE_SHARE of them, or the best bows
+    more than DRAWN_RULE_BOW or slants more than DRAWN_RULE_SLANT."""
+    cols = np.flatnonzero(own.any(axis=0))
+    if len(cols) < 9:
+        return None
+    lowest = (own.shape[0] - 1 - np.argmax(own[::-1, cols] > 0, axis=0)).astype(np.float64)
+    tolerance = max(2.0, DRAWN_RULE_TOLERANCE * height)
+    thirds = np.array_split(np.arange(len(cols)), 3)
+    # (parabolas through a point from each third of the columns, drawn at random but seeded: the
+    # one that most columns' lowest ink lies on, refitted to those)
+    rng = np.random.default_rng(0)
+    picks = np.stack([rng.choice(third, DRAWN_RULE_SAMPLES) for third in thirds], axis=1)
+    x = cols[picks].astype(np.float64)
+    through = np.linalg.solve(np.stack([x**2, x, np.ones_like(x)], axis=2), lowest[picks][..., None])[..., 0]
+    fitted = through[:, :1] * cols**2 + through[:, 1:2] * cols + through[:, 2:]
+    on_it = np.abs(fitted - lowest) <= tolerance
+    best = int(np.argmax(on_it.sum(axis=1)))
+    inliers = on_it[best]
+    if inliers.sum() < DRAWN_RULE_SHARE * len(cols):
+        return None
+    best = np.polyfit(cols[inliers], lowest[inliers], 2)
+    width = own.shape[1]
+    if abs(best[0]) * width**2 / 4 > DRAWN_RULE_BOW * width:  # (its middle this far off its chord)
+        return None
+    path = np.polyval(best, np.arange(width))
+    if np.abs(np.diff(path[[0, -1]])) > DRAWN_RULE_SLANT * width:
+        return None
+    return path
 
 
 def _strokes_left_in(mask: np.ndarray, rules: np.ndarray, height: float) -> np.ndarray:
@@ -888,7 +1035,7 @@ def segment(mask: np.ndarray) -> Segmentation:
         labels, stats = _label(mask)
         components = _components(stats)
         height = typical_height([piece[:4] for piece in components], [piece[4] for piece in components])
-    without_rules = _without_rules(mask, stats, height)
+    without_rules = _without_rules(mask, labels, stats, height)
     if without_rules is not None:
         mask = without_rules
         labels, stats = _label(mask)

@@ -1103,6 +1103,60 @@ def test_an_underline_the_digits_touch_is_not_part_of_them(recognizer, bank, see
     assert recognizer.read(image).text == "4165550199"
 
 
+@pytest.mark.parametrize(("seed", "degrees", "sag"), [(1, 12, 0), (2, -16, -4), (4, 18, -4)])
+def test_an_underline_the_digits_touch_is_not_part_of_them_on_a_page_held_askew(
+    recognizer, bank, seed: int, degrees: float, sag: int
+) -> None:
+    """The same underline, bowed ``sag`` pixels down at its middle (up, below 0: a hand's line), on
+    a page held at ``degrees``: one piece with the digits, too wide to be digits, it left no line
+    to level the page by, and, slanted, it was no straight horizontal run to cut out ("", "1")."""
+    photo = render_photo(
+        bank, ["4165550199"], np.random.default_rng(seed), PhotoOptions(size=(900, 240), jpeg_quality=None)
+    )
+    underline = int(np.median([y + h for _, y, _, h in photo.digit_boxes])) - 2
+    xs = np.linspace(20, 880, 40)
+    ys = underline + sag * (1 - ((xs - 450) / 430) ** 2)
+    image = cv2.copyMakeBorder(photo.image, 300, 300, 100, 100, cv2.BORDER_REPLICATE)
+    points = np.stack([xs + 100, ys + 300], axis=1).round().astype(np.int32)
+    cv2.polylines(image, [points], False, (30, 30, 30), 4, cv2.LINE_AA)
+    turn = cv2.getRotationMatrix2D((550, 420), degrees, 1.0)
+    image = cv2.warpAffine(image, turn, image.shape[1::-1], borderMode=cv2.BORDER_REPLICATE)
+    assert recognizer.read(image).text == "4165550199"
+
+
+def test_a_line_drawn_under_digits_askew_is_a_rule_and_a_curved_or_steep_stroke_is_none() -> None:
+    """A hand's line under seven rings along a 10-degree slope, touching their feet, is found as
+    it runs, leaving the rings apart and nearly whole; a 9's tail sweeping under the next digits (real
+    cheques: "925" read "267128") and a flagged 1's long lead-in (45 degrees) are no rules."""
+    from recognizer.segment import RULE_LENGTH, _drawn_rule
+
+    height = 40
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (int(RULE_LENGTH * height), 1))
+    slope = np.tan(np.deg2rad(10))
+    rings = np.zeros((160, 460), np.uint8)
+    for centre in range(40, 440, 60):
+        cv2.ellipse(rings, (centre, round(40 + slope * centre)), (14, 20), 0, 0, 360, 255, 4)
+    line = np.zeros_like(rings)
+    cv2.line(line, (15, round(60 + slope * 15)), (445, round(60 + slope * 445)), 255, 4)
+    found = _drawn_rule((rings | line) > 0, height, kernel)
+    assert found is not None
+    drawn, along = found
+    assert along[line > 0].mean() > 0.95 and along[rings > 0].mean() < 0.3  # (where the line runs)
+    assert np.count_nonzero(drawn & line) >= 0.6 * np.count_nonzero(line)  # (not where rings meet it)
+    left = (rings | line) & ~cv2.dilate(drawn, np.ones((3, 1), np.uint8))  # (as _without_rules cuts)
+    areas = sorted(cv2.connectedComponentsWithStats(left)[2][1:, cv2.CC_STAT_AREA])
+    assert min(areas[-7:]) >= 0.7 * np.count_nonzero(rings) / 7 and max(areas[:-7], default=0) < 30
+
+    tail = np.zeros((200, 300), np.uint8)
+    cv2.ellipse(tail, (40, 40), (30, 30), 0, 0, 360, 255, 4)
+    cv2.ellipse(tail, (150, 40), (120, 150), 0, 20, 160, 255, 4)  # (from the loop, under and up)
+    assert _drawn_rule(tail > 0, height, kernel) is None
+    flagged_one = np.zeros((160, 160), np.uint8)
+    cv2.line(flagged_one, (0, 150), (150, 0), 255, 4)
+    cv2.line(flagged_one, (150, 0), (150, 150), 255, 4)
+    assert _drawn_rule(flagged_one > 0, height, kernel) is None
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_writing_joined_by_an_underline_is_measured_by_its_ink_not_by_a_mark_beside_it(
     recognizer, bank, seed: int

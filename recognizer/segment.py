@@ -126,14 +126,20 @@ MAX_BARS = 400  # more narrow pieces than this are a texture (a grid's fragments
 # is fitted with a parabola (the best of DRAWN_RULE_SAMPLES seeded tries through a point from each
 # third of its columns, to within DRAWN_RULE_TOLERANCE digit heights) that holds DRAWN_RULE_SHARE
 # of its columns, bows at most DRAWN_RULE_BOW of its width off its chord and slants at most
-# DRAWN_RULE_SLANT; straightened along it, the piece's runs as long as a rule must span
+# DRAWN_RULE_SLANT. Straightened along it, the piece's runs as long as a rule must span
 # DRAWN_RULE_SPAN of its width and FLAT_BOTTOM digit heights, or FLAT_BOTTOM times DRAWN_RULE_ABOVE
 # the height of the ink above them where that is less (the digits' own height, where all of them
-# run into the line and make the typical height the piece's). Without the bow, the slant and that
-# length, real cheques' strokes were taken for lines (a 9's tail sweeping under the digits after
-# it: "925" read "267128"; a flagged 1's long lead-in: "1000" read "1101717"), and so were small
-# zeros' joined flat bottoms ("12.000" read "120017"). Where a digit's stroke crosses or meets the
-# line, its ink is left to the digit.
+# run into the line and make the typical height the piece's); and at most DRAWN_RULE_BELOW of the
+# piece's ink may hang below them. A line with no ink above it is all line, where DRAWN_RULE_ALONE
+# digit heights long. Without these, real cheques' strokes were taken for lines (a 9's tail
+# sweeping under the digits after it: "925" read "267128"; a flagged 1's long lead-in and its stem
+# hanging from it, or broken off it: "1000" read "1101717" and "000"), and so were small zeros'
+# joined flat bottoms ("12.000" read "120017"). A piece running off the photo is a printed line's,
+# cut as the straight rule it is (cut along it instead, 2 real cheques were lost). Where a digit's
+# stroke crosses or meets the line, its ink is left to the digit. The line's rows, straightened,
+# are the runs' rows and those next to them (within DRAWN_RULE_TOLERANCE) with ink in
+# DRAWN_RULE_ROW of its columns, and a row either side: a hand's line wavers, and a straight run
+# misses its wavering edges.
 DRAWN_RULE_SAMPLES = 40
 DRAWN_RULE_TOLERANCE = 0.08
 DRAWN_RULE_SHARE = 0.5
@@ -141,7 +147,9 @@ DRAWN_RULE_BOW = 0.04
 DRAWN_RULE_SLANT = 0.58  # tan 30 degrees
 DRAWN_RULE_SPAN = 0.6
 DRAWN_RULE_ABOVE = 2.0
-DRAWN_RULE_ROW = 0.3  # share of the line's columns a row next to its runs inks, to be the line's
+DRAWN_RULE_BELOW = 0.25
+DRAWN_RULE_ALONE = 4.0
+DRAWN_RULE_ROW = 0.3
 RULE_LENGTH = 1.5  # in digit heights: a straight horizontal run of ink this long is a rule, not a stroke
 # ... unless it is shorter than FLAT_BOTTOM digit heights, runs off neither side of the photo, and
 # cutting it out would open loops of the ink around it (patches of paper of at least LOOP_HOLE digit
@@ -395,6 +403,8 @@ def _without_rules(
     rules = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
     for label in np.flatnonzero(stats[1:, 2] > length) + 1:
         (x, y, w, h), own = _pixels(labels, stats, int(label))
+        if x == 0 or x + w == mask.shape[1]:
+            continue  # (running off the photo: a printed line, a form's or a cheque's, cut as it is)
         found = _drawn_rule(own, height, kernel)
         if found is not None:  # (in place of the straight runs found along it)
             drawn, along = found
@@ -407,51 +417,63 @@ def _without_rules(
 
 def _drawn_rule(own: np.ndarray, height: float, kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """A line drawn by hand along the bottom of a wide piece (``own``, its pixels), such as an
-    underline the digits touch, at a slant to the page or bowed: the piece's ink along a gentle
-    curve through the lowest ink of most of its columns, where that curve straightened holds runs
-    as long as ``kernel`` along DRAWN_RULE_SPAN of the piece and long enough (see DRAWN_RULE_ABOVE)
-    (0/255 in ``own``'s shape, but for the columns :func:`_crossed` leaves to the digits), and where
-    it runs (its rows and DRAWN_RULE_TOLERANCE digit heights either side, along it); None when there
-    is no such line. The
-    line's rows, straightened, are the runs' rows and those next to them with ink in DRAWN_RULE_ROW
-    of its columns, and a row either side: a hand's line wavers, and a straight run misses its
-    wavering edges."""
+    underline the digits touch, askew or bowed (see DRAWN_RULE_SAMPLES): its ink (0/255 in
+    ``own``'s shape, but where :func:`_crossed` leaves it to the digits) and where it runs (its rows
+    and DRAWN_RULE_TOLERANCE digit heights either side); None when the piece has no such line."""
     path = _lowest_path(own, height)
     if path is None:
         return None
-    rows, cols = own.shape
-    rise = np.round(path - path.min()).astype(np.intp)  # each column moved up this far
-    down = np.arange(rows)[:, None] + rise[None, :]
-    across = np.broadcast_to(np.arange(cols)[None, :], down.shape)
-    padded = np.zeros((rows + int(rise.max()), cols), np.uint8)
-    padded[:rows] = own.astype(np.uint8) * 255
-    level = padded[down, across]
+    level, drop = _straightened(own, path)
     runs = cv2.morphologyEx(level, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
-    reach = max(2.0, DRAWN_RULE_TOLERANCE * height)  # (runs along the curve only, not above it)
-    runs[: max(0, int(path.min() - 2 * reach))] = 0
+    reach = max(2.0, DRAWN_RULE_TOLERANCE * height)
+    runs[: max(0, int(path.max() - 2 * reach))] = 0  # (runs along the curve only, not above it)
     spanned = np.flatnonzero(runs.any(axis=0))
-    if spanned.size < DRAWN_RULE_SPAN * cols:
+    if spanned.size < DRAWN_RULE_SPAN * own.shape[1]:
         return None
-    if spanned.size < FLAT_BOTTOM * min(height, DRAWN_RULE_ABOVE * _height_above(level, runs, reach)):
+    above = _height_above(level, runs, reach)
+    if not above:  # (a line alone, all of it: no wavering edge of it left behind)
+        return (
+            (np.where(own, 255, 0).astype(np.uint8), own.copy())
+            if spanned.size >= DRAWN_RULE_ALONE * height
+            else None
+        )
+    if spanned.size < FLAT_BOTTOM * min(height, DRAWN_RULE_ABOVE * above):
         return None
-    span = slice(spanned[0], spanned[-1] + 1)
-    inked = np.count_nonzero(level[:, span], axis=1) >= DRAWN_RULE_ROW * spanned.size
+    top, bottom = _line_rows(level, runs, spanned, int(reach))
+    if np.count_nonzero(level[bottom + int(reach) :]) > DRAWN_RULE_BELOW * np.count_nonzero(level):
+        return None  # (the piece hangs from it: a flagged 1's lead-in and its stem)
+    span, rows = slice(spanned[0], spanned[-1] + 1), slice(max(0, top - 1), bottom + 1)
+    line, area = np.zeros_like(level), np.zeros_like(level)
+    line[rows, span] = level[rows, span]
+    line[:, _crossed(level, rows, span, int(reach))] = 0
+    area[max(0, top - int(reach)) : bottom + int(reach), span] = 255
+    back = np.arange(own.shape[0])[:, None] + drop[None, :], np.arange(own.shape[1])[None, :]
+    return line[back], area[back] > 0
+
+
+def _straightened(own: np.ndarray, path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``own`` (0/255) with each column moved down so that ``path`` runs level along its lowest
+    row, and how far each column moved."""
+    rows, cols = own.shape
+    drop = np.round(path.max() - path).astype(np.intp)
+    lower = int(drop.max())
+    padded = np.zeros((rows + 2 * lower, cols), np.uint8)
+    padded[lower : lower + rows] = own.astype(np.uint8) * 255
+    return padded[np.arange(rows + lower)[:, None] + lower - drop[None, :], np.arange(cols)[None, :]], drop
+
+
+def _line_rows(level: np.ndarray, runs: np.ndarray, spanned: np.ndarray, reach: int) -> tuple[int, int]:
+    """The rows (top, bottom, exclusive) of a straightened line: its runs' rows, and those next to
+    them, up to ``reach`` further, with ink in DRAWN_RULE_ROW of its columns (``spanned``)."""
+    inked = np.count_nonzero(level[:, spanned[0] : spanned[-1] + 1], axis=1) >= DRAWN_RULE_ROW * spanned.size
     run_rows = np.flatnonzero(runs.any(axis=1))
-    top, bottom = run_rows[0], run_rows[-1] + 1
-    highest, lowest = max(0, top - int(reach)), min(len(inked), bottom + int(reach))
+    top, bottom = int(run_rows[0]), int(run_rows[-1]) + 1
+    highest, lowest = max(0, top - reach), min(len(inked), bottom + reach)
     while top > highest and inked[top - 1]:
         top -= 1
     while bottom < lowest and inked[bottom]:
         bottom += 1
-    line = np.zeros_like(level)
-    line_rows = slice(max(0, top - 1), bottom + 1)
-    line[line_rows, span] = level[line_rows, span]
-    line[:, _crossed(level, line_rows, span, int(reach))] = 0
-    area = np.zeros_like(level)
-    area[max(0, top - int(reach)) : bottom + int(reach), span] = 255
-    drawn, around = np.zeros_like(padded), np.zeros_like(padded)
-    drawn[down, across], around[down, across] = line, area
-    return drawn[:rows], around[:rows] > 0
+    return top, bottom
 
 
 def _crossed(level: np.ndarray, rows: slice, span: slice, reach: int) -> np.ndarray:
@@ -477,16 +499,16 @@ def _crossed(level: np.ndarray, rows: slice, span: slice, reach: int) -> np.ndar
 
 
 def _height_above(level: np.ndarray, runs: np.ndarray, reach: float) -> float:
-    """How high the ink stands above a straightened line (``runs``, in ``level``'s rows): the upper
-    quartile, over the columns with ink more than ``reach`` above the line (not its own wavering
-    edge), of its height there; 0 where there is none."""
+    """How high the ink stands above a straightened line (``runs``, in ``level``'s rows): nearly the
+    most (the 95th percentile), over the columns with ink more than twice ``reach`` above the line
+    (not its own wavering edge, nor a speck on it), of its height there; 0 where there is none."""
     line_top = int(np.flatnonzero(runs.any(axis=1))[0])
     if line_top == 0:
         return 0.0
     above = level[:line_top] > 0
     heights = line_top - np.argmax(above, axis=0)
-    heights = heights[above.any(axis=0) & (heights > reach)]
-    return float(np.percentile(heights, 75)) if heights.size else 0.0
+    heights = heights[above.any(axis=0) & (heights > 2 * reach)]
+    return float(np.percentile(heights, 95)) if heights.size else 0.0
 
 
 def _lowest_path(own: np.ndarray, height: float) -> np.ndarray | None:

@@ -410,6 +410,27 @@ def test_a_number_with_a_box_or_a_ring_drawn_round_it_is_read(
     assert recognizer.read(photo.jpeg).text == text
 
 
+@pytest.mark.parametrize(
+    ("index", "state", "uinteger", "text"),
+    [
+        (11, 139269201711326164701317098202997856112, None, "3675963481"),
+        (22, 276733683996594068250324336602014220582, None, "3834211120"),
+        (26, 29370926629252689526325609986923150849, 888652312, "147609893"),
+        (205, 202276287472837096583942787439845204716, 3678721887, "102279861736"),
+    ],
+)
+def test_a_number_with_a_line_drawn_under_it_is_read(
+    recognizer, bank, index: int, state: int, uinteger: int | None, text: str
+) -> None:
+    """Photos of ``benchmarks/synthetic_photos.py --underlined`` (seed 7): a line drawn under the
+    number with the writing's pen, through or below its feet, on a page held askew, in black (11),
+    blue (22), marker (26) and pencil (205). Each was read as one piece too wide to be digits
+    ("1", "", "3") or with a digit's foot cut into a 2 ("122279861736")."""
+    photo = _benchmark_photo(bank, state, uinteger, underlined_index=index)
+    assert photo.text == text
+    assert recognizer.read(photo.jpeg).text == text
+
+
 def test_a_look_with_fewer_digits_loses_one_only_where_nothing_overlaps_it() -> None:
     """The rule on made-up readings: only a digit read SURE_KEPT surely, between two others the new
     look reads too, with no digit of the new look on it, is lost; a look with as many digits, a
@@ -1785,6 +1806,7 @@ def _benchmark_photo(
     word_before: str = "",
     printed_index: int | None = None,
     marked_index: int | None = None,
+    underlined_index: int | None = None,
 ):
     """One photo of ``benchmarks/synthetic_photos.py`` (seed 7, or the seed whose PCG64 stream is
     ``increment``), rendered from its random generator's state just before it (PCG64 ``state`` and
@@ -1792,7 +1814,8 @@ def _benchmark_photo(
     as ``--large`` does (a 12 MP photo of small writing); with ``word_before``, as ``--words``
     renders an odd-numbered photo whose word that is; with ``printed_index``, as ``--printed``
     renders photo ``printed_index`` of seed 7 (type beside the number); with ``marked_index``, as
-    ``--marked`` renders that photo of seed 7 (a box or a ring round the number)."""
+    ``--marked`` renders that photo of seed 7 (a box or a ring round the number); with
+    ``underlined_index``, as ``--underlined`` does (a line under the number)."""
     from recognizer.synthetic import (
         IDEAL_CONDITIONS,
         MARKS,
@@ -1824,6 +1847,8 @@ def _benchmark_photo(
     mark = None
     if marked_index is not None:
         mark = random_mark(np.random.default_rng([7, marked_index, 4]), MARKS[marked_index % 2])
+    if underlined_index is not None:
+        mark = random_mark(np.random.default_rng([7, underlined_index, 4]), "underline")
     options = replace(options, **IDEAL_CONDITIONS) if ideal else options
     return render_photo(bank, lines, rng, options, printed, mark)
 

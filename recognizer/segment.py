@@ -135,11 +135,12 @@ MAX_BARS = 400  # more narrow pieces than this are a texture (a grid's fragments
 # sweeping under the digits after it: "925" read "267128"; a flagged 1's long lead-in and its stem
 # hanging from it, or broken off it: "1000" read "1101717" and "000"), and so were small zeros'
 # joined flat bottoms ("12.000" read "120017"). A piece running off the photo is a printed line's,
-# cut as the straight rule it is (cut along it instead, 2 real cheques were lost). Where a digit's
-# stroke crosses or meets the line, its ink is left to the digit. The line's rows, straightened,
-# are the runs' rows and those next to them (within DRAWN_RULE_TOLERANCE) with ink in
-# DRAWN_RULE_ROW of its columns, and a row either side: a hand's line wavers, and a straight run
-# misses its wavering edges.
+# cut as the straight rule it is (cut along it instead, 2 real cheques were lost), and so is one
+# taller than MAX_HEIGHT digit heights, a page's grid (the crossing uprights left whole, 15 of 300
+# black-and-white pages read rows of 1s). Where a digit's stroke crosses or meets the line, its
+# ink is left to the digit. The line's rows, straightened, are the runs' rows and those next to
+# them (within DRAWN_RULE_TOLERANCE) with ink in DRAWN_RULE_ROW of its columns, and a row either
+# side: a hand's line wavers, and a straight run misses its wavering edges.
 DRAWN_RULE_SAMPLES = 40
 DRAWN_RULE_TOLERANCE = 0.08
 DRAWN_RULE_SHARE = 0.5
@@ -403,8 +404,8 @@ def _without_rules(
     rules = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
     for label in np.flatnonzero(stats[1:, 2] > length) + 1:
         (x, y, w, h), own = _pixels(labels, stats, int(label))
-        if x == 0 or x + w == mask.shape[1]:
-            continue  # (running off the photo: a printed line, a form's or a cheque's, cut as it is)
+        if x == 0 or x + w == mask.shape[1] or h > MAX_HEIGHT * height:
+            continue  # (a printed line running off the photo, a form's or a cheque's; a page's grid)
         found = _drawn_rule(own, height, kernel)
         if found is not None:  # (in place of the straight runs found along it)
             drawn, along = found

@@ -734,6 +734,25 @@ def test_a_scanner_apps_black_and_white_page_of_ruled_paper_is_read_without_its_
     assert recognizer.read(black_and_white_png(photo)).text == photo.text
 
 
+@pytest.mark.parametrize(
+    ("state", "uinteger", "text"),
+    [
+        (323768122945591399086756606482000764804, 4035557324, "9865334882"),
+        (195248726943710560336523941475371776920, None, "8750060379"),
+    ],
+)
+def test_a_black_and_white_pages_grid_is_no_line_drawn_under_the_digits(
+    recognizer, bank, state: int, uinteger: int | None, text: str
+) -> None:
+    """Photos 183 and 284 of ``benchmarks/synthetic_photos.py --black-and-white`` (seed 7): the
+    page's grid, as black as the pen, is one piece with the writing, its lines along the digits'
+    feet like a line drawn under them. Cut out as such, with the strokes crossing them left to the
+    digits, the grid's uprights stayed whole and read as rows of 1s ("1111111111111111")."""
+    photo = _benchmark_photo(bank, state, uinteger)
+    assert photo.text == text
+    assert recognizer.read(black_and_white_png(photo)).text == text
+
+
 @pytest.mark.parametrize("ink", ["black", "blue"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_a_scanner_apps_black_and_white_page_of_squared_paper_is_read_without_its_grid(

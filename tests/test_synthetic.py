@@ -328,18 +328,24 @@ def test_printed_text_is_ink_above_or_before_the_number_but_no_digit(bank: Digit
             assert ys.max() < top
 
 
+def _ink_beside_writing(bank: DigitBank, mark: Mark) -> tuple[np.ndarray, np.ndarray, tuple, np.ndarray]:
+    """A photo of "555 0199" with ``mark``: its ink outside the digits' boxes (rows, columns), the
+    writing's extent (left, top, right, bottom) and the digits' boxes."""
+    options = replace(SMALL, jpeg_quality=None)
+    photo = render_photo(bank, ["555 0199"], np.random.default_rng(0), options, None, mark)
+    assert photo.lines == ["5550199"]
+    assert_boxes_hold_ink(photo)
+    ys, xs = np.nonzero(ink_mask(photo) & ~inside_boxes(photo, pad=2))
+    boxes = np.array(photo.digit_boxes)
+    left, top = boxes[:, :2].min(axis=0)
+    right, bottom = (boxes[:, :2] + boxes[:, 2:]).max(axis=0)
+    return ys, xs, (left, top, right, bottom), boxes
+
+
 @pytest.mark.parametrize("kind", ["box", "ring"])
 def test_a_mark_is_ink_round_the_number(bank: DigitBank, kind: str) -> None:
     """``--marked``: a box or a ring drawn round the writing, ink on every side of it."""
-    mark = Mark(kind, margins=(0.3, 0.3, 0.3, 0.3), overlap=10.0)
-    options = replace(SMALL, jpeg_quality=None)
-    marked = render_photo(bank, ["555 0199"], np.random.default_rng(0), options, None, mark)
-    assert marked.lines == ["5550199"]
-    assert_boxes_hold_ink(marked)
-    ys, xs = np.nonzero(ink_mask(marked) & ~inside_boxes(marked, pad=2))
-    boxes = np.array(marked.digit_boxes)
-    left, top = boxes[:, :2].min(axis=0)
-    right, bottom = (boxes[:, :2] + boxes[:, 2:]).max(axis=0)
+    ys, xs, (left, top, right, bottom), _ = _ink_beside_writing(bank, Mark(kind, (0.3,) * 4, overlap=10.0))
     assert ys.min() < top and ys.max() > bottom
     middle = (ys > top) & (ys < bottom)
     assert (xs[middle] < left).any() and (xs[middle] > right).any(), "no sides beside the writing"
@@ -348,16 +354,8 @@ def test_a_mark_is_ink_round_the_number(bank: DigitBank, kind: str) -> None:
 def test_an_underline_is_ink_under_the_number(bank: DigitBank) -> None:
     """``--underlined``: a line drawn under the writing, running past its ends, no ink above it."""
     mark = Mark("underline", margins=(0.4, 0.3, 0.4, 0.6))
-    options = replace(SMALL, jpeg_quality=None)
-    underlined = render_photo(bank, ["555 0199"], np.random.default_rng(0), options, None, mark)
-    assert underlined.lines == ["5550199"]
-    assert_boxes_hold_ink(underlined)
-    ys, xs = np.nonzero(ink_mask(underlined) & ~inside_boxes(underlined, pad=2))
-    boxes = np.array(underlined.digit_boxes)
-    left, top = boxes[:, :2].min(axis=0)
-    right, bottom = (boxes[:, :2] + boxes[:, 2:]).max(axis=0)
-    height = np.median(boxes[:, 3])
-    assert ys.min() > top + height / 2, "ink above the writing's middle"
+    ys, xs, (left, top, right, bottom), boxes = _ink_beside_writing(bank, mark)
+    assert ys.min() > top + np.median(boxes[:, 3]) / 2, "ink above the writing's middle"
     assert xs.min() < left and xs.max() > right
     assert np.median(ys) > bottom - 2
 

@@ -383,7 +383,7 @@ def main() -> None:
     parser.add_argument(
         "--underlined",
         action="store_true",
-        help="a line drawn under each number with the writing's pen, touching or crossing its lowest feet",
+        help="a line drawn under each number with the writing's pen, along its feet, through or below them",
     )
     parser.add_argument(
         "--napkin",

@@ -539,7 +539,7 @@ def _lowest_path(own: np.ndarray, height: float) -> np.ndarray | None:
     if abs(best[0]) * width**2 / 4 > DRAWN_RULE_BOW * width:  # (its middle this far off its chord)
         return None
     path = np.polyval(best, np.arange(width))
-    if np.abs(np.diff(path[[0, -1]])) > DRAWN_RULE_SLANT * width:
+    if abs(path[-1] - path[0]) > DRAWN_RULE_SLANT * width:
         return None
     return path
 

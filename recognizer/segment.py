@@ -136,11 +136,11 @@ MAX_BARS = 400  # more narrow pieces than this are a texture (a grid's fragments
 # hanging from it, or broken off it: "1000" read "1101717" and "000"), and so were small zeros'
 # joined flat bottoms ("12.000" read "120017"). A piece running off the photo is a printed line's,
 # cut as the straight rule it is (cut along it instead, 2 real cheques were lost), and so is one
-# taller than MAX_HEIGHT digit heights, a page's grid (the crossing uprights left whole, 15 of 300
-# black-and-white pages read rows of 1s). Where a digit's stroke crosses or meets the line, its
-# ink is left to the digit. The line's rows, straightened, are the runs' rows and those next to
-# them (within DRAWN_RULE_TOLERANCE) with ink in DRAWN_RULE_ROW of its columns, and a row either
-# side: a hand's line wavers, and a straight run misses its wavering edges.
+# taller than MAX_HEIGHT digit heights, a page's grid (cut as lines, its crossing uprights left
+# whole: 15 fewer of 300 black-and-white pages read, 7 as rows of 1s). Where a digit's stroke
+# crosses or meets the line, its ink is left to the digit. The line's rows, straightened, are the
+# runs' rows and those next to them (within DRAWN_RULE_TOLERANCE) with ink in DRAWN_RULE_ROW of its
+# columns, and a row either side: a hand's line wavers, and a straight run misses its wavering edges.
 DRAWN_RULE_SAMPLES = 40
 DRAWN_RULE_TOLERANCE = 0.08
 DRAWN_RULE_SHARE = 0.5

@@ -763,7 +763,9 @@ def _write(
             max(g.y + g.alpha.shape[0] for g in glyphs) / height,
         )
         digits = [(g.x + g.alpha.shape[1] / 2, g.y + g.alpha.shape[0]) for g in glyphs if g.is_digit]
-        feet = tuple(np.polyfit(*np.array(digits).T / height, 1)) if len(digits) > 1 else None
+        feet = None
+        if mark.kind == "underline" and len(digits) > 1:  # (the line through the digits' feet)
+            feet = tuple(np.polyfit(*np.array(digits).T / height, 1))
         alpha, x, y = _stroke_glyph(_mark_strokes(mark, extent, feet), 1.0, height, stroke_width)
         glyphs.append(_Glyph(alpha, round(x), round(y), False))
     margin = int(np.ceil(stroke_width)) + 2

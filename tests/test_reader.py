@@ -389,44 +389,30 @@ def test_an_enlarged_look_that_loses_a_surely_read_digit_is_not_taken(recognizer
 
 
 @pytest.mark.parametrize(
-    ("index", "state", "uinteger", "text"),
+    ("option", "index", "state", "uinteger", "text"),
     [
-        (0, 208745520555909116978795849195383758904, None, "85782032890"),
-        (3, 110798948248742125983937164152377518602, None, "6560921254"),
-        (14, 78001894383451878159800073549249119505, None, "2504182813"),
-        (34, 339839604071502315112797320635047601690, 1550269125, "4038964205"),
-        (47, 169824332276016768268939143837186654252, 1447881390, "8857508433"),
+        ("--marked", 0, 208745520555909116978795849195383758904, None, "85782032890"),
+        ("--marked", 3, 110798948248742125983937164152377518602, None, "6560921254"),
+        ("--marked", 14, 78001894383451878159800073549249119505, None, "2504182813"),
+        ("--marked", 34, 339839604071502315112797320635047601690, 1550269125, "4038964205"),
+        ("--marked", 47, 169824332276016768268939143837186654252, 1447881390, "8857508433"),
+        ("--underlined", 11, 139269201711326164701317098202997856112, None, "3675963481"),
+        ("--underlined", 22, 276733683996594068250324336602014220582, None, "3834211120"),
+        ("--underlined", 26, 29370926629252689526325609986923150849, 888652312, "147609893"),
+        ("--underlined", 205, 202276287472837096583942787439845204716, 3678721887, "102279861736"),
     ],
 )
-def test_a_number_with_a_box_or_a_ring_drawn_round_it_is_read(
-    recognizer, bank, index: int, state: int, uinteger: int | None, text: str
+def test_a_number_marked_with_the_writings_pen_is_read(
+    recognizer, bank, option: str, index: int, state: int, uinteger: int | None, text: str
 ) -> None:
-    """Photos of ``benchmarks/synthetic_photos.py --marked`` (seed 7): a box in blue ink (0), a
-    ring in blue (3), tight boxes touching the first or last digit in black and in marker (14, 34)
-    and a pencil box (47). Each was read with the box's or the ring's sides as 1s at both ends
-    ("1857820328901"), or, tight, without the digit it touched."""
-    photo = _benchmark_photo(bank, state, uinteger, marked_index=index)
-    assert photo.text == text
-    assert recognizer.read(photo.jpeg).text == text
-
-
-@pytest.mark.parametrize(
-    ("index", "state", "uinteger", "text"),
-    [
-        (11, 139269201711326164701317098202997856112, None, "3675963481"),
-        (22, 276733683996594068250324336602014220582, None, "3834211120"),
-        (26, 29370926629252689526325609986923150849, 888652312, "147609893"),
-        (205, 202276287472837096583942787439845204716, 3678721887, "102279861736"),
-    ],
-)
-def test_a_number_with_a_line_drawn_under_it_is_read(
-    recognizer, bank, index: int, state: int, uinteger: int | None, text: str
-) -> None:
-    """Photos of ``benchmarks/synthetic_photos.py --underlined`` (seed 7): a line drawn under the
-    number with the writing's pen, through or below its feet, on a page held askew, in black (11),
-    blue (22), marker (26) and pencil (205). Each was read as one piece too wide to be digits
-    ("1", "", "3") or with a digit's foot cut into a 2 ("122279861736")."""
-    photo = _benchmark_photo(bank, state, uinteger, underlined_index=index)
+    """Photos of ``benchmarks/synthetic_photos.py --marked`` and ``--underlined`` (seed 7).
+    Marked: a box in blue ink (0), a ring in blue (3), tight boxes touching the first or last
+    digit in black and in marker (14, 34) and a pencil box (47); each was read with the box's or
+    the ring's sides as 1s at both ends ("1857820328901"), or, tight, without the digit it touched.
+    Underlined: a line through or below the digits' feet on a page held askew, in black (11), blue
+    (22), marker (26) and pencil (205); each was read as one piece too wide to be digits ("1", "",
+    "3") or with a 0's foot cut off ("122279861736")."""
+    photo = _benchmark_photo(bank, state, uinteger, mark=(option, index))
     assert photo.text == text
     assert recognizer.read(photo.jpeg).text == text
 
@@ -1824,17 +1810,16 @@ def _benchmark_photo(
     large: bool = False,
     word_before: str = "",
     printed_index: int | None = None,
-    marked_index: int | None = None,
-    underlined_index: int | None = None,
+    mark: tuple[str, int] | None = None,
 ):
     """One photo of ``benchmarks/synthetic_photos.py`` (seed 7, or the seed whose PCG64 stream is
     ``increment``), rendered from its random generator's state just before it (PCG64 ``state`` and
     the buffered ``uinteger``, if any); with ``ideal``, as ``--clean`` renders it; with ``large``,
     as ``--large`` does (a 12 MP photo of small writing); with ``word_before``, as ``--words``
     renders an odd-numbered photo whose word that is; with ``printed_index``, as ``--printed``
-    renders photo ``printed_index`` of seed 7 (type beside the number); with ``marked_index``, as
-    ``--marked`` renders that photo of seed 7 (a box or a ring round the number); with
-    ``underlined_index``, as ``--underlined`` does (a line under the number)."""
+    renders photo ``printed_index`` of seed 7 (type beside the number); with ``mark`` (an option
+    and a photo's index), as ``--marked`` (a box or a ring round the number) or ``--underlined``
+    (a line under it) renders that photo of seed 7."""
     from recognizer.synthetic import (
         IDEAL_CONDITIONS,
         MARKS,
@@ -1863,13 +1848,13 @@ def _benchmark_photo(
         printed = random_printed(
             np.random.default_rng([7, printed_index, 3]), PRINT_PLACES[printed_index % 2]
         )
-    mark = None
-    if marked_index is not None:
-        mark = random_mark(np.random.default_rng([7, marked_index, 4]), MARKS[marked_index % 2])
-    if underlined_index is not None:
-        mark = random_mark(np.random.default_rng([7, underlined_index, 4]), "underline")
+    drawn = None
+    if mark is not None:
+        option, index = mark
+        kind = "underline" if option == "--underlined" else MARKS[index % 2]
+        drawn = random_mark(np.random.default_rng([7, index, 4]), kind)
     options = replace(options, **IDEAL_CONDITIONS) if ideal else options
-    return render_photo(bank, lines, rng, options, printed, mark)
+    return render_photo(bank, lines, rng, options, printed, drawn)
 
 
 def test_a_bent_cut_goes_round_ink_its_column_crosses() -> None:

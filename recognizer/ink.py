@@ -166,8 +166,13 @@ DARKEST_PAPER = 30
 LIGHTEST_SHARE = 5
 # A photo whose median pixel is darker than this (of 255) has a dark ground: a blackboard, a dark
 # page, a screenshot of a dark-mode notes app, or a page in a dim room or a note on a dark desk.
-# Writing on the first three is lighter than its ground, and is found in the photo's negative.
+# Writing on the first three is lighter than its ground, and is found in the photo's negative. So
+# has a photo whose middle half (DARK_MIDDLE of its width and height) is that dark: a black page
+# or a blackboard with a lighter desk or wall round it, the photo's median the surround's (a
+# synthetic dark page on a light desk: median 103-175, its middle 21-65; 14 of 200 light-on-dark
+# photos read a digit, nothing or the grain so, their negatives never looked at).
 DARK_GROUND = 100
+DARK_MIDDLE = 0.5
 # ... whose light parts, where they run off none of its sides, are strokes at most this many
 # pixels wide on the 4x smaller copy: light writing (synthetic blackboards and dark-mode photos:
 # 1-4 pixels), or the paper inside a dark pen's loops on a page in a dim room; not a note on a
@@ -573,9 +578,14 @@ def _without_thin_lines(weak: np.ndarray, strong: np.ndarray, width: float, reac
 
 
 def dark_ground(photo: np.ndarray) -> bool:
-    """Whether most of a photo (working copy, grey or RGB) is dark (DARK_GROUND): writing on it may
-    be lighter than its ground (chalk on a blackboard, a dark-mode screenshot)."""
-    return percentile(_grey(photo)[::4, ::4], 50) < DARK_GROUND
+    """Whether most of a photo (working copy, grey or RGB), or most of its middle (DARK_MIDDLE), is
+    dark (DARK_GROUND): writing on it may be lighter than its ground (chalk on a blackboard, a
+    dark-mode screenshot)."""
+    grey = _grey(photo)
+    height, width = grey.shape
+    top, left = round(height * (1 - DARK_MIDDLE) / 2), round(width * (1 - DARK_MIDDLE) / 2)
+    middle = grey[top : height - top : 4, left : width - left : 4]
+    return percentile(grey[::4, ::4], 50) < DARK_GROUND or percentile(middle, 50) < DARK_GROUND
 
 
 def light_strokes(photo: np.ndarray) -> bool:

@@ -26,8 +26,8 @@ read surest kept (:meth:`Recognizer._reread`). These later looks are taken only 
 reading has time left for them (READ_SECONDS). A page photographed at a slant is flattened before
 all this (:mod:`recognizer.flatten`). Light writing on a dark ground (chalk on a blackboard, a
 dark-mode screenshot) is read from the photo's negative: first, where the photo's ground is dark
-and its light parts are strokes; after, where a photo with a dark ground reads weakly
-(:meth:`Recognizer._read_negative`). Boxes are reported in the original photo's coordinates.
+and its light parts are strokes; after, where a photo with a dark ground reads weakly or a digit
+or two (:meth:`Recognizer._read_negative`). Boxes are reported in the original photo's coordinates.
 """
 
 from __future__ import annotations
@@ -731,9 +731,10 @@ class Recognizer:
     ) -> tuple[Reading, bool]:
         """The photo's reading, not its negative's: a first look, then closer looks and rereads
         while the ``clock`` allows; and whether the writing was smeared. ``ground``: whether the
-        photo's ground is dark, and its negative's reading when read already. A weak reading of a
-        photo with a dark ground is checked against its negative (:func:`_negative_reads_better`):
-        light writing read as nothing, or as the ground's grain."""
+        photo's ground is dark, and its negative's reading when read already. A weak reading, or one
+        of a digit or two, of a photo with a dark ground is checked against its negative
+        (:func:`_negative_reads_better`): light writing read as nothing, as the ground's grain, or
+        a dark page on a lighter desk as a big 0 or 1."""
         dark, negative = ground
         since = clock.started if negative is None else time.perf_counter()
         decoded, first = self._read_flattened(decoded, timings)
@@ -744,7 +745,8 @@ class Recognizer:
             best = self._reread(decoded, first, timings, clock)
         if best.type_boxes and clock.time_left_for_a_look():
             best = self._read_without_type(decoded, best, timings, clock)
-        weak = _score(best) < WEAK_READING
+        # (or reading a digit or two: a dark page on a lighter desk reads as one big 0 or 1, surely)
+        weak = _score(best) < WEAK_READING or len(best.digits) < MIN_LINE_DIGITS
         if negative is None and weak and dark and clock.time_left_for_a_look():
             negative = self._read_negative(decoded, timings, clock)
         if negative is not None and _negative_reads_better(negative, best):

@@ -16,10 +16,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from recognizer.classifier import SHIPPED_MODEL, ModelError
-from recognizer.data import MNIST_DIR_ENV, DataError
-from recognizer.model import ARCHITECTURES
-from recognizer.train import AUGMENTATIONS
+from dotenv import find_dotenv, load_dotenv
+
+# .env (of the directory the command runs in) before anything of the recognizer: its modules read
+# their limits from the environment as they are imported (``python -m recognizer.cli`` read them
+# before .env, as ``hey-number`` once did: :mod:`bot.cli`)
+load_dotenv(find_dotenv(usecwd=True))
+
+from recognizer.classifier import SHIPPED_MODEL, ModelError  # noqa: E402
+from recognizer.data import MNIST_DIR_ENV, DataError  # noqa: E402
+from recognizer.model import ARCHITECTURES  # noqa: E402
+from recognizer.train import AUGMENTATIONS  # noqa: E402
 
 log = logging.getLogger("hey-number")
 DATA_HELP = (
@@ -441,9 +448,6 @@ def configure_logging(level: str | None) -> None:
 
 
 def main(argv: list[str] | None = None, extend: Callable[[Any], None] | None = None) -> int:
-    from dotenv import load_dotenv
-
-    load_dotenv()
     args = build_parser(extend).parse_args(argv)
     configure_logging(args.log_level)
     try:

@@ -472,16 +472,23 @@ def test_bot_command_with_a_malformed_token_is_one_line_and_status_2(monkeypatch
     assert error.startswith("error: TELEGRAM_BOT_TOKEN does not look like a bot token") and "\n" not in error
 
 
-def test_the_readers_limits_in_dot_env_take_effect(tmp_path) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["-c", "import sys\nfrom bot.cli import main\nsys.exit(main(['read', 'big.jpg']))\n"],
+        ["-m", "recognizer.cli", "read", "big.jpg"],
+    ],
+)
+def test_the_readers_limits_in_dot_env_take_effect(tmp_path, command: list[str]) -> None:
     """HEY_NUMBER_MAX_IMAGE_BYTES written in .env (not exported): the recognizer's modules read it
-    as they are imported, so `hey-number` loads .env first (it once loaded it too late)."""
+    as they are imported, so `hey-number` and `python -m recognizer.cli` load .env first (each
+    once loaded it too late)."""
     (tmp_path / ".env").write_text("HEY_NUMBER_MAX_IMAGE_BYTES=2097152\n")
     (tmp_path / "big.jpg").write_bytes(b"\xff" * 3 * 2**20)
-    code = "import sys\nfrom bot.cli import main\nsys.exit(main(['read', 'big.jpg']))\n"
     environ = {key: value for key, value in os.environ.items() if not key.startswith("HEY_NUMBER_")}
     environ["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=environ, timeout=120
+        [sys.executable, *command], capture_output=True, text=True, cwd=tmp_path, env=environ, timeout=120
     )
     assert result.returncode == 1
     assert "larger than 2 MB" in result.stdout + result.stderr

@@ -684,7 +684,7 @@ def test_light_writing_on_a_dark_page_on_a_lighter_desk_is_read_from_the_photos_
     recognizer, bank, index: int, state: int, uinteger: int | None, text: str
 ) -> None:
     """Photos 31, 134 and 198 of ``benchmarks/synthetic_photos.py --light-on-dark`` (seed 7): a
-    dark page lying on a lighter desk that is most of the photo, its median light (129-169). They
+    dark page lying on a lighter desk that is most of the photo, its median light (105-166). They
     read as nothing or a sure "1", their negatives never looked at; the page's dark middle
     (DARK_MIDDLE) is a dark ground, and a reading of a digit or two on one is checked against the
     negative, which reads the number (photo 198 with its light pencil: its light parts no strokes,

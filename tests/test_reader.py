@@ -955,31 +955,6 @@ def test_a_slash_leaning_far_and_reaching_far_is_no_one(
     assert recognizer.read(photo.jpeg).text == photo.text
 
 
-@pytest.mark.parametrize(("bow", "slash"), [(3, True), (8, False)])
-def test_a_stroke_leaning_far_below_its_neighbours_is_a_slash_only_if_straight(bow: int, slash: bool) -> None:
-    """A stroke leaning 30 degrees, a little lower than the digits beside it (0.97 digit heights)
-    and dipping 0.31 below them, is no slash by height; it reaches 1.28 digit heights from their
-    bottom line (SLASH_FAR_REACH). Straight, it is a slash; bowed 8 pixels in 100 (its ink spread
-    0.46 of its width across its axis, as a real cheque's long second stroke of a "4"), a
-    digit's stroke."""
-    from recognizer.segment import Piece, _is_slash
-
-    height = 100.0
-    stroke = np.zeros((140, 100), np.uint8)
-    along = np.linspace(0, 1, 30)[:, None]
-    start, end = np.array([20, 116]), np.array([72, 28])
-    normal = np.array([end[1] - start[1], start[0] - end[0]]) / np.hypot(*(end - start))
-    points = start + (end - start) * along + normal * bow * 4 * along * (1 - along)
-    cv2.polylines(stroke, [points.round().astype(np.int32)], False, 255, 8)
-    rows, columns = np.nonzero(stroke)
-    mask = stroke[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1]
-    piece = Piece(box=(300, 110 + int(rows.min()), mask.shape[1], mask.shape[0]), mask=mask)
-    digit = np.full((100, 60), 255, np.uint8)
-    neighbours = [Piece(box=(200, 100, 60, 100), mask=digit), Piece(box=(420, 100, 60, 100), mask=digit)]
-    assert piece.box[3] < height and piece.box[1] + piece.box[3] - 200 > 0.3 * height
-    assert _is_slash(piece, neighbours, height) is slash
-
-
 @pytest.mark.parametrize(
     ("written", "seed"), [("(42) 75 78 96 12", 3), ("(42) 75 78 96 12", 5), ("(740) 236-0428", 8)]
 )

@@ -179,13 +179,6 @@ SLASH_DESCENT = 0.045  # below its neighbours' bottoms, in digit heights
 # bottom line, was taken for a slash and "871" read as nothing.)
 SLASH_REACH = 1.08
 SLASH_RULED = 0.005
-# ... or, leaning at least SLASH_FAR_LEAN degrees, reaching SLASH_FAR_REACH digit heights from its
-# neighbours' bottom line, however that reach is shared between height and descent: a slash drawn
-# no taller than the digits but dipping 0.3 digit heights below them ("91870/71548"), or 1.18 tall
-# and barely dipping ("+925 9273/687"), was read as a 1 (the ones of rendered numbers reach at most
-# 1.09, and none of those of 500 photos read right, seed 7, leans so far and reaches so far).
-SLASH_FAR_REACH = 1.2
-SLASH_FAR_LEAN = 20.0
 SLASH_LEAN = 8.0  # degrees from upright, top to the right
 SLASH_STRAIGHT = 0.5  # spread of the ink across the stroke's axis / stroke width (a line: ~0.3)
 
@@ -911,21 +904,20 @@ def _closing_bracket(line: list[Piece], opening: int, first: int) -> int:
 def _is_slash(piece: Piece, neighbours: list[Piece], height: float) -> bool:
     """A straight stroke leaning right, taller than the digits and dipping below its neighbours;
     or ruler-straight (SLASH_RULED), as tall as the digits and reaching SLASH_REACH digit heights
-    from its neighbours' bottom line; or leaning far and reaching further (SLASH_FAR_REACH)."""
+    from its neighbours' bottom line."""
     _, y, w, h = piece.box
     baseline = float(np.mean([p.box[1] + p.box[3] for p in neighbours]))
     descent = y + h - baseline
     if w > 0.7 * h or h + descent < SLASH_REACH * height:
         return False
+    tall = h >= SLASH_HEIGHT * height and descent >= SLASH_DESCENT * height
+    ruled = h >= height and crookedness(piece.mask) < SLASH_RULED
+    if not (tall or ruled):
+        return False
     axis = stroke_axis(piece.mask)
     if axis is None:
         return False
     lean, across = axis
-    tall = h >= SLASH_HEIGHT * height and descent >= SLASH_DESCENT * height
-    ruled = h >= height and crookedness(piece.mask) < SLASH_RULED
-    far = h + descent >= SLASH_FAR_REACH * height and lean >= SLASH_FAR_LEAN
-    if not (tall or ruled or far):
-        return False
     return lean > SLASH_LEAN and across < SLASH_STRAIGHT * stroke_width(piece.mask)
 
 

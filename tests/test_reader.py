@@ -937,25 +937,6 @@ def test_a_slash_drawn_straight_is_no_one_though_barely_taller_than_the_digits(
 
 
 @pytest.mark.parametrize(
-    ("state", "uinteger", "text"),
-    [
-        (131636754367865366643711856692857381213, None, "9187071548"),
-        (339788173369498343045624217746966148855, None, "9259273687"),
-    ],
-)
-def test_a_slash_leaning_far_and_reaching_far_is_no_one(
-    recognizer, bank, state: int, uinteger: int | None, text: str
-) -> None:
-    """Photos 34 and 352 of ``benchmarks/synthetic_photos.py`` (seed 7): "91870/71548", its slash
-    no taller than the digits but dipping 0.3 digit heights below them, and "+925 9273/687", its
-    slash 1.18 tall but barely dipping, were read with a 1 for the slash; each leans over 20
-    degrees and reaches 1.2 digit heights from its neighbours' bottom line (SLASH_FAR_REACH)."""
-    photo = _benchmark_photo(bank, state, uinteger)
-    assert photo.text == text
-    assert recognizer.read(photo.jpeg).text == photo.text
-
-
-@pytest.mark.parametrize(
     ("written", "seed"), [("(42) 75 78 96 12", 3), ("(42) 75 78 96 12", 5), ("(740) 236-0428", 8)]
 )
 def test_slanted_brackets_around_an_area_code_are_not_ones(recognizer, bank, written: str, seed: int) -> None:

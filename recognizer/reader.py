@@ -745,9 +745,10 @@ class Recognizer:
             best = self._reread(decoded, first, timings, clock)
         if best.type_boxes and clock.time_left_for_a_look():
             best = self._read_without_type(decoded, best, timings, clock)
-        # (or reading a digit or two: a dark page on a lighter desk reads as one big 0 or 1, surely)
-        weak = _score(best) < WEAK_READING or len(best.digits) < MIN_LINE_DIGITS
-        if negative is None and weak and dark and clock.time_left_for_a_look():
+        # (a digit or two, however surely read, is doubtful too: a dark page on a lighter desk
+        # reads as one big 0 or 1)
+        doubtful = _score(best) < WEAK_READING or len(best.digits) < MIN_LINE_DIGITS
+        if negative is None and doubtful and dark and clock.time_left_for_a_look():
             negative = self._read_negative(decoded, timings, clock)
         if negative is not None and _negative_reads_better(negative, best):
             return negative, shaken

@@ -15,6 +15,7 @@ is surest of.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
@@ -400,13 +401,12 @@ def _without_rules(
     length = int(RULE_LENGTH * height)
     if length < 8 or not (stats[1:, 2] > length).any():
         return None
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
-    rules = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
+    rules = runs_along_rows(mask, length)
     for label in np.flatnonzero(stats[1:, 2] > length) + 1:
         (x, y, w, h), own = _pixels(labels, stats, int(label))
         if x == 0 or x + w == mask.shape[1] or h > MAX_HEIGHT * height:
             continue  # (a printed line running off the photo, a form's or a cheque's; a page's grid)
-        found = _drawn_rule(own, height, kernel)
+        found = _drawn_rule(own, height, length)
         if found is not None:  # (in place of the straight runs found along it)
             drawn, along = found
             rules[y : y + h, x : x + w][own & along] = drawn[own & along]
@@ -416,7 +416,37 @@ def _without_rules(
     return cv2.bitwise_and(mask, cv2.bitwise_not(cv2.dilate(rules, np.ones((3, 1), np.uint8))))
 
 
-def _drawn_rule(own: np.ndarray, height: float, kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def runs_along_rows(mask: np.ndarray, length: int, past_edges: bool = True) -> np.ndarray:
+    """The ink of a 0/255 ``mask`` in horizontal runs at least ``length`` pixels long: ``mask`` opened
+    by a row of ``length`` pixels, as ``cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)`` opens it, to
+    the pixel; with ``past_edges`` False, a run cut by the mask's side counts only its pixels inside
+    (``borderValue=0``). OpenCV's opening takes time in proportion to ``length`` (on a 1280x960
+    mask 1.9 ms for 90 pixels, 19 ms for 1,000: a dark page read as taken, its "digits" blotches a
+    third of the photo high, took 0.46 s of its 1.3 s there); this one about twice log2 ``length``
+    passes (0.8 and 2.0 ms)."""
+    lead = length // 2  # (OpenCV's anchor, for the erosion and the dilation alike)
+    shrunk = _run_extreme(mask, length, lead, 255 if past_edges else 0, cv2.min)
+    return _run_extreme(shrunk, length, lead, 0, cv2.max)
+
+
+def _run_extreme(
+    image: np.ndarray, length: int, lead: int, outside: int, extreme: Callable[..., np.ndarray]
+) -> np.ndarray:
+    """Each pixel of an 8-bit ``image`` replaced by the ``extreme`` (cv2.min or cv2.max) of the
+    ``length`` pixels of its row from ``lead`` pixels to its left, those past the image's sides
+    ``outside``: by doubling, each pass the extreme of two spans half as long."""
+    rows, columns = image.shape[:2]
+    padded = np.full((rows, columns + length - 1), outside, np.uint8)
+    padded[:, lead : lead + columns] = image
+    span = 1  # (each pixel of padded holds the extreme of the span from it rightwards)
+    while 2 * span <= length:
+        padded = extreme(padded[:, :-span], padded[:, span:])
+        span *= 2
+    # (two spans of span pixels, overlapping, cover the length)
+    return extreme(padded[:, :columns], padded[:, length - span : length - span + columns])
+
+
+def _drawn_rule(own: np.ndarray, height: float, length: int) -> tuple[np.ndarray, np.ndarray] | None:
     """A line drawn by hand along the bottom of a wide piece (``own``, its pixels), such as an
     underline the digits touch, askew or bowed (see DRAWN_RULE_SAMPLES): its ink (0/255 in
     ``own``'s shape, but where :func:`_crossed` leaves it to the digits) and where it runs (its rows
@@ -425,7 +455,7 @@ def _drawn_rule(own: np.ndarray, height: float, kernel: np.ndarray) -> tuple[np.
     if path is None:
         return None
     level, drop = _straightened(own, path)
-    runs = cv2.morphologyEx(level, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    runs = runs_along_rows(level, length, past_edges=False)
     reach = max(2.0, DRAWN_RULE_TOLERANCE * height)
     runs[: max(0, int(path.max() - 2 * reach))] = 0  # (runs along the curve only, not above it)
     spanned = np.flatnonzero(runs.any(axis=0))

@@ -1177,6 +1177,23 @@ def test_an_underline_the_digits_touch_is_not_part_of_them_on_a_page_held_askew(
     assert recognizer.read(image).text == "4165550199"
 
 
+@pytest.mark.parametrize("past_edges", [True, False])
+def test_runs_along_rows_are_opencvs_opening_by_a_row_to_the_pixel(past_edges: bool) -> None:
+    """The rule finder's opening by a row of pixels, done by doubling, is OpenCV's
+    ``morphologyEx`` opening, runs cut by the sides included, for any length (odd, even, a power
+    of two, longer than the mask is wide) on masks sparse and dense."""
+    from recognizer.segment import runs_along_rows
+
+    rng = np.random.default_rng(5)
+    for length in (2, 7, 8, 13, 64, 90, 301):
+        for density in (0.1, 0.5, 0.9):
+            mask = np.where(rng.random((23, 257)) < density, 255, 0).astype(np.uint8)
+            kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+            border = {} if past_edges else {"borderType": cv2.BORDER_CONSTANT, "borderValue": 0}
+            expected = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel, **border)
+            assert np.array_equal(runs_along_rows(mask, length, past_edges), expected), (length, density)
+
+
 def test_a_line_drawn_under_digits_askew_is_a_rule_and_a_curved_or_steep_stroke_is_none() -> None:
     """A hand's line under seven rings along a 10-degree slope, touching their feet, is found as
     it runs between them, leaving the rings apart and nearly whole; a 9's tail sweeping under the
@@ -1185,14 +1202,14 @@ def test_a_line_drawn_under_digits_askew_is_a_rule_and_a_curved_or_steep_stroke_
     from recognizer.segment import RULE_LENGTH, _drawn_rule
 
     height = 40
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (int(RULE_LENGTH * height), 1))
+    length = int(RULE_LENGTH * height)
     slope = np.tan(np.deg2rad(10))
     rings = np.zeros((160, 460), np.uint8)
     for centre in range(40, 440, 60):
         cv2.ellipse(rings, (centre, round(40 + slope * centre)), (14, 20), 0, 0, 360, 255, 4)
     line = np.zeros_like(rings)
     cv2.line(line, (15, round(60 + slope * 15)), (445, round(60 + slope * 445)), 255, 4)
-    found = _drawn_rule((rings | line) > 0, height, kernel)
+    found = _drawn_rule((rings | line) > 0, height, length)
     assert found is not None
     drawn, along = found
     assert along[line > 0].mean() > 0.95 and along[rings > 0].mean() < 0.3  # (where the line runs)
@@ -1207,11 +1224,11 @@ def test_a_line_drawn_under_digits_askew_is_a_rule_and_a_curved_or_steep_stroke_
     tail = np.zeros((200, 300), np.uint8)
     cv2.ellipse(tail, (40, 40), (30, 30), 0, 0, 360, 255, 4)
     cv2.ellipse(tail, (150, 40), (120, 150), 0, 20, 160, 255, 4)  # (from the loop, under and up)
-    assert _drawn_rule(tail > 0, height, kernel) is None
+    assert _drawn_rule(tail > 0, height, length) is None
     flagged_one = np.zeros((160, 160), np.uint8)
     cv2.line(flagged_one, (0, 150), (150, 0), 255, 4)
     cv2.line(flagged_one, (150, 0), (150, 150), 255, 4)
-    assert _drawn_rule(flagged_one > 0, height, kernel) is None
+    assert _drawn_rule(flagged_one > 0, height, length) is None
 
 
 @pytest.mark.parametrize("seed", [1, 2])

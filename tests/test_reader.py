@@ -672,6 +672,19 @@ def test_light_writing_on_a_dark_ground_is_read_from_the_photos_negative(recogni
     assert "negative" in reading.timings
 
 
+def test_two_ones_joined_at_their_feet_in_a_narrow_v_are_cut_apart(recognizer, bank) -> None:
+    """Photo 324 of ``benchmarks/synthetic_photos.py`` (seed 7): the number's last two 1s meet at
+    their feet, a "V" half a digit wide that the classifier reads as a 4, unsurely. Narrower than
+    NARROWEST_PAIR, it was never cut ("06558169111" read "0655816941"); read as no digit surely,
+    it is, and its cut reads "11"."""
+    photo = _benchmark_photo(bank, 208800296107053564501637841501343135475, 2823526956)
+    assert photo.text == "06558169111"
+    reading = recognizer.read(photo.jpeg)
+    assert reading.text == photo.text
+    (left, _, width, _), (right, *_) = (digit.box for digit in reading.digits[-3:-1])
+    assert right < left + width  # (cut from one piece: the V's arms overlap in its columns)
+
+
 @pytest.mark.parametrize(
     ("index", "state", "uinteger", "text"),
     [

@@ -216,6 +216,9 @@ class Segmentation:
     # the pieces of ink that run off the photo (:func:`_inside_boxes`): each one's box and its
     # pixels there (a boolean crop, not the photo-sized labels: less memory kept per reading)
     off_photo: list[tuple[tuple[int, int, int, int], np.ndarray]] = field(default_factory=list)
+    # the ink taken out as rules (:func:`_without_rules`; 0/255, the mask's shape), or None: where a
+    # digit stands on an underline, the bottom of its loop went with it
+    rules: np.ndarray | None = None
 
     def on_the_page(self, mask: np.ndarray) -> np.ndarray:
         """The segmented ``mask`` without the ink that runs off the photo (a page's or a table's
@@ -1089,7 +1092,9 @@ def segment(mask: np.ndarray) -> Segmentation:
         components = _components(stats)
         height = typical_height([piece[:4] for piece in components], [piece[4] for piece in components])
     without_rules = _without_rules(mask, labels, stats, height)
+    rules = None
     if without_rules is not None:
+        rules = cv2.subtract(mask, without_rules)
         mask = without_rules
         labels, stats = _label(mask)
     boxes, areas, off_photo = _inside_boxes(labels, stats)
@@ -1113,7 +1118,9 @@ def segment(mask: np.ndarray) -> Segmentation:
     pluses = [box for box in boxes if _plus_sized(box, height) and _is_cross(_own_ink(labels, stats, box))]
     boxes = _merge_broken([box for box in boxes if box not in pluses], height)
     capped = _capped_bodies(boxes, height)
-    result = Segmentation(digit_height=height, off_photo=off, separators=pluses + sorted(bars) + enclosing)
+    result = Segmentation(
+        digit_height=height, off_photo=off, separators=pluses + sorted(bars) + enclosing, rules=rules
+    )
     pieces = []
     for box in boxes:
         h = box[3]

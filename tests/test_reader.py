@@ -1207,6 +1207,81 @@ def test_runs_along_rows_are_opencvs_opening_by_a_row_to_the_pixel(past_edges: b
             assert np.array_equal(runs_along_rows(mask, length, past_edges), expected), (length, density)
 
 
+def test_a_zero_on_an_underline_is_joined_with_the_lines_ink_under_it_restored() -> None:
+    """A 0 left open at its top and written on an underline, its flat foot along the line:
+    segmentation takes the line out, the 0's foot with it (no loop of paper to keep it for), and
+    leaves the 0's two sides apart (read "11"). Joined with the line's ink restored between the
+    sides' feet, and no further, the 0 is one stroke again; a 1 standing clear of the line gets
+    nothing back."""
+    from recognizer.reader import _joined, _on_rule, _placed
+
+    mask = np.zeros((120, 400), np.uint8)
+    zero = [[192, 25], [182, 32], [178, 50], [180, 94], [220, 94], [222, 50], [218, 32], [208, 25]]
+    cv2.polylines(mask, [np.array(zero, np.int32)], False, 255, 6)
+    cv2.line(mask, (20, 94), (380, 94), 255, 6)  # (the underline)
+    cv2.line(mask, (120, 30), (120, 84), 255, 6)  # (a 1, clear of it)
+    segmentation = segment(mask)
+    assert segmentation.rules is not None
+    one, left, right = sorted(
+        (piece for line in segmentation.lines for piece in line), key=lambda p: p.box[0]
+    )
+    joined = _joined(left, right)
+    assert joined is not None and cv2.connectedComponents(joined.mask)[0] - 1 == 2
+    restored = _on_rule([left, right], joined, segmentation.rules)
+    assert restored is not None and cv2.connectedComponents(restored.mask)[0] - 1 == 1
+    x, y, width, height = restored.box
+    assert (x, width) == (joined.box[0], joined.box[2]) and y + height <= 98  # (under the 0 only)
+    beside = Piece(box=(one.box[0], 22, right.box[0] - one.box[0], 76), mask=None)
+    beside.mask = np.maximum(_placed(one, beside.box), _placed(left, beside.box))
+    assert _on_rule([one, left], beside, segmentation.rules) is None
+
+
+def test_a_loop_opened_by_an_underline_is_closed_and_a_digit_standing_on_it_left_as_it_is() -> None:
+    """A 6 whose loop's flat foot lies along an underline stays one piece when the line is taken
+    out, its loop open (an "h"); its two feet on the line are joined again by the line's ink
+    between them, and the loop closes. A 1 standing on the line touches it in one place only, and
+    gets nothing."""
+    from recognizer.reader import _on_rule
+
+    mask = np.zeros((130, 400), np.uint8)
+    six = [[215, 10], [195, 30], [182, 60], [180, 94], [220, 94], [222, 70], [205, 58], [184, 68]]
+    cv2.polylines(mask, [np.array(six, np.int32)], False, 255, 6)
+    cv2.line(mask, (20, 94), (380, 94), 255, 6)  # (the underline)
+    cv2.line(mask, (120, 30), (120, 91), 255, 6)  # (a 1 on it)
+    segmentation = segment(mask)
+    one, opened = sorted((piece for line in segmentation.lines for piece in line), key=lambda p: p.box[0])
+
+    def holes(piece_mask: np.ndarray) -> int:
+        framed = cv2.copyMakeBorder(piece_mask, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+        return cv2.connectedComponents(cv2.bitwise_not(framed), connectivity=4)[0] - 2
+
+    assert holes(opened.mask) == 0
+    closed = _on_rule([opened], opened, segmentation.rules)
+    assert closed is not None and holes(closed.mask) == 1
+    assert _on_rule([one], one, segmentation.rules) is None
+
+
+@pytest.mark.parametrize(
+    ("index", "state", "uinteger", "text"),
+    [
+        (65, 89354383661190290777056466319228603446, None, "2215017866"),
+        (281, 120616904784937644992401654915742630590, 2142541701, "1928524711"),
+        (173, 266082282707214165841172250495688934009, None, "6209109530"),
+    ],
+)
+def test_digits_standing_on_an_underline_keep_the_feet_it_took(
+    recognizer, bank, index: int, state: int, uinteger: int | None, text: str
+) -> None:
+    """Photos 65, 281 and 173 of ``benchmarks/synthetic_photos.py --underlined`` (seed 7): digits
+    whose feet lie along the line lost them when it was taken out. A 6 read as "18" and a 4 as
+    "21", each in two pieces, read whole joined with the line's ink under them; a 0 in one piece,
+    its loop opened (no whole digit, 0.00), was cut into "12" and its group then left out as a
+    word ("9109530"), and with its loop closed by that ink reads as a 0."""
+    photo = _benchmark_photo(bank, state, uinteger, mark=("--underlined", index))
+    assert photo.text == text
+    assert recognizer.read(photo.jpeg).text == text
+
+
 def test_a_line_drawn_under_digits_askew_is_a_rule_and_a_curved_or_steep_stroke_is_none() -> None:
     """A hand's line under seven rings along a 10-degree slope, touching their feet, is found as
     it runs between them, leaving the rings apart and nearly whole; a 9's tail sweeping under the

@@ -425,7 +425,7 @@ def runs_along_rows(mask: np.ndarray, length: int, past_edges: bool = True) -> n
     the pixel; with ``past_edges`` False, a run cut by the mask's side counts only its pixels inside
     (``borderValue=0``). OpenCV's opening takes time in proportion to ``length`` (on a 1280x960
     mask 1.9 ms for 90 pixels, 19 ms for 1,000: a dark page read as taken, its "digits" blotches a
-    third of the photo high, took 0.46 s of its 1.3 s there); this one about twice log2 ``length``
+    third of the photo high, took 0.46 s of its 1.4 s there); this one about twice log2 ``length``
     passes (0.8 and 2.0 ms)."""
     lead = length // 2  # (OpenCV's anchor, for the erosion and the dilation alike)
     shrunk = _run_extreme(mask, length, lead, 255 if past_edges else 0, cv2.min)

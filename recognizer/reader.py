@@ -1221,7 +1221,7 @@ class Recognizer:
             readings = read[number][index : index + 2]
             if not _joins(
                 pair, readings, joined, height, prediction.confidence, sureness, on_rule
-            ):  # or "/|"
+            ):  # unless "/|"
                 flagged = _flagged_one(one.mask, one.box[:2], other.mask, other.box[:2])
                 if not (left.digit == right.digit == 1 and flagged):
                     continue
@@ -1936,7 +1936,8 @@ def _on_rule(parts: Sequence[Piece], whole: Piece, rules: np.ndarray | None) -> 
     its columns, from its top to RULE_REACH of its height below it, that touch every part's ink,
     between the outermost places they touch it; None when there are none, or, for one part, when
     it touches them in one place only (nothing to close). A 0 written on an underline lost the
-    bottom of its loop with the line, its two sides read as "11"; a 6 its loop's, read as "10"."""
+    bottom of its loop with the line: its two sides apart read as "11"; in one piece, its loop
+    open, it was cut into "12"."""
     if rules is None:
         return None
     x, y, width, height = whole.box

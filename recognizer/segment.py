@@ -99,6 +99,17 @@ MARK_SIDE_WIDTH = 0.35
 MARK_CORNER_WIDTH = 0.7
 MARK_SIDE_HEIGHT = 1.5
 MARK_SIDE_REACH = 0.15
+# A narrow piece (at most MARK_SIDE_WIDTH of its height wide) ending a line, at least
+# RULED_SIDE_HEIGHT times as tall as the line's other pieces, with ink taken out as rules touching
+# both its ends (within RULE_TOUCH digit heights) is a side of a box whose flat sides were taken
+# for rules, alone: a digit stands on a line, it does not reach up to another.
+RULED_SIDE_HEIGHT = 0.9
+RULE_TOUCH = 0.1
+# Such a side joined to the digit beside it ("2]", read "21"; "[7", read "17"): the piece's outer
+# edge runs straight (within a pen width of a line) down at least SIDE_SPAN of its height, between
+# rules. The side's ink, at most SIDE_WIDTH pen widths from that edge in each row, is set aside.
+SIDE_SPAN = 0.85
+SIDE_WIDTH = 1.5
 CREASE_LENGTH = 40.0  # in stroke widths: ink across the photo longer than this is a fold in the paper
 MAX_HEIGHT = 2.5  # in typical digit heights: taller ink is a line, an edge or a drawing
 MAX_WIDTH = 6.0  # wider ink is a line or an edge (touching digits are cut into at most 5)
@@ -1022,8 +1033,11 @@ def _set_aside_thin_ends(lines: list[list[Piece]]) -> tuple[list[list[Piece]], l
     return kept, thin
 
 
-def _set_aside_mark_sides(lines: list[list[Piece]]) -> tuple[list[list[Piece]], list]:
-    """Set aside the sides of a box drawn round a line, at both of its ends (see MARK_SIDE_HEIGHT)."""
+def _set_aside_mark_sides(
+    lines: list[list[Piece]], rules: np.ndarray | None, height: float
+) -> tuple[list[list[Piece]], list]:
+    """Set aside the sides of a box drawn round a line: at both of its ends (see MARK_SIDE_HEIGHT),
+    or at either end between the rules its flat sides were taken for (see RULED_SIDE_HEIGHT)."""
     kept, sides = [], []
     for line in lines:
         if len(line) < THIN_END_NEIGHBOURS + 1:
@@ -1034,8 +1048,89 @@ def _set_aside_mark_sides(lines: list[list[Piece]]) -> tuple[list[list[Piece]], 
         if narrow and _mark_side(line, 0) and _mark_side(line, len(line) - 1):
             sides += [first, last]
             line = line[1:-1]
+        elif rules is not None:
+            ends = [index for index in (0, len(line) - 1) if _ruled_side(line, index, rules, height)]
+            sides += [line[index].box for index in ends]
+            line = [piece for index, piece in enumerate(line) if index not in ends]
+            for index in (0, len(line) - 1) if len(line) > THIN_END_NEIGHBOURS else ():
+                cut = _without_ruled_side(line[index], index == 0, rules, height)
+                if cut is not None:
+                    line[index], side = cut
+                    sides.append(side)
         kept.append(line)
     return kept, sides
+
+
+def _ruled_side(line: list[Piece], index: int, rules: np.ndarray, height: float) -> bool:
+    """Whether the piece ``index`` (an end) of the line is a side of a box between the rules its
+    flat sides were taken for (see RULED_SIDE_HEIGHT)."""
+    x, y, w, h = line[index].box
+    others = [piece.box[3] for position, piece in enumerate(line) if position != index and not piece.low]
+    if not others or w > MARK_SIDE_WIDTH * h or h < RULED_SIDE_HEIGHT * statistics.median(others):
+        return False
+    reach = max(2, round(RULE_TOUCH * height))
+    left, right = max(0, x - reach), x + w + reach
+    above = rules[max(0, y - reach) : y + reach, left:right]
+    below = rules[max(0, y + h - reach) : y + h + reach, left:right]
+    return bool(above.any() and below.any())
+
+
+def _without_ruled_side(
+    piece: Piece, first: bool, rules: np.ndarray, height: float
+) -> tuple[Piece, tuple[int, int, int, int]] | None:
+    """The piece ending a line without a box's side joined to its outer edge (see SIDE_SPAN), and
+    the side's box; None when it has none."""
+    x, y, w, h = piece.box
+    mask = piece.mask if first else np.ascontiguousarray(piece.mask[:, ::-1])
+    rows = np.flatnonzero(mask.any(axis=1))
+    if h < 0.5 * height or len(rows) < SIDE_SPAN * h:
+        return None
+    edge = mask[rows].argmax(axis=1)  # each row's outermost ink, and how far it runs in
+    runs = np.array([_run_length(mask[row, column:]) for row, column in zip(rows, edge, strict=True)])
+    pen = max(2.0, float(np.median(runs)))  # (the side's own rows outnumber those a digit joins)
+    straight = np.abs(edge - np.polyval(np.polyfit(rows, edge, 1), rows)) <= pen
+    if np.count_nonzero(straight) < SIDE_SPAN * h:
+        return None
+    reach = max(2, round(RULE_TOUCH * height))
+    span = rows[straight]
+    columns = edge[straight]
+    outer = (
+        (x + int(columns.min()), x + int(columns.max()) + 1)
+        if first
+        else (x + w - 1 - int(columns.max()), x + w - int(columns.min()))
+    )
+    left, right = max(0, outer[0] - reach), outer[1] + reach
+    top, bottom = y + int(span[0]), y + int(span[-1]) + 1
+    if not (
+        rules[max(0, top - reach) : top + reach, left:right].any()
+        and rules[max(0, bottom - reach) : bottom + reach, left:right].any()
+    ):
+        return None
+    side = np.zeros_like(mask)
+    reach_in = int(np.ceil(SIDE_WIDTH * pen))
+    for row, column in zip(span, columns, strict=True):
+        side[row, column : column + reach_in] = mask[row, column : column + reach_in]
+    rest = cv2.subtract(mask, side)
+    if not first:
+        rest = np.ascontiguousarray(rest[:, ::-1])
+    found = cv2.boundingRect(rest)
+    if found[2] * found[3] == 0 or np.count_nonzero(rest) < 0.2 * np.count_nonzero(piece.mask):
+        return None
+    rx, ry, rw, rh = found
+    kept = Piece(
+        box=(x + rx, y + ry, rw, rh),
+        mask=rest[ry : ry + rh, rx : rx + rw],
+        line=piece.line,
+        width_ratio=piece.width_ratio * rw / w,
+        low=piece.low,
+    )
+    return kept, (outer[0], top, outer[1] - outer[0], bottom - top)
+
+
+def _run_length(row: np.ndarray) -> int:
+    """How many pixels of ink a row of a mask begins with."""
+    gaps = np.flatnonzero(row == 0)
+    return int(gaps[0]) if len(gaps) else len(row)
 
 
 def _mark_side(line: list[Piece], index: int) -> bool:
@@ -1146,7 +1241,7 @@ def segment(mask: np.ndarray) -> Segmentation:
                 piece.capped.width_ratio = piece.capped.box[2] / typical_width
     lines, brackets = _set_aside_brackets(_group_lines(pieces, height), height)
     lines, thin_ends = _set_aside_thin_ends(lines)
-    lines, mark_sides = _set_aside_mark_sides(lines)
+    lines, mark_sides = _set_aside_mark_sides(lines, rules, height)
     result.lines, slashes = _set_aside_slashes(lines, height)
     result.separators += brackets + thin_ends + mark_sides + slashes
     return result

@@ -417,6 +417,29 @@ def test_a_number_marked_with_the_writings_pen_is_read(
     assert recognizer.read(photo.jpeg).text == text
 
 
+@pytest.mark.parametrize(
+    ("index", "state", "uinteger", "text"),
+    [
+        (12, 155683611147522959864899470658014334063, 331162732, "5785382"),
+        (144, 200235082180850611324435060185619826880, None, "5930280"),
+        (186, 16957053688485298850391488008712564585, 452893906, "1939023106"),
+        (206, 295707663768480174125943168063376957827, None, "1533089692"),
+        (102, 325852027054909584386381692066157690223, None, "7689526141"),
+        (188, 87774140661549960317779749410469650387, None, "76742133"),
+    ],
+)
+def test_the_sides_of_a_box_taken_for_rules_are_no_ones_alone_or_joined_to_a_digit(
+    recognizer, bank, index: int, state: int, uinteger: int | None, text: str
+) -> None:
+    """Photos of ``benchmarks/synthetic_photos.py --marked`` (seed 7) whose box's flat sides were
+    taken for rules, the digits standing on its bottom. Its upright sides were read as 1s: alone,
+    little taller than the digits ("157853821", "59302801", "119390231061"), or joined to the digit
+    beside them and cut from it ("15330896921", "17689526141", "767421331")."""
+    photo = _benchmark_photo(bank, state, uinteger, mark=("--marked", index))
+    assert photo.text == text
+    assert recognizer.read(photo.jpeg).text == text
+
+
 def test_a_look_with_fewer_digits_loses_one_only_where_nothing_overlaps_it() -> None:
     """The rule on made-up readings: only a digit read SURE_KEPT surely, between two others the new
     look reads too, with no digit of the new look on it, is lost; a look with as many digits, a
@@ -1702,6 +1725,40 @@ def test_the_sides_left_of_a_box_round_a_number_are_no_ones() -> None:
     mask[:, :120] = 0
     cv2.line(mask, (108, 100), (106, 185), 255, 7)  # a tall 1 standing on the line
     assert [len(line) for line in segment(mask).lines] == [12]  # (and one side alone is no proof)
+
+
+def test_the_sides_of_a_box_whose_flat_sides_were_taken_for_rules_are_no_ones() -> None:
+    """A box drawn round a number, the digits standing on its bottom: all of one piece with them,
+    it encloses no piece, and its flat sides are taken for rules. Its upright sides are left at the
+    line's ends, little taller than the digits (synthetic marked photos 12, 144, 186 read a 1 at an
+    end). Each has ink taken out as rules at both its ends, and is set aside, alone too. A 1
+    standing on the line reaches up to no rule."""
+    mask = np.zeros((300, 900), np.uint8)
+    cv2.putText(mask, "4165550199", (130, 185), cv2.FONT_HERSHEY_SIMPLEX, 2.6, 255, 7)
+    cv2.rectangle(mask, (100, 120), (660, 188), 255, 7)
+    found = segment(mask)
+    assert [len(line) for line in found.lines] == [10]
+    assert sum(box[3] > 60 and box[2] < 20 for box in found.separators) == 2
+    mask[100:200, 90:115] = 0  # the left side gone: the right one is set aside alone
+    found = segment(mask)
+    assert [len(line) for line in found.lines] == [10]
+    assert any(box[0] > 640 for box in found.separators)
+    mask[100:126, 110:700] = 0  # no rule above: a 1 standing on the line
+    cv2.line(mask, (655, 120), (655, 188), 255, 7)
+    assert [len(line) for line in segment(mask).lines] == [11]
+
+
+def test_a_side_of_a_box_taken_for_rules_joined_to_the_last_digit_is_cut_from_it() -> None:
+    """The box's right side drawn through the last digit's edge: one piece with the 9, read "91".
+    Its outer edge runs straight from rule to rule; that stroke is set aside, the 9 keeps the rest."""
+    mask = np.zeros((300, 900), np.uint8)
+    cv2.putText(mask, "4165550199", (130, 185), cv2.FONT_HERSHEY_SIMPLEX, 2.6, 255, 7)  # (x 131-616)
+    cv2.rectangle(mask, (100, 120), (618, 188), 255, 7)
+    found = segment(mask)
+    assert [len(line) for line in found.lines] == [10]
+    x, _, width, _ = found.lines[0][-1].box
+    assert x > 560 and width >= 30 and x + width <= 616
+    assert any(box[0] >= 614 and box[3] > 60 for box in found.separators)
 
 
 def test_ink_round_the_digits_far_taller_than_a_mark_is_not_one() -> None:

@@ -903,7 +903,9 @@ class Recognizer:
             timings["zoom"] = timings.get("zoom", 0.0) + time.perf_counter() - start
             clock.looked(start)
             lost = factor >= INTERPOLATED and _loses_a_sure_digit(closer, best)  # (see INTERPOLATED)
-            if _score(closer) > _score(best) and not lost:
+            # (turned another way, only with as many digits: an underline, stood on end, is a sure 1)
+            turned = closer.rotation != best.rotation and not _as_many_digits(closer, best)
+            if _score(closer) > _score(best) and not lost and not turned:
                 best = closer
         return best
 

@@ -440,6 +440,20 @@ def test_the_sides_of_a_box_taken_for_rules_are_no_ones_alone_or_joined_to_a_dig
     assert recognizer.read(photo.jpeg).text == text
 
 
+def test_a_closer_look_turned_another_way_is_taken_only_with_as_many_digits(recognizer, bank) -> None:
+    """Photo 29 of ``benchmarks/synthetic_photos.py --underlined`` (seed 7): "5944651294" written
+    along a line drawn askew. The first look reads ten digits, its 6 unsurely; the page read again
+    enlarged reads best turned sideways, where the line stood on end is one sure 1, and that
+    scored better: the number was read "1". A closer look turned another way is taken only with as
+    many digits, as another way up of one look is (:func:`_as_many_digits`)."""
+    photo = _benchmark_photo(bank, 58036327314371548877074068346451830926, None, mark=("--underlined", 29))
+    assert photo.text == "5944651294"
+    reading = recognizer.read(photo.jpeg)
+    assert "zoom" in reading.timings
+    assert len(reading.text) == 10
+    assert sum(read == written for read, written in zip(reading.text, photo.text, strict=True)) >= 9
+
+
 def test_a_look_with_fewer_digits_loses_one_only_where_nothing_overlaps_it() -> None:
     """The rule on made-up readings: only a digit read SURE_KEPT surely, between two others the new
     look reads too, with no digit of the new look on it, is lost; a look with as many digits, a

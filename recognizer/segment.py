@@ -1068,6 +1068,13 @@ def _ruled_side(line: list[Piece], index: int, rules: np.ndarray, height: float)
     others = [piece.box[3] for position, piece in enumerate(line) if position != index and not piece.low]
     if not others or w > MARK_SIDE_WIDTH * h or h < RULED_SIDE_HEIGHT * statistics.median(others):
         return False
+    return _between_rules((x, y, w, h), rules, height)
+
+
+def _between_rules(box: tuple[int, int, int, int], rules: np.ndarray, height: float) -> bool:
+    """Whether ink taken out as ``rules`` lies at both the top and the bottom of ``box`` (within
+    RULE_TOUCH digit heights of each, beside it too)."""
+    x, y, w, h = box
     reach = max(2, round(RULE_TOUCH * height))
     left, right = max(0, x - reach), x + w + reach
     above = rules[max(0, y - reach) : y + reach, left:right]
@@ -1091,20 +1098,10 @@ def _without_ruled_side(
     straight = np.abs(edge - np.polyval(np.polyfit(rows, edge, 1), rows)) <= pen
     if np.count_nonzero(straight) < SIDE_SPAN * h:
         return None
-    reach = max(2, round(RULE_TOUCH * height))
-    span = rows[straight]
-    columns = edge[straight]
-    outer = (
-        (x + int(columns.min()), x + int(columns.max()) + 1)
-        if first
-        else (x + w - 1 - int(columns.max()), x + w - int(columns.min()))
-    )
-    left, right = max(0, outer[0] - reach), outer[1] + reach
-    top, bottom = y + int(span[0]), y + int(span[-1]) + 1
-    if not (
-        rules[max(0, top - reach) : top + reach, left:right].any()
-        and rules[max(0, bottom - reach) : bottom + reach, left:right].any()
-    ):
+    span, columns = rows[straight], edge[straight]
+    left = x + int(columns.min()) if first else x + w - 1 - int(columns.max())
+    side_box = (left, y + int(span[0]), int(columns.max() - columns.min()) + 1, int(span[-1] - span[0]) + 1)
+    if not _between_rules(side_box, rules, height):
         return None
     side = np.zeros_like(mask)
     reach_in = int(np.ceil(SIDE_WIDTH * pen))
@@ -1124,7 +1121,7 @@ def _without_ruled_side(
         width_ratio=piece.width_ratio * rw / w,
         low=piece.low,
     )
-    return kept, (outer[0], top, outer[1] - outer[0], bottom - top)
+    return kept, side_box
 
 
 def _run_length(row: np.ndarray) -> int:

@@ -110,6 +110,7 @@ RULE_TOUCH = 0.1
 # rules. The side's ink, at most SIDE_WIDTH pen widths from that edge in each row, is set aside.
 SIDE_SPAN = 0.85
 SIDE_WIDTH = 1.5
+STUB_HEIGHT = 0.25  # ... and the stubs of its flat sides left beside the digit (flat, this low)
 CREASE_LENGTH = 40.0  # in stroke widths: ink across the photo longer than this is a fold in the paper
 MAX_HEIGHT = 2.5  # in typical digit heights: taller ink is a line, an edge or a drawing
 MAX_WIDTH = 6.0  # wider ink is a line or an edge (touching digits are cut into at most 5)
@@ -1046,14 +1047,23 @@ def _set_aside_mark_sides(
         first, last = line[0].box, line[-1].box
         narrow = min(first[2] / first[3], last[2] / last[3]) <= MARK_SIDE_WIDTH
         if narrow and _mark_side(line, 0) and _mark_side(line, len(line) - 1):
-            sides += [first, last]
-            line = line[1:-1]
+            line = list(line)
+            for index in (0, len(line) - 1):  # (a corner may hold a digit: "9]")
+                piece = line[index]
+                cut = (
+                    None
+                    if piece.box[2] <= MARK_SIDE_WIDTH * piece.box[3]
+                    else _without_side(piece, index == 0, height)
+                )
+                sides.append(piece.box if cut is None else cut[1])
+                line[index] = None if cut is None else cut[0]
+            line = [piece for piece in line if piece is not None]
         elif rules is not None:
             ends = [index for index in (0, len(line) - 1) if _ruled_side(line, index, rules, height)]
             sides += [line[index].box for index in ends]
             line = [piece for index, piece in enumerate(line) if index not in ends]
             for index in (0, len(line) - 1) if len(line) > THIN_END_NEIGHBOURS else ():
-                cut = _without_ruled_side(line[index], index == 0, rules, height)
+                cut = _without_side(line[index], index == 0, height, rules)
                 if cut is not None:
                     line[index], side = cut
                     sides.append(side)
@@ -1082,11 +1092,12 @@ def _between_rules(box: tuple[int, int, int, int], rules: np.ndarray, height: fl
     return bool(above.any() and below.any())
 
 
-def _without_ruled_side(
-    piece: Piece, first: bool, rules: np.ndarray, height: float
+def _without_side(
+    piece: Piece, first: bool, height: float, rules: np.ndarray | None = None
 ) -> tuple[Piece, tuple[int, int, int, int]] | None:
-    """The piece ending a line without a box's side joined to its outer edge (see SIDE_SPAN), and
-    the side's box; None when it has none."""
+    """The piece ending a line without a box's side joined to its outer edge (see SIDE_SPAN; the
+    side between ``rules``, when given), and the side's box; None when it has none, or when what is
+    left is no digit (lower than half a digit: a corner's stub of a flat side)."""
     x, y, w, h = piece.box
     mask = piece.mask if first else np.ascontiguousarray(piece.mask[:, ::-1])
     rows = np.flatnonzero(mask.any(axis=1))
@@ -1101,17 +1112,17 @@ def _without_ruled_side(
     span, columns = rows[straight], edge[straight]
     left = x + int(columns.min()) if first else x + w - 1 - int(columns.max())
     side_box = (left, y + int(span[0]), int(columns.max() - columns.min()) + 1, int(span[-1] - span[0]) + 1)
-    if not _between_rules(side_box, rules, height):
+    if rules is not None and not _between_rules(side_box, rules, height):
         return None
     side = np.zeros_like(mask)
     reach_in = int(np.ceil(SIDE_WIDTH * pen))
     for row, column in zip(span, columns, strict=True):
         side[row, column : column + reach_in] = mask[row, column : column + reach_in]
-    rest = cv2.subtract(mask, side)
+    rest = _without_stubs(cv2.subtract(mask, side), height)
     if not first:
         rest = np.ascontiguousarray(rest[:, ::-1])
     found = cv2.boundingRect(rest)
-    if found[2] * found[3] == 0 or np.count_nonzero(rest) < 0.2 * np.count_nonzero(piece.mask):
+    if found[3] < 0.5 * height or np.count_nonzero(rest) < 0.2 * np.count_nonzero(piece.mask):
         return None
     rx, ry, rw, rh = found
     kept = Piece(
@@ -1122,6 +1133,15 @@ def _without_ruled_side(
         low=piece.low,
     )
     return kept, side_box
+
+
+def _without_stubs(mask: np.ndarray, height: float) -> np.ndarray:
+    """A 0/255 mask without its flat pieces (lower than STUB_HEIGHT digit heights, wider than
+    high): what a box's flat sides leave beside a digit once its upright side is cut away."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    flat = (stats[:, 3] < STUB_HEIGHT * height) & (stats[:, 2] > stats[:, 3])
+    flat[0] = False
+    return np.where(flat[labels], 0, mask).astype(np.uint8) if flat.any() else mask
 
 
 def _run_length(row: np.ndarray) -> int:

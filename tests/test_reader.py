@@ -426,15 +426,19 @@ def test_a_number_marked_with_the_writings_pen_is_read(
         (206, 295707663768480174125943168063376957827, None, "1533089692"),
         (102, 325852027054909584386381692066157690223, None, "7689526141"),
         (188, 87774140661549960317779749410469650387, None, "76742133"),
+        (190, 318452883542330021030321425168938390823, None, "46539170749"),
+        (208, 64793013737249599132462309634020483306, 3444911632, "451313421156"),
     ],
 )
-def test_the_sides_of_a_box_taken_for_rules_are_no_ones_alone_or_joined_to_a_digit(
+def test_the_sides_of_a_box_are_no_ones_alone_or_joined_to_a_digit(
     recognizer, bank, index: int, state: int, uinteger: int | None, text: str
 ) -> None:
     """Photos of ``benchmarks/synthetic_photos.py --marked`` (seed 7) whose box's flat sides were
     taken for rules, the digits standing on its bottom. Its upright sides were read as 1s: alone,
     little taller than the digits ("157853821", "59302801", "119390231061"), or joined to the digit
-    beside them and cut from it ("15330896921", "17689526141", "767421331")."""
+    beside them and cut from it ("15330896921", "17689526141", "767421331"). And two pencil boxes
+    whose flat sides came apart, a digit joined to one upright side: set aside with it as a
+    corner of the box ("4653917074", "51313421156")."""
     photo = _benchmark_photo(bank, state, uinteger, mark=("--marked", index))
     assert photo.text == text
     assert recognizer.read(photo.jpeg).text == text
@@ -1773,6 +1777,24 @@ def test_a_side_of_a_box_taken_for_rules_joined_to_the_last_digit_is_cut_from_it
     x, _, width, _ = found.lines[0][-1].box
     assert x > 560 and width >= 30 and x + width <= 616
     assert any(box[0] >= 614 and box[3] > 60 for box in found.separators)
+
+
+def test_a_digit_joined_to_a_side_of_a_box_is_cut_from_it_not_set_aside_with_it() -> None:
+    """A pencil box whose flat sides came apart: its upright sides stand at both of the line's
+    ends, the right one with the stubs of its flat sides and the 9 joined to it. Set aside as a
+    corner of the box, it took the 9 with it; its straight outer edge is cut away instead, and the
+    stubs dropped, and the 9 is left."""
+    mask = np.zeros((300, 900), np.uint8)
+    cv2.putText(mask, "4165550199", (130, 185), cv2.FONT_HERSHEY_SIMPLEX, 2.6, 255, 7)  # (x 131-616)
+    cv2.line(mask, (100, 100), (112, 205), 255, 7)
+    cv2.line(mask, (620, 98), (620, 203), 255, 7)
+    cv2.line(mask, (590, 98), (620, 98), 255, 7)
+    cv2.line(mask, (585, 203), (620, 203), 255, 7)
+    found = segment(mask)
+    assert [len(line) for line in found.lines] == [10]
+    x, y, width, height = found.lines[0][-1].box
+    assert x > 560 and width >= 30 and x + width <= 617 and y > 120 and height < 60
+    assert sum(box[3] > 100 for box in found.separators) == 2
 
 
 def test_ink_round_the_digits_far_taller_than_a_mark_is_not_one() -> None:

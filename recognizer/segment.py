@@ -1038,7 +1038,8 @@ def _set_aside_mark_sides(
     lines: list[list[Piece]], rules: np.ndarray | None, height: float
 ) -> tuple[list[list[Piece]], list]:
     """Set aside the sides of a box drawn round a line: at both of its ends (see MARK_SIDE_HEIGHT),
-    or at either end between the rules its flat sides were taken for (see RULED_SIDE_HEIGHT)."""
+    or at either end between the rules its flat sides were taken for (see RULED_SIDE_HEIGHT); a
+    side joined to a digit is cut from it (see SIDE_SPAN)."""
     kept, sides = [], []
     for line in lines:
         if len(line) < THIN_END_NEIGHBOURS + 1:
@@ -1047,17 +1048,10 @@ def _set_aside_mark_sides(
         first, last = line[0].box, line[-1].box
         narrow = min(first[2] / first[3], last[2] / last[3]) <= MARK_SIDE_WIDTH
         if narrow and _mark_side(line, 0) and _mark_side(line, len(line) - 1):
-            line = list(line)
-            for index in (0, len(line) - 1):  # (a corner may hold a digit: "9]")
-                piece = line[index]
-                cut = (
-                    None
-                    if piece.box[2] <= MARK_SIDE_WIDTH * piece.box[3]
-                    else _without_side(piece, index == 0, height)
-                )
-                sides.append(piece.box if cut is None else cut[1])
-                line[index] = None if cut is None else cut[0]
-            line = [piece for piece in line if piece is not None]
+            head, head_side = _side_apart(line[0], True, height)
+            tail, tail_side = _side_apart(line[-1], False, height)
+            sides += [head_side, tail_side]
+            line = [piece for piece in (head, *line[1:-1], tail) if piece is not None]
         elif rules is not None:
             ends = [index for index in (0, len(line) - 1) if _ruled_side(line, index, rules, height)]
             sides += [line[index].box for index in ends]
@@ -1069,6 +1063,16 @@ def _set_aside_mark_sides(
                     sides.append(side)
         kept.append(line)
     return kept, sides
+
+
+def _side_apart(piece: Piece, first: bool, height: float) -> tuple[Piece | None, tuple[int, int, int, int]]:
+    """A box's side ending a line, set apart: the digit a corner of the box holds ("9]"), cut
+    from its side (:func:`_without_side`), or None; and the box of what is set aside."""
+    if piece.box[2] > MARK_SIDE_WIDTH * piece.box[3]:
+        cut = _without_side(piece, first, height)
+        if cut is not None:
+            return cut
+    return None, piece.box
 
 
 def _ruled_side(line: list[Piece], index: int, rules: np.ndarray, height: float) -> bool:

@@ -440,6 +440,7 @@ BEND_CONFIDENT = 0.95
 BEND_NOT_WHOLE = 0.05
 BEND_MARGIN = 0.1
 BENT_KEEPS = 0.5  # share of the straight reading's digits a bent reading must keep to replace it
+TURNED_KEEPS = 0.5  # ... and a closer look turned another way, of the reading it is to replace
 CUT_BEND = 0.2
 PATH_STEP = 0.1
 PATH_STRAY = 0.01
@@ -903,8 +904,9 @@ class Recognizer:
             timings["zoom"] = timings.get("zoom", 0.0) + time.perf_counter() - start
             clock.looked(start)
             lost = factor >= INTERPOLATED and _loses_a_sure_digit(closer, best)  # (see INTERPOLATED)
-            # (turned another way, only with as many digits: an underline, stood on end, is a sure 1)
-            turned = closer.rotation != best.rotation and not _as_many_digits(closer, best)
+            # (turned another way, only keeping TURNED_KEEPS of the digits: an underline stood on
+            # end is one sure 1; a page read the wrong way up at first may lose a false one)
+            turned = closer.rotation != best.rotation and len(closer.digits) < TURNED_KEEPS * len(best.digits)
             if _score(closer) > _score(best) and not lost and not turned:
                 best = closer
         return best

@@ -107,7 +107,8 @@ RULED_SIDE_HEIGHT = 0.9
 RULE_TOUCH = 0.1
 # Such a side joined to the digit beside it ("2]", read "21"; "[7", read "17"): the piece's outer
 # edge runs straight (within a pen width of a line) down at least SIDE_SPAN of its height, between
-# rules. The side's ink, at most SIDE_WIDTH pen widths from that edge in each row, is set aside.
+# rules (or it is a corner of a box whose sides end the line at both ends: "9]"). The side's ink,
+# at most SIDE_WIDTH pen widths from that edge in each row, is set aside.
 SIDE_SPAN = 0.85
 SIDE_WIDTH = 1.5
 STUB_HEIGHT = 0.25  # ... and the stubs of its flat sides left beside the digit (flat, this low)
@@ -1100,8 +1101,9 @@ def _without_side(
     piece: Piece, first: bool, height: float, rules: np.ndarray | None = None
 ) -> tuple[Piece, tuple[int, int, int, int]] | None:
     """The piece ending a line without a box's side joined to its outer edge (see SIDE_SPAN; the
-    side between ``rules``, when given), and the side's box; None when it has none, or when what is
-    left is no digit (lower than half a digit: a corner's stub of a flat side)."""
+    side between ``rules``, when given) nor the stubs of its flat sides (:func:`_without_stubs`),
+    and the side's box; None when it has none, or when what is left is no digit (lower than half
+    a digit: a corner's stub of a flat side)."""
     x, y, w, h = piece.box
     mask = piece.mask if first else np.ascontiguousarray(piece.mask[:, ::-1])
     rows = np.flatnonzero(mask.any(axis=1))

@@ -1768,8 +1768,8 @@ def test_the_sides_of_a_box_whose_flat_sides_were_taken_for_rules_are_no_ones() 
 
 
 def test_a_side_of_a_box_taken_for_rules_joined_to_the_last_digit_is_cut_from_it() -> None:
-    """The box's right side drawn through the last digit's edge: one piece with the 9, read "91".
-    Its outer edge runs straight from rule to rule; that stroke is set aside, the 9 keeps the rest."""
+    """The box's right side drawn through the last digit's edge: one piece with the 9. Its outer
+    edge runs straight from rule to rule; that stroke is set aside, the 9 keeps the rest."""
     mask = np.zeros((300, 900), np.uint8)
     cv2.putText(mask, "4165550199", (130, 185), cv2.FONT_HERSHEY_SIMPLEX, 2.6, 255, 7)  # (x 131-616)
     cv2.rectangle(mask, (100, 120), (618, 188), 255, 7)

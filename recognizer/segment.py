@@ -1080,10 +1080,15 @@ def _ruled_side(line: list[Piece], index: int, rules: np.ndarray, height: float)
     """Whether the piece ``index`` (an end) of the line is a side of a box between the rules its
     flat sides were taken for (see RULED_SIDE_HEIGHT)."""
     x, y, w, h = line[index].box
-    others = [piece.box[3] for position, piece in enumerate(line) if position != index and not piece.low]
+    others = _other_heights(line, index)
     if not others or w > MARK_SIDE_WIDTH * h or h < RULED_SIDE_HEIGHT * statistics.median(others):
         return False
     return _between_rules((x, y, w, h), rules, height)
+
+
+def _other_heights(line: list[Piece], index: int) -> list[int]:
+    """The heights of a line's pieces but the one at ``index`` and those low enough to be separators."""
+    return [piece.box[3] for position, piece in enumerate(line) if position != index and not piece.low]
 
 
 def _between_rules(box: tuple[int, int, int, int], rules: np.ndarray, height: float) -> bool:
@@ -1109,8 +1114,10 @@ def _without_side(
     rows = np.flatnonzero(mask.any(axis=1))
     if h < 0.5 * height or len(rows) < SIDE_SPAN * h:
         return None
-    edge = mask[rows].argmax(axis=1)  # each row's outermost ink, and how far it runs in
-    runs = np.array([_run_length(mask[row, column:]) for row, column in zip(rows, edge, strict=True)])
+    ink = mask[rows] > 0
+    edge = ink.argmax(axis=1)  # each row's outermost ink, and how far it runs in
+    before_edge = np.arange(mask.shape[1]) < edge[:, None]  # (counted as ink: the first gap ends the run)
+    runs = np.pad(ink | before_edge, ((0, 0), (0, 1))).argmin(axis=1) - edge
     pen = max(2.0, float(np.median(runs)))  # (the side's own rows outnumber those a digit joins)
     straight = np.abs(edge - np.polyval(np.polyfit(rows, edge, 1), rows)) <= pen
     if np.count_nonzero(straight) < SIDE_SPAN * h:
@@ -1150,16 +1157,10 @@ def _without_stubs(mask: np.ndarray, height: float) -> np.ndarray:
     return np.where(flat[labels], 0, mask).astype(np.uint8) if flat.any() else mask
 
 
-def _run_length(row: np.ndarray) -> int:
-    """How many pixels of ink a row of a mask begins with."""
-    gaps = np.flatnonzero(row == 0)
-    return int(gaps[0]) if len(gaps) else len(row)
-
-
 def _mark_side(line: list[Piece], index: int) -> bool:
     """Whether the piece ``index`` (an end) of the line is a side of a mark round it."""
     _, top, width, height = line[index].box
-    others = [piece.box[3] for position, piece in enumerate(line) if position != index and not piece.low]
+    others = _other_heights(line, index)
     if (
         not others
         or width > MARK_CORNER_WIDTH * height
